@@ -1,0 +1,75 @@
+# Two front doors: `make lab` and `make test` (see README). Everything else is a step they use.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := $(CURDIR)/.venv
+export PATH := $(VENV)/bin:$(PATH)
+PY := $(VENV)/bin/python
+STAMPS := .stamps
+LAB_PORT ?= 8888
+PYTEST_ARGS ?=
+
+help:
+	@echo "make lab   - set up everything and open JupyterLab on examples/ (SQLite store)"
+	@echo "make test  - set up everything and run linters, pytest, jest and the browser tests"
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q -U pip
+
+# Build tools first, then the package in editable mode (which builds the TypeScript).
+$(STAMPS)/py: $(PY) pyproject.toml package.json
+	@mkdir -p $(STAMPS)
+	$(PY) -m pip install -q "hatchling>=1.21" "hatch-jupyter-builder>=0.9" "jupyterlab>=4.6.4,<5"
+	$(PY) -m pip install -q --no-build-isolation -e ".[test]"
+	touch $@
+
+$(STAMPS)/js: $(STAMPS)/py package.json yarn.lock
+	jlpm install --immutable || jlpm install
+	touch $@
+
+$(STAMPS)/build: $(STAMPS)/js $(shell find src style schema -type f 2>/dev/null) tsconfig.json
+	jlpm build
+	jupyter labextension develop --overwrite .
+	touch $@
+
+setup: $(STAMPS)/build
+
+lab: setup
+	jupyter lab --ServerApp.root_dir=examples --port=$(LAB_PORT)
+
+# ---- tests -------------------------------------------------------------------------------
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+
+pg-up:
+	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || \
+	  (command -v pg_ctlcluster >/dev/null && pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start) || true
+
+lint: setup
+	ruff check jupyter_mltrack tests bench
+	ruff format --check jupyter_mltrack tests bench
+	mypy
+	jlpm lint:check
+
+pytest: setup pg-up
+	pytest -n 2 $(PYTEST_ARGS)
+
+jstest: setup
+	jlpm test
+
+$(STAMPS)/ui: $(STAMPS)/build ui-tests/package.json ui-tests/yarn.lock
+	cd ui-tests && (jlpm install --immutable || jlpm install)
+	touch $@
+
+uitest: $(STAMPS)/ui chromium
+	cd ui-tests && jlpm playwright test
+
+test: lint pytest jstest uitest
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(STAMPS) labextension lib node_modules ui-tests/node_modules tsconfig.tsbuildinfo
+
+.PHONY: help setup lab chromium pg-up lint pytest jstest uitest test bench clean

@@ -1,0 +1,43 @@
+"""`mltrack db upgrade|current`: explicit schema management (opening a store migrates too)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..store.config import resolve
+from ..store.engine import SCHEMA_HEAD, open_store, upgrade
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("db", help="show or upgrade the store's schema")
+    dsub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    up = dsub.add_parser("upgrade", help=f"migrate the store to schema {SCHEMA_HEAD}")
+    up.set_defaults(func=_upgrade)
+    cur = dsub.add_parser("current", help="print the store URL and its schema revision")
+    cur.set_defaults(func=_current)
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    cfg = resolve(args.store, args.blobs)
+    store = open_store(cfg, migrate=True, cached=False)
+    print(f"{cfg.masked_url}: schema {upgrade(store)} (head)")
+    return 0
+
+
+def _current(args: argparse.Namespace) -> int:
+    from ..store.engine import Store, make_engine
+
+    cfg = resolve(args.store, args.blobs)
+    store = Store(cfg, make_engine(cfg))
+    try:
+        rev = store.revision()
+    except Exception as e:  # noqa: BLE001 - reported as one line
+        from ..errors import StoreError
+
+        raise StoreError(f"Cannot open store {cfg.masked_url}: {e}") from None
+    finally:
+        store.dispose()
+    state = "head" if rev == SCHEMA_HEAD else f"head is {SCHEMA_HEAD}"
+    print(f"{cfg.masked_url}: schema {rev or 'none'} ({state})")
+    return 0

@@ -1,0 +1,61 @@
+"""`GET /mltrack/api/health`: which store the server uses, so the lab and users can check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from .._version import __version__
+from .base import AUTH_RESOURCE, MLTrackHandler  # noqa: F401  (declared per module)
+
+
+class HealthHandler(MLTrackHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        store = self.store
+        revision = await self.run_blocking(store.revision)
+        self.write_json(health_payload(store.config.masked_url, str(store.blobs.root), revision))
+
+
+def health_payload(store_url: str, blob_root: str, revision: str | None) -> dict[str, Any]:
+    return {
+        "version": __version__,
+        "store": store_url,
+        "blob_root": blob_root,
+        "schema_revision": revision,
+        "backend": store_url.split(":", 1)[0].split("+", 1)[0],
+    }
+
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/health": {
+        "get": {
+            "summary": "Version, store URL (password masked) and schema revision",
+            "operationId": "health",
+            "responses": {
+                "200": {
+                    "description": "The server's store",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}},
+                }
+            },
+        }
+    }
+}
+OPENAPI_SCHEMAS: dict[str, Any] = {
+    "Health": {
+        "type": "object",
+        "required": ["version", "store", "blob_root", "schema_revision", "backend"],
+        "properties": {
+            "version": {"type": "string"},
+            "store": {"type": "string"},
+            "blob_root": {"type": "string"},
+            "schema_revision": {"type": ["string", "null"]},
+            "backend": {"type": "string"},
+        },
+    }
+}
+
+default_handlers = [(r"/health", HealthHandler)]

@@ -1,0 +1,240 @@
+"""Opening a store: engine, SQLite pragmas, schema check and migrations.
+
+Opening must be cheap in a kernel (a revision read, no Alembic import when the schema is
+current) and safe when several kernels open a brand-new store at once (migrations run under
+an inter-process lock: `flock` beside a SQLite file, an advisory lock on PostgreSQL).
+Every failure becomes one `StoreError` line that names the store with its password masked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import StoreError
+from .blobs import BlobStore
+from .config import StoreConfig, resolve
+
+# The newest schema revision this code knows, and the ones it can upgrade from.
+# tests/test_store_migrations.py checks these against the Alembic scripts.
+SCHEMA_HEAD = "0001"
+KNOWN_REVISIONS = ("0001",)
+MIGRATIONS = Path(__file__).with_name("migrations")
+_PG_LOCK_KEY = 0x6D6C7472  # "mltr"
+
+
+class Store:
+    """One open store: an engine, a session factory and the blob root."""
+
+    def __init__(self, config: StoreConfig, engine: Engine) -> None:
+        self.config = config
+        self.engine = engine
+        self.blobs = BlobStore(config.blob_root)
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._writes = sessionmaker(
+            engine.execution_options(mltrack_write=True), expire_on_commit=False
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading: on SQLite a deferred transaction, never blocking writers."""
+        with self._sessions() as session:
+            yield session
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session that commits on success and rolls back on error.
+
+        On SQLite it starts with BEGIN IMMEDIATE: taking the write lock up front lets the busy
+        timeout queue writers, where a deferred transaction upgrading to a writer would fail
+        with "database is locked" at once.
+        """
+        with self._writes() as session, session.begin():
+            yield session
+
+    def revision(self) -> str | None:
+        return _current_revision(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _engine_url(url: str) -> str:
+    # psycopg 3 is the driver we ship; SQLAlchemy would pick psycopg2 for a bare postgresql://.
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see Store.write)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout = 60000")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        write = conn.get_execution_options().get("mltrack_write")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def make_engine(config: StoreConfig) -> Engine:
+    """Create the engine without touching the database."""
+    try:
+        if config.backend == "sqlite":
+            path = config.sqlite_path
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(
+                _engine_url(config.url), connect_args={"timeout": 60, "check_same_thread": False}
+            )
+            _sqlite_pragmas(engine)
+        else:
+            engine = create_engine(_engine_url(config.url), pool_pre_ping=True)
+    except exc.NoSuchModuleError as e:
+        raise StoreError(
+            f"Store {config.masked_url}: no driver for this URL ({e}). For PostgreSQL: "
+            "pip install 'jupyter-mltrack[postgres]'."
+        ) from None
+    except (exc.ArgumentError, ValueError) as e:
+        raise StoreError(
+            f"Store URL {config.masked_url!r} is malformed ({e}). Use sqlite:///PATH or "
+            "postgresql://USER:PASSWORD@HOST/DB in MLTRACK_STORE or c.MLTrack.store_url."
+        ) from None
+    except OSError as e:
+        raise StoreError(f"Store {config.masked_url}: cannot create its folder ({e}).") from None
+    return engine
+
+
+def _current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        try:
+            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        except (exc.OperationalError, exc.ProgrammingError):
+            return None
+
+
+@contextlib.contextmanager
+def _migration_lock(config: StoreConfig, engine: Engine) -> Iterator[None]:
+    if config.backend == "sqlite":
+        path = config.sqlite_path
+        if path is None:  # in-memory: one process only
+            yield
+            return
+        import fcntl
+
+        with open(f"{path}.migrate-lock", "a+b") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+    elif engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({_PG_LOCK_KEY})")
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_PG_LOCK_KEY})")
+                conn.commit()
+    else:
+        yield
+
+
+def upgrade(store: Store) -> str:
+    """Apply Alembic migrations up to SCHEMA_HEAD; returns the revision now in place."""
+    from alembic import command
+    from alembic.config import Config
+
+    with _migration_lock(store.config, store.engine):
+        if _current_revision(store.engine) == SCHEMA_HEAD:
+            return SCHEMA_HEAD
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with store.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    return SCHEMA_HEAD
+
+
+def _check_revision(store: Store, migrate: bool) -> None:
+    rev = store.revision()
+    if rev == SCHEMA_HEAD:
+        return
+    if rev is not None and rev not in KNOWN_REVISIONS:
+        raise StoreError(
+            f"Store {store.config.masked_url} has schema revision {rev}, newer than this "
+            f"jupyter-mltrack knows ({SCHEMA_HEAD}). Upgrade it: pip install -U jupyter-mltrack."
+        )
+    if not migrate:
+        raise StoreError(
+            f"Store {store.config.masked_url} is at schema revision {rev or 'none'}; "
+            f"run `mltrack db upgrade` to bring it to {SCHEMA_HEAD}."
+        )
+    upgrade(store)
+
+
+_cache: dict[tuple[str, str], Store] = {}
+_cache_lock = threading.Lock()
+
+
+def open_store(
+    config: StoreConfig | str | None = None,
+    blobs: str | os.PathLike[str] | None = None,
+    *,
+    migrate: bool = True,
+    cached: bool = True,
+) -> Store:
+    """Open (and by default migrate) a store; one engine per URL and process when cached."""
+    cfg = config if isinstance(config, StoreConfig) else resolve(config, blobs)
+    key = (cfg.url, str(cfg.blob_root))
+    if cached:
+        with _cache_lock:
+            hit = _cache.get(key)
+            if hit is not None and hit.engine.pool is not None:
+                return hit
+    store = Store(cfg, make_engine(cfg))
+    try:
+        _check_revision(store, migrate)
+    except StoreError:
+        store.dispose()
+        raise
+    except exc.SQLAlchemyError as e:
+        store.dispose()
+        reason = str(getattr(e, "orig", e) or e).strip().splitlines()[0]
+        raise StoreError(
+            f"Cannot open store {cfg.masked_url}: {reason}. Check that the database server "
+            "is running and the URL is right (MLTRACK_STORE or c.MLTrack.store_url)."
+        ) from None
+    if cached:
+        with _cache_lock:
+            _cache[key] = store
+    return store
+
+
+def _forget_after_fork() -> None:
+    # A forked child must not reuse the parent's pooled connections.
+    for store in _cache.values():
+        store.engine.dispose(close=False)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)

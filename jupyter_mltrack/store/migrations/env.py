@@ -1,0 +1,14 @@
+"""Alembic environment: always called by `engine.upgrade` with a live connection."""
+
+from alembic import context
+
+from jupyter_mltrack.store.models import Base
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+)
+with context.begin_transaction():
+    context.run_migrations()

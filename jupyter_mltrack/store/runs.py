@@ -1,0 +1,184 @@
+"""Runs: creation with unique `KEY-n` ids, lookup, state, heartbeat and abort.
+
+A run whose heartbeat is older than `STALE_AFTER` while it claims to be running is reported
+as `crashed`. That is computed when reading, not written by a reaper, so a run whose process
+comes back (a long pause, a suspended laptop) simply resumes and still ends properly.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from sqlalchemy import ColumnElement, and_, case, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import Conflict, InvalidInput, NotFound
+from . import projects
+from .engine import Store
+from .entities import RunInfo
+from .models import RUN_STATES, Project, Run
+
+HEARTBEAT_INTERVAL = 10.0
+STALE_AFTER = 3 * HEARTBEAT_INTERVAL
+
+
+def effective_state(state: str, heartbeat_at: float | None, now: float | None = None) -> str:
+    if state == "running" and heartbeat_at is not None:
+        if (now or time.time()) - heartbeat_at > STALE_AFTER:
+            return "crashed"
+    return state
+
+
+def state_expression(now: float | None = None) -> ColumnElement[str]:
+    """The same rule as `effective_state`, as SQL, for queries and sorting."""
+    cutoff = (now or time.time()) - STALE_AFTER
+    return case(
+        (and_(Run.state == "running", Run.heartbeat_at < cutoff), "crashed"),
+        else_=Run.state,
+    )
+
+
+def _info(r: Run, project: str) -> RunInfo:
+    info = RunInfo(
+        id=r.id,
+        project_id=r.project_id,
+        project=project,
+        short_id=r.short_id,
+        number=r.number,
+        custom_run_id=r.custom_run_id,
+        name=r.name,
+        description=r.description,
+        state=r.state,
+        failed=r.failed,
+        owner=r.owner,
+        hostname=r.hostname,
+        created_at=r.created_at,
+        ended_at=r.ended_at,
+        heartbeat_at=r.heartbeat_at,
+        abort_requested=r.abort_requested,
+        notebook_path=r.notebook_path,
+    )
+    state = effective_state(r.state, r.heartbeat_at)
+    return info if state == r.state else replace(info, state=state)
+
+
+def create(
+    store: Store,
+    project: str | None,
+    *,
+    name: str = "",
+    description: str = "",
+    owner: str = "",
+    hostname: str = "",
+    custom_run_id: str | None = None,
+    notebook_path: str | None = None,
+) -> RunInfo:
+    proj = projects.get_or_create(store, project)
+    now = time.time()
+    try:
+        with store.write() as s:
+            number = projects.next_run_number(s, proj.id)
+            run = Run(
+                project_id=proj.id,
+                number=number,
+                short_id=f"{proj.key}-{number}",
+                custom_run_id=custom_run_id,
+                name=name,
+                description=description,
+                state="running",
+                failed=False,
+                owner=owner,
+                hostname=hostname,
+                created_at=now,
+                heartbeat_at=now,
+                abort_requested=False,
+                notebook_path=notebook_path,
+            )
+            s.add(run)
+            s.flush()
+            return _info(run, proj.name)
+    except IntegrityError:
+        if custom_run_id is not None:
+            # Someone else created this custom id at the same moment: resume theirs.
+            return get(store, custom_run_id, project=proj.name)
+        raise
+
+
+def get(store: Store, run_id: str | int, *, project: str | None = None) -> RunInfo:
+    """Find a run by short id (`CRED-12`), numeric id, or custom run id."""
+    with store.read() as s:
+        q = select(Run, Project.name).join(Project, Project.id == Run.project_id)
+        conds = []
+        if isinstance(run_id, int) or (isinstance(run_id, str) and run_id.isdigit()):
+            conds.append(Run.id == int(run_id))
+        if isinstance(run_id, str):
+            conds.append(Run.short_id == run_id.upper())
+            conds.append(Run.custom_run_id == run_id)
+        q = q.where(or_(*conds))
+        if project is not None:
+            q = q.where(Project.name == projects.normalize_name(project))
+        row = s.execute(q.order_by(Run.id).limit(1)).first()
+        if row is None:
+            raise NotFound(f"no run {run_id!r}")
+        return _info(row[0], row[1])
+
+
+def find_custom(store: Store, project: str | None, custom_run_id: str) -> RunInfo | None:
+    try:
+        return get(store, custom_run_id, project=projects.normalize_name(project))
+    except NotFound:
+        return None
+
+
+def list_runs(
+    store: Store, project: str | None = None, *, limit: int = 100, offset: int = 0
+) -> list[RunInfo]:
+    with store.read() as s:
+        q = select(Run, Project.name).join(Project, Project.id == Run.project_id)
+        if project is not None:
+            q = q.where(Project.name == projects.normalize_name(project))
+        q = q.order_by(Run.created_at.desc(), Run.id.desc()).limit(limit).offset(offset)
+        return [_info(r, p) for r, p in s.execute(q)]
+
+
+def set_state(store: Store, run_id: int, state: str, *, failed: bool | None = None) -> None:
+    if state not in RUN_STATES:
+        raise InvalidInput(f"unknown run state {state!r}; one of {', '.join(RUN_STATES)}")
+    now = time.time()
+    values: dict[str, object] = {"state": state, "heartbeat_at": now}
+    if state != "running":
+        values["ended_at"] = now
+    else:
+        values["ended_at"] = None
+    if failed is not None:
+        values["failed"] = failed
+    with store.write() as s:
+        done = s.execute(update(Run).where(Run.id == run_id).values(**values)).rowcount
+        if not done:
+            raise NotFound(f"no run with id {run_id}")
+
+
+def heartbeat(store: Store, run_id: int) -> bool:
+    """Record that the run is alive; returns whether an abort was requested."""
+    with store.write() as s:
+        s.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=time.time()))
+        return bool(s.scalar(select(Run.abort_requested).where(Run.id == run_id)))
+
+
+def request_abort(store: Store, run_id: str | int) -> RunInfo:
+    run = get(store, run_id)
+    if run.state != "running":
+        raise Conflict(f"run {run.short_id} is {run.state}, not running: nothing to abort")
+    with store.write() as s:
+        s.execute(update(Run).where(Run.id == run.id).values(abort_requested=True))
+    return replace(run, abort_requested=True)
+
+
+def update_info(
+    store: Store, run_id: int, *, name: str | None = None, description: str | None = None
+) -> None:
+    values = {k: v for k, v in (("name", name), ("description", description)) if v is not None}
+    if values:
+        with store.write() as s:
+            s.execute(update(Run).where(Run.id == run_id).values(**values))

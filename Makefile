@@ -16,11 +16,12 @@ $(PY):
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q -U pip
 
-# Build tools first, then the package in editable mode (which builds the TypeScript).
-$(STAMPS)/py: $(PY) pyproject.toml package.json
+# Build tools first, then the package in editable mode. The TypeScript is built by the
+# `build` step below (jlpm directly), so the editable install skips hatch-jupyter-builder.
+$(STAMPS)/py: $(PY) pyproject.toml
 	@mkdir -p $(STAMPS)
-	$(PY) -m pip install -q "hatchling>=1.21" "hatch-jupyter-builder>=0.9" "jupyterlab>=4.6.4,<5"
-	$(PY) -m pip install -q --no-build-isolation -e ".[test]"
+	$(PY) -m pip install -q "hatchling>=1.21" editables "hatch-jupyter-builder>=0.9" "jupyterlab>=4.6.4,<5"
+	SKIP_JUPYTER_BUILDER=1 $(PY) -m pip install -q --no-build-isolation -e ".[test]"
 	touch $@
 
 $(STAMPS)/js: $(STAMPS)/py package.json yarn.lock

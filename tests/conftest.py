@@ -22,8 +22,9 @@ PG_ADMIN = os.environ.get("MLTRACK_TEST_PG", "postgresql://postgres@127.0.0.1:54
 def _pg_admin() -> Any:
     import psycopg
 
-    return psycopg.connect(PG_ADMIN.replace("postgresql://", "postgresql://", 1), autocommit=True,
-                           connect_timeout=5)
+    return psycopg.connect(
+        PG_ADMIN.replace("postgresql://", "postgresql://", 1), autocommit=True, connect_timeout=5
+    )
 
 
 def _pg_unavailable(reason: str) -> None:
@@ -40,7 +41,7 @@ def pg_url() -> Iterator[str]:
     name = f"mltrack_test_{uuid.uuid4().hex[:12]}"
     try:
         admin = _pg_admin()
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         _pg_unavailable(str(e))
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -85,7 +86,9 @@ def store(store_url: str, tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def sqlite_store(tmp_path: Path) -> Iterator[Store]:
-    st = open_store(StoreConfig(f"sqlite:///{tmp_path}/s/mltrack.db", tmp_path / "blobs"), cached=False)
+    st = open_store(
+        StoreConfig(f"sqlite:///{tmp_path}/s/mltrack.db", tmp_path / "blobs"), cached=False
+    )
     try:
         yield st
     finally:

@@ -58,14 +58,17 @@ def _open_and_create(url: str, blobs: str, q: mp.Queue) -> None:  # type: ignore
     try:
         st = open_store(StoreConfig(url, Path(blobs)), cached=False)
         q.put(runs.create(st, "race").short_id)
-    except Exception as e:  # noqa: BLE001 - reported to the parent
+    except Exception as e:
         q.put(f"ERROR {type(e).__name__}: {e}")
 
 
 def test_concurrent_processes_open_a_brand_new_store(store_url: str, tmp_path: Path) -> None:
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
-    procs = [ctx.Process(target=_open_and_create, args=(store_url, str(tmp_path / "b2"), q)) for _ in range(4)]
+    procs = [
+        ctx.Process(target=_open_and_create, args=(store_url, str(tmp_path / "b2"), q))
+        for _ in range(4)
+    ]
     for p in procs:
         p.start()
     results = [q.get(timeout=120) for _ in procs]
@@ -92,7 +95,9 @@ def test_custom_run_id_resumes(store: Store) -> None:
 def test_stale_heartbeat_reads_as_crashed_and_recovers(store: Store) -> None:
     r = runs.create(store, "p")
     with store.write() as s:
-        s.execute(text("UPDATE runs SET heartbeat_at = heartbeat_at - 100 WHERE id = :i"), {"i": r.id})
+        s.execute(
+            text("UPDATE runs SET heartbeat_at = heartbeat_at - 100 WHERE id = :i"), {"i": r.id}
+        )
     assert runs.get(store, r.id).state == "crashed"
     runs.heartbeat(store, r.id)
     assert runs.get(store, r.id).state == "running"
@@ -141,7 +146,10 @@ def test_mask_url() -> None:
 
 def test_config_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MLTRACK_STORE", "sqlite:////env/x.db")
-    assert resolve("sqlite:////arg.db", configured_store="sqlite:////cfg.db").url == "sqlite:////arg.db"
+    assert (
+        resolve("sqlite:////arg.db", configured_store="sqlite:////cfg.db").url
+        == "sqlite:////arg.db"
+    )
     assert resolve(configured_store="sqlite:////cfg.db").url == "sqlite:////env/x.db"
     monkeypatch.delenv("MLTRACK_STORE")
     monkeypatch.delenv("MLTRACK_BLOBS")

@@ -18,8 +18,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mltrack", description="jupyter-mltrack: runs, checkpoints and the store."
     )
-    parser.add_argument("--store", help="store URL or SQLite path (default: MLTRACK_STORE or the Jupyter data dir)")
-    parser.add_argument("--blobs", help="blob root folder (default: MLTRACK_BLOBS or beside the store)")
+    parser.add_argument(
+        "--store", help="store URL or SQLite path (default: MLTRACK_STORE or the Jupyter data dir)"
+    )
+    parser.add_argument(
+        "--blobs", help="blob root folder (default: MLTRACK_BLOBS or beside the store)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"{__name__}.{name}").register(sub)

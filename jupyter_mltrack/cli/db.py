@@ -32,7 +32,7 @@ def _current(args: argparse.Namespace) -> int:
     store = Store(cfg, make_engine(cfg))
     try:
         rev = store.revision()
-    except Exception as e:  # noqa: BLE001 - reported as one line
+    except Exception as e:
         from ..errors import StoreError
 
         raise StoreError(f"Cannot open store {cfg.masked_url}: {e}") from None

@@ -38,7 +38,9 @@ OPENAPI_PATHS: dict[str, Any] = {
             "responses": {
                 "200": {
                     "description": "The server's store",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}},
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Health"}}
+                    },
                 }
             },
         }

@@ -34,7 +34,9 @@ def build_spec(modules: list[ModuleType], base_url: str = "/") -> dict[str, Any]
                 "403",
                 {
                     "description": "Not authenticated or not authorized",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
                 },
             )
     return {

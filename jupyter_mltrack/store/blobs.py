@@ -190,4 +190,3 @@ class BlobStore:
                 f.unlink()
                 removed += 1
         return removed
-

@@ -149,9 +149,7 @@ class Notebook(Base):
 class Checkpoint(Base):
     __tablename__ = "checkpoints"
     __table_args__ = (
-        CheckConstraint(
-            "trigger IN ('manual', 'run', 'save', 'restore', 'api')", name="trigger"
-        ),
+        CheckConstraint("trigger IN ('manual', 'run', 'save', 'restore', 'api')", name="trigger"),
         Index("ix_checkpoints_notebook_created", "notebook_id", "created_at"),
     )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -24,10 +24,8 @@ STALE_AFTER = 3 * HEARTBEAT_INTERVAL
 
 
 def effective_state(state: str, heartbeat_at: float | None, now: float | None = None) -> str:
-    if state == "running" and heartbeat_at is not None:
-        if (now or time.time()) - heartbeat_at > STALE_AFTER:
-            return "crashed"
-    return state
+    stale = heartbeat_at is not None and (now or time.time()) - heartbeat_at > STALE_AFTER
+    return "crashed" if state == "running" and stale else state
 
 
 def state_expression(now: float | None = None) -> ColumnElement[str]:
@@ -154,9 +152,10 @@ def set_state(store: Store, run_id: int, state: str, *, failed: bool | None = No
     if failed is not None:
         values["failed"] = failed
     with store.write() as s:
-        done = s.execute(update(Run).where(Run.id == run_id).values(**values)).rowcount
-        if not done:
+        found = s.scalar(select(Run.id).where(Run.id == run_id))
+        if found is None:
             raise NotFound(f"no run with id {run_id}")
+        s.execute(update(Run).where(Run.id == run_id).values(**values))
 
 
 def heartbeat(store: Store, run_id: int) -> bool:

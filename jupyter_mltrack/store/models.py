@@ -151,9 +151,14 @@ class Checkpoint(Base):
     __table_args__ = (
         CheckConstraint("trigger IN ('manual', 'run', 'save', 'restore', 'api')", name="trigger"),
         Index("ix_checkpoints_notebook_created", "notebook_id", "created_at"),
+        # One history per notebook: two concurrent checkpoints cannot both take the same
+        # place after the same parent (the loser retries against the new head).
+        UniqueConstraint("notebook_id", "seq"),
     )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     notebook_id: Mapped[int] = mapped_column(ForeignKey("notebooks.id", ondelete="CASCADE"))
+    # 1, 2, 3... per notebook: the order of its history, independent of clock resolution.
+    seq: Mapped[int] = mapped_column(Integer)
     parent_id: Mapped[str | None] = mapped_column(
         ForeignKey("checkpoints.id", ondelete="SET NULL"), nullable=True
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 20:56:25.555775
+Create Date: 2026-11-22 21:01:57.066993
 """
 
 from alembic import op
@@ -48,6 +48,7 @@ def upgrade() -> None:
     op.create_table('checkpoints',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('notebook_id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('parent_id', sa.String(length=32), nullable=True),
     sa.Column('created_at', sa.Float(), nullable=False),
     sa.Column('name', sa.String(length=512), nullable=False),
@@ -66,7 +67,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['manifest_sha'], ['blobs.sha256'], name=op.f('fk_checkpoints_manifest_sha_blobs')),
     sa.ForeignKeyConstraint(['notebook_id'], ['notebooks.id'], name=op.f('fk_checkpoints_notebook_id_notebooks'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['parent_id'], ['checkpoints.id'], name=op.f('fk_checkpoints_parent_id_checkpoints'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_checkpoints'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_checkpoints')),
+    sa.UniqueConstraint('notebook_id', 'seq', name=op.f('uq_checkpoints_notebook_id_seq'))
     )
     with op.batch_alter_table('checkpoints', schema=None) as batch_op:
         batch_op.create_index('ix_checkpoints_notebook_created', ['notebook_id', 'created_at'], unique=False)

@@ -1,0 +1,147 @@
+/**
+ * State of the ML Track sidebar, kept apart from the DOM so it can be unit tested.
+ */
+import { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { DEFAULT_SETTINGS, IHealth, IMLTrackSettings } from '../tokens';
+
+export const EMPTY_STATE_TEXT =
+  'No checkpoints yet. Open a notebook and use "Checkpoint now", or start a run ' +
+  'with jupyter_mltrack.init_run() — it appears here.';
+
+export const UNREACHABLE_PREFIX =
+  'Cannot reach the ML Track server extension: ';
+
+/** `idle` until the first refresh, then `loading` and `ready` or `error`. */
+export type PanelStatus = 'idle' | 'loading' | 'ready' | 'error';
+
+export namespace SidebarModel {
+  export interface IOptions {
+    /** Reads the server's health; `fetchHealth` of `api.ts` in the lab. */
+    fetchHealth: () => Promise<IHealth>;
+  }
+}
+
+export class SidebarModel implements IDisposable {
+  constructor(options: SidebarModel.IOptions) {
+    this._fetchHealth = options.fetchHealth;
+  }
+
+  /** Emitted whenever anything the view shows changes. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get status(): PanelStatus {
+    return this._status;
+  }
+
+  /** The last health answer; kept while a refresh is in flight. */
+  get health(): IHealth | null {
+    return this._health;
+  }
+
+  /** Store URL as the server reports it (password masked), or '' before it is known. */
+  get storeUrl(): string {
+    return this._health?.store ?? '';
+  }
+
+  get schemaRevision(): string {
+    return this._health?.schema_revision ?? '';
+  }
+
+  /** One line for the status area: loading, connected, or why the server is unreachable. */
+  get statusText(): string {
+    switch (this._status) {
+      case 'idle':
+      case 'loading':
+        return 'Connecting to the ML Track server extension…';
+      case 'ready': {
+        const health = this._health as IHealth;
+        return `Connected: ${health.backend} store, jupyter-mltrack ${health.version}`;
+      }
+      case 'error':
+        return UNREACHABLE_PREFIX + this._error;
+    }
+  }
+
+  /** Why the last refresh failed, or '' when it did not. */
+  get errorMessage(): string {
+    return this._error;
+  }
+
+  /** The text shown while no history exists (the only content for now). */
+  get emptyText(): string {
+    return this._status === 'ready' ? EMPTY_STATE_TEXT : '';
+  }
+
+  get settings(): IMLTrackSettings {
+    return this._settings;
+  }
+
+  set settings(value: IMLTrackSettings) {
+    this._settings = { ...value };
+    this._changed.emit();
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /**
+   * Ask the server for its health again. Never rejects: a failure becomes the `error`
+   * status. When refreshes overlap, only the latest one's answer is kept.
+   */
+  async refresh(): Promise<void> {
+    if (this._isDisposed) {
+      return;
+    }
+    const request = ++this._requests;
+    this._setStatus('loading');
+    try {
+      const health = await this._fetchHealth();
+      if (request === this._requests && !this._isDisposed) {
+        this._health = health;
+        this._error = '';
+        this._setStatus('ready');
+      }
+    } catch (reason) {
+      if (request === this._requests && !this._isDisposed) {
+        this._error = Private.describe(reason);
+        this._setStatus('error');
+      }
+    }
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    Signal.clearData(this);
+  }
+
+  private _setStatus(status: PanelStatus): void {
+    this._status = status;
+    this._changed.emit();
+  }
+
+  private _fetchHealth: () => Promise<IHealth>;
+  private _status: PanelStatus = 'idle';
+  private _health: IHealth | null = null;
+  private _error = '';
+  private _requests = 0;
+  private _settings: IMLTrackSettings = { ...DEFAULT_SETTINGS };
+  private _isDisposed = false;
+  private _changed = new Signal<this, void>(this);
+}
+
+namespace Private {
+  export function describe(reason: unknown): string {
+    if (reason instanceof Error) {
+      return reason.message || reason.name;
+    }
+    return String(reason);
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Galata configuration: our own port (8890, see jupyter_server_test_config.py), a fresh
+ * server per run, Debian's chromium (no Playwright browser download), no video or trace
+ * (both need a downloaded ffmpeg).
+ */
+import { defineConfig } from '@playwright/test';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+
+const PORT = 8890;
+
+export default defineConfig({
+  ...baseConfig,
+  retries: 0,
+  workers: 1,
+  reporter: [['list'], ['html', { open: 'never' }]],
+  use: {
+    ...baseConfig.use,
+    baseURL: `http://localhost:${PORT}`,
+    video: 'off',
+    trace: 'off',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-dev-shm-usage',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run'
+      ]
+    }
+  },
+  webServer: {
+    command: 'jlpm start',
+    url: `http://localhost:${PORT}/lab`,
+    timeout: 120 * 1000,
+    reuseExistingServer: false
+  }
+});

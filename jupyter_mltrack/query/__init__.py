@@ -1,0 +1,18 @@
+"""The query language (DESIGN §5) and the read services built on it: the runs table, one
+run's fields, downsampled series and file contents. Plain Python over a `Store`, shared by
+the REST handlers, the client's `fetch_runs_table` and the CLI."""
+
+from __future__ import annotations
+
+from .compiler import compile_query
+from .syntax import QuerySyntaxError, parse
+from .table import DEFAULT_COLUMNS, RunsTable, runs_table
+
+__all__ = [
+    "DEFAULT_COLUMNS",
+    "QuerySyntaxError",
+    "RunsTable",
+    "compile_query",
+    "parse",
+    "runs_table",
+]

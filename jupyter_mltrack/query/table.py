@@ -1,0 +1,272 @@
+"""The runs table: filter with a query, sort on any column, page, and read the page's columns.
+
+Three statements whatever the size of the project: a COUNT of the matching runs, the ids of
+one page in sort order (a LEFT JOIN on `fields` per sort key), then the page's runs and the
+fields its columns name (`run_id IN (page) AND path IN (columns)`, the unique index). Values
+come from the scalar columns and the series aggregates; points are never read.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased
+
+from ..errors import InvalidInput
+from ..store import projects
+from ..store.engine import Store
+from ..store.models import Field, Project, Run
+from ..store.runs import effective_state
+from .compiler import Compiler
+from .syntax import Operand, parse, parse_columns, parse_sort
+
+if TYPE_CHECKING:
+    import pandas
+
+DEFAULT_COLUMNS = (
+    "sys/id",
+    "sys/name",
+    "sys/state",
+    "sys/owner",
+    "sys/creation_time",
+    "sys/ending_time",
+    "sys/duration",
+    "sys/tags",
+    "source_code/notebook",
+)
+DEFAULT_SORT = "-sys/creation_time"
+TIME_SYS = ("sys/creation_time", "sys/ending_time", "sys/ping_time", "sys/modification_time")
+SERIES_TYPES = ("float_series", "string_series", "file_series")
+JSON_TYPES = ("string_set", "file_set", "file", "file_series")
+MAX_LIMIT = 100_000
+
+
+@dataclass
+class RunsTable:
+    """One page of runs: `items` keyed by column name, `total` runs matching the query."""
+
+    items: list[dict[str, Any]]
+    total: int
+    columns: list[str]
+    time_columns: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: NaN and infinities become null (JSON has no spelling for them)."""
+        return {
+            "items": [{k: _json_safe(v) for k, v in row.items()} for row in self.items],
+            "total": self.total,
+            "columns": self.columns,
+        }
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """A DataFrame with one row per run; time columns as timezone-aware datetimes."""
+        import pandas as pd
+
+        df = pd.DataFrame(self.items, columns=self.columns)
+        for col in self.time_columns:
+            df[col] = pd.to_datetime(df[col], unit="s", utc=True)
+        return df
+
+
+def _json_safe(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def runs_table(
+    store: Store,
+    *,
+    project: str | None = None,
+    query: str | None = "",
+    columns: str | Sequence[str] | None = None,
+    sort: str | None = None,
+    limit: int | None = 100,
+    offset: int = 0,
+    now: float | None = None,
+) -> RunsTable:
+    """Runs matching `query` (DESIGN §5), sorted by `sort` (`-metrics/f1` descending; several
+    keys comma-separated), `limit` of them from `offset` (limit None: all).
+
+    `columns` adds to the default ones: a field path (`params/lr`; a series gives its last
+    value), an aggregate (`min(train/loss)`), or another `sys/` column.
+    """
+    if limit is not None and not 0 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be between 0 and {MAX_LIMIT}, not {limit}")
+    if offset < 0:
+        raise InvalidInput(f"offset must be 0 or more, not {offset}")
+    now = time.time() if now is None else now
+    dialect = store.engine.dialect.name
+    compiler = Compiler(query or "", dialect, now)
+    where = [compiler.compile(parse(query))]
+    if project is not None:
+        project_id = select(Project.id).where(Project.name == projects.normalize_name(project))
+        where.append(Run.project_id == project_id.scalar_subquery())
+    wanted = _columns(columns, compiler)
+    sort_keys = parse_sort(sort or DEFAULT_SORT)
+    order_by, joins = _order_by(compiler, sort_keys, sort or DEFAULT_SORT)
+
+    with store.read() as s:
+        total = s.scalar(select(func.count()).select_from(Run).where(*where)) or 0
+        page = select(Run.id)
+        for alias, path in joins:
+            page = page.outerjoin(alias, and_(alias.run_id == Run.id, alias.path == path))
+        page = page.where(*where).order_by(*order_by, Run.id.desc()).offset(offset)
+        if limit is not None:
+            page = page.limit(limit)
+        ids = list(s.scalars(page))
+        rows = _page_rows(s, ids, wanted)
+    items = [_item(run, project_name, fields, wanted, now) for run, project_name, fields in rows]
+    time_cols = [o.key for o in wanted if o.path in TIME_SYS]
+    time_cols += sorted(_datetime_columns(rows, wanted))
+    return RunsTable(items, int(total), [o.key for o in wanted], time_cols)
+
+
+def _columns(columns: str | Sequence[str] | None, compiler: Compiler) -> list[Operand]:
+    """The default columns, then the requested ones, each once, in order."""
+    out = {o.key: o for o in parse_columns(DEFAULT_COLUMNS)}
+    texts = [columns] if isinstance(columns, str) else list(columns or [])
+    for text in texts:
+        for operand in parse_columns(text):
+            if operand.is_sys:  # an unknown sys/ column is an error that shows the column
+                Compiler(text, compiler.dialect, compiler.now).sys_kind(operand)
+            out.setdefault(operand.key, operand)
+    return list(out.values())
+
+
+def _order_by(
+    compiler: Compiler, keys: list[tuple[Operand, bool]], text: str
+) -> tuple[list[Any], list[tuple[Any, str]]]:
+    sort_compiler = Compiler(text, compiler.dialect, compiler.now)
+    order: list[Any] = []
+    joins: list[tuple[Any, str]] = []
+    for operand, desc in keys:
+        exprs: list[Any]
+        if operand.is_sys:
+            exprs = [sort_compiler.sys_kind(operand)[1]]
+        else:
+            alias = aliased(Field)
+            joins.append((alias, operand.path))
+            if operand.agg:
+                exprs = [getattr(alias, operand.agg)]
+            else:
+                number = case((alias.type.in_(SERIES_TYPES), alias.last), else_=alias.num)
+                exprs = [number, alias.text]
+        for e in exprs:
+            order.append(e.desc().nulls_last() if desc else e.asc().nulls_last())
+    return order, joins
+
+
+def _page_rows(
+    s: Any, ids: list[int], wanted: list[Operand]
+) -> list[tuple[Run, str, dict[str, Field]]]:
+    if not ids:
+        return []
+    paths = sorted({o.path for o in wanted if not o.is_sys})
+    runs = {
+        r.id: (r, name)
+        for r, name in s.execute(
+            select(Run, Project.name)
+            .join(Project, Project.id == Run.project_id)
+            .where(Run.id.in_(ids))
+        )
+    }
+    by_run: dict[int, dict[str, Field]] = {i: {} for i in ids}
+    if paths:
+        for f in s.scalars(select(Field).where(Field.run_id.in_(ids), Field.path.in_(paths))):
+            by_run[f.run_id][f.path] = f
+    return [(runs[i][0], runs[i][1], by_run[i]) for i in ids if i in runs]
+
+
+def _item(
+    run: Run, project_name: str, fields: dict[str, Field], wanted: list[Operand], now: float
+) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for operand in wanted:
+        if operand.is_sys:
+            row[operand.key] = sys_value(operand.path, run, project_name, now)
+        else:
+            f = fields.get(operand.path)
+            if f is None:
+                row[operand.key] = [] if operand.path == "sys/tags" else None
+            else:
+                row[operand.key] = field_value(f, operand.agg)
+    return row
+
+
+def sys_value(path: str, run: Run, project_name: str, now: float) -> Any:
+    """The Python twin of `compiler.sys_columns` for one run row."""
+    state = effective_state(run.state, run.heartbeat_at, now)
+    if path == "sys/state":
+        return state
+    if path == "sys/duration":
+        if run.ended_at is not None:
+            return run.ended_at - run.created_at
+        if state == "crashed" and run.heartbeat_at is not None:
+            return run.heartbeat_at - run.created_at
+        return now - run.created_at
+    if path == "sys/project":
+        return project_name
+    attr = {
+        "sys/id": "short_id",
+        "sys/custom_run_id": "custom_run_id",
+        "sys/name": "name",
+        "sys/description": "description",
+        "sys/owner": "owner",
+        "sys/hostname": "hostname",
+        "sys/notebook_path": "notebook_path",
+        "sys/failed": "failed",
+        "sys/creation_time": "created_at",
+        "sys/ping_time": "heartbeat_at",
+        "sys/modification_time": "heartbeat_at",
+        "sys/ending_time": "ended_at",
+    }[path]
+    return getattr(run, attr)
+
+
+def field_value(f: Field, agg: str | None = None) -> Any:
+    """A field's value as a table cell: scalars as themselves, series as their last value."""
+    if agg == "count":
+        return int(f.count or 0)
+    if agg:
+        return getattr(f, agg)
+    t = f.type
+    if t == "int":
+        return f.int_value if f.int_value is not None else (None if f.num is None else int(f.num))
+    if t == "bool":
+        return None if f.num is None else bool(f.num)
+    if t in ("float", "datetime"):
+        return f.num
+    if t == "float_series":
+        return f.last
+    if t in JSON_TYPES:
+        try:
+            return json.loads(f.text) if f.text else None
+        except ValueError:
+            return f.text
+    return f.text
+
+
+def _datetime_columns(
+    rows: list[tuple[Run, str, dict[str, Field]]], wanted: list[Operand]
+) -> set[str]:
+    out: set[str] = set()
+    for operand in wanted:
+        if operand.is_sys or operand.agg:
+            continue
+        for _run, _name, fields in rows:
+            f = fields.get(operand.path)
+            if f is not None:
+                if f.type == "datetime":
+                    out.add(operand.key)
+                break
+    return out

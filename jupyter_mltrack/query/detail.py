@@ -1,0 +1,96 @@
+"""One run as the run view shows it: its `sys/` values, every field (scalars with their
+value, series with their aggregates, files with their metadata), its tags, the checkpoint of
+the notebook it ran from, and per-cell timings. Never reads series points."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from sqlalchemy import select
+
+from ..store import checkpoints, fields, runs
+from ..store.engine import Store
+from ..store.models import CellExecution
+from .table import sys_value
+
+SYS_PATHS = (
+    "sys/id",
+    "sys/custom_run_id",
+    "sys/name",
+    "sys/description",
+    "sys/owner",
+    "sys/hostname",
+    "sys/project",
+    "sys/state",
+    "sys/failed",
+    "sys/creation_time",
+    "sys/ping_time",
+    "sys/ending_time",
+    "sys/duration",
+    "sys/notebook_path",
+)
+FILE_TYPES = ("file", "file_series", "file_set")
+MAX_CELLS = 2000
+
+
+def json_safe(v: Any) -> Any:
+    """NaN and infinities have no JSON spelling: null, recursively."""
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, dict):
+        return {k: json_safe(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [json_safe(x) for x in v]
+    return v
+
+
+def run_detail(store: Store, run_id: str | int) -> dict[str, Any]:
+    run = runs.get(store, run_id)
+    now = time.time()
+    sys = {p: sys_value(p, run, run.project, now) for p in SYS_PATHS}  # type: ignore[arg-type]
+    sys["sys/abort_requested"] = run.abort_requested
+    items = []
+    tags: list[str] = []
+    for f in fields.list_fields(store, run.id):
+        value = f.value
+        entry: dict[str, Any] = {"path": f.path, "type": f.type, "updated_at": f.updated_at}
+        if f.type in fields.SERIES_TYPES:
+            entry.update(count=f.count, last=value, min=f.min, max=f.max, last_step=f.last_step)
+        else:
+            entry["value"] = value
+        if f.path == "sys/tags" and isinstance(value, list):
+            tags = value
+        items.append(entry)
+    checkpoint = checkpoints.checkpoint_of_run(store, run.id)
+    with store.read() as s:
+        cells = [
+            {
+                "cell_id": c.cell_id,
+                "execution_count": c.execution_count,
+                "started_at": c.started_at,
+                "ended_at": c.ended_at,
+                "peak_rss": c.peak_rss,
+                "peak_gpu_memory": c.peak_gpu_memory,
+                "error": c.error,
+            }
+            for c in s.scalars(
+                select(CellExecution)
+                .where(CellExecution.run_id == run.id)
+                .order_by(CellExecution.started_at)
+                .limit(MAX_CELLS)
+            )
+        ]
+    detail: dict[str, Any] = json_safe(
+        {
+            "id": run.short_id,
+            "sys": sys,
+            "tags": tags,
+            "fields": items,
+            "files": [f for f in items if f["type"] in FILE_TYPES],
+            "checkpoint": checkpoint.as_dict() if checkpoint is not None else None,
+            "cells": cells,
+        }
+    )
+    return detail

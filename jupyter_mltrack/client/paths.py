@@ -1,0 +1,59 @@
+"""Field paths: `train/loss`, `parameters/lr`. Checked once per handle, never per log call."""
+
+from __future__ import annotations
+
+MAX_PATH_BYTES = 1024
+# `sys/*` holds the run's own columns; only these can be set by the user.
+SYS_WRITABLE = ("sys/name", "sys/description", "sys/tags")
+SYS_READ = (
+    "sys/id",
+    "sys/name",
+    "sys/state",
+    "sys/owner",
+    "sys/hostname",
+    "sys/creation_time",
+    "sys/ping_time",
+    "sys/modification_time",
+    "sys/failed",
+    "sys/description",
+    "sys/custom_run_id",
+    "sys/project",
+)
+
+
+def path_problem(path: object) -> str | None:
+    """Why `path` cannot name a field, or None when it can."""
+    if not isinstance(path, str):
+        return f"a field path must be a string like 'train/loss', not {type(path).__name__}"
+    if not path:
+        return "a field path cannot be empty; use a name like 'train/loss'"
+    if path.startswith("/") or path.endswith("/") or "//" in path:
+        fixed = "/".join(p for p in path.split("/") if p) or "name"
+        return f"field path {path!r} has an empty segment; write it as {fixed!r}"
+    size = len(path.encode("utf-8", "surrogatepass"))
+    if size > MAX_PATH_BYTES:
+        return (
+            f"field path {path[:40]!r}... is {size:,} bytes long; at most {MAX_PATH_BYTES:,} "
+            "are allowed: use a shorter name"
+        )
+    return None
+
+
+def join(base: str, sub: str) -> str:
+    return f"{base}/{sub}" if base else sub
+
+
+def nest(flat: dict[str, object]) -> dict[str, object]:
+    """{'a/b': 1, 'a/c': 2} -> {'a': {'b': 1, 'c': 2}}."""
+    out: dict[str, object] = {}
+    for path, value in flat.items():
+        node = out
+        parts = path.split("/")
+        for p in parts[:-1]:
+            child = node.get(p)
+            if not isinstance(child, dict):
+                child = {}
+                node[p] = child
+            node = child
+        node[parts[-1]] = value
+    return out

@@ -1,0 +1,65 @@
+"""How bad input and store trouble reach the user without stopping the training loop.
+
+Each problem is one warning naming the field, the value and what to do; repeats of the same
+(kind, field) are only counted, and the counts are reported when the run stops, so a bad value
+logged a million times prints one line, not a million. With `strict=True` the same message
+is raised as `InvalidInput` instead, in the caller's thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections import Counter
+
+from ..errors import InvalidInput
+
+
+class MLTrackWarning(UserWarning):
+    """Category of every warning the tracking client emits (filter it like any warning)."""
+
+
+def short_repr(value: object, limit: int = 80) -> str:
+    """A value as it can be shown in one line, even if it is a 200 MB string."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"<str of {len(value):,} characters>"
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class Reporter:
+    """Per-run bookkeeping of problems: first occurrence warns (or raises), repeats count."""
+
+    def __init__(self, strict: bool = False) -> None:
+        self.strict = strict
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self._lock = threading.Lock()
+
+    def problem(
+        self, kind: str, path: str, message: str, *, strict_ok: bool = True, stacklevel: int = 4
+    ) -> None:
+        """Report bad input. Raises in strict mode (unless called from the writer thread,
+        `strict_ok=False`); otherwise warns once per (kind, path)."""
+        if self.strict and strict_ok:
+            raise InvalidInput(message)
+        with self._lock:
+            self.counts[(kind, path)] += 1
+            first = self.counts[(kind, path)] == 1
+        if first:
+            warnings.warn(message, MLTrackWarning, stacklevel=stacklevel)
+
+    def notice(self, message: str) -> None:
+        """Store trouble, seen from the writer thread: always a warning, never raised."""
+        warnings.warn(message, MLTrackWarning, stacklevel=2)
+
+    def summary(self) -> str | None:
+        """One line listing problems that happened more than once (shown at stop)."""
+        with self._lock:
+            repeated = [(k, p, n) for (k, p), n in self.counts.items() if n > 1]
+        if not repeated:
+            return None
+        parts = ", ".join(f"{p}: {n:,}x {k}" for k, p, n in sorted(repeated))
+        return f"repeated problems during this run (each was warned about once): {parts}"

@@ -1,0 +1,579 @@
+"""`Run`: a tracked run, addressed like neptune's (`run["train/loss"].log(x)`).
+
+The caller only ever appends to in-memory lists; the `Writer` thread owns the store. What the
+caller must know synchronously (a path's type, a series' last step, whether the run is still
+writable) is kept here in plain dicts, loaded once from the store when a run is resumed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import shutil
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from ..errors import InvalidInput
+from ..store import fields
+from ..store import runs as runs_repo
+from ..store.engine import Store
+from ..store.entities import RunInfo
+from . import hooks, paths, values
+from .handler import Handler, SeriesBuffer, missing
+from .reporting import Reporter, short_repr
+from .writer import Writer
+
+MODES = ("async", "sync", "offline", "debug", "read-only")
+
+
+class Run:
+    """A run being tracked (or read). Create it with `jupyter_mltrack.init_run()`."""
+
+    def __init__(
+        self,
+        store: Store,
+        info: RunInfo,
+        *,
+        mode: str,
+        flush_period: float = 1.0,
+        strict: bool = False,
+        max_buffered_points: int = 5_000_000,
+        capture_options: dict[str, Any] | None = None,
+        spool_dir: Path | None = None,
+        temp_dir: Path | None = None,
+    ) -> None:
+        self._store = store
+        self._info = info
+        self._mode = mode
+        self._strict = strict
+        self._sync = mode == "sync"
+        self._reporter = Reporter(strict)
+        self._handles: dict[str, Handler] = {}
+        self._types: dict[str, str] = {}
+        self._namespaces: set[str] = set()
+        self._last_steps: dict[str, float] = {}
+        self._ops: list[tuple[Any, ...]] = []
+        self._run_updates: list[tuple[Any, ...]] = []
+        self._series: list[SeriesBuffer] = []
+        self._state = "running" if mode != "read-only" else "read-only"
+        self._failed = info.failed
+        # Monitoring capture (hardware, console, git, ...) attaches objects with start()/stop()
+        # here; they live exactly as long as the run does.
+        self._capture: list[Any] = []
+        self._capture_options = dict(capture_options or {})
+        self._spool_dir = spool_dir
+        self._temp_dir = temp_dir
+        # The fast path skips per-call checks that strict mode must do in the caller.
+        self._fast_ok = mode in ("async", "offline", "debug") and not strict
+        self._load_fields()
+        self._writer: Writer | None = None
+        if mode != "read-only":
+            self._writer = Writer(
+                self, flush_period=flush_period, max_buffered_points=max_buffered_points
+            )
+            self._writer.start()
+            hooks.register(self)
+
+    # -- identity ----------------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        """The run id, `KEY-n` (neptune's `sys/id`)."""
+        return self._info.short_id
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    @property
+    def info(self) -> RunInfo:
+        return self._info
+
+    @property
+    def offline_dir(self) -> Path | None:
+        """Where an offline run is spooled until `mltrack sync` (None when online)."""
+        return self._spool_dir
+
+    def get_url(self) -> str:
+        """neptune code prints this: here it names the run in its store and project."""
+        return f"{self._store.config.masked_url}#{self._info.project}/{self._info.short_id}"
+
+    def __repr__(self) -> str:
+        return f"<Run {self._info.short_id} {self._info.project!r} mode={self._mode} {self._state}>"
+
+    # -- paths -------------------------------------------------------------------------------
+    def __getitem__(self, path: str) -> Handler:
+        try:
+            return self._handles[path]
+        except (KeyError, TypeError):
+            return self._new_handle(path)
+
+    def __setitem__(self, path: str, value: Any) -> None:
+        self[path].assign(value)
+
+    def __delitem__(self, path: str) -> None:
+        self[path].pop()
+
+    def __contains__(self, path: str) -> bool:
+        return self.exists(path)
+
+    def _new_handle(self, path: Any) -> Handler:
+        problem = paths.path_problem(path)
+        if problem is not None:
+            return Handler(self, path if isinstance(path, str) else repr(path), problem)
+        h = Handler(self, path)
+        last = self._last_steps.get(path)
+        if last is not None:
+            h._step = last
+        self._handles[path] = h
+        return h
+
+    def assign(self, value: dict[str, Any], wait: bool = False) -> None:
+        """`run.assign({"parameters": {...}})`: assign a dict of fields at the root."""
+        if not isinstance(value, dict):
+            self._problem("type", "", f"run.assign() takes a dict, not {type(value).__name__}")
+            return
+        for key, v in value.items():
+            self[str(key)].assign(v)
+        if wait or self._sync:
+            self.wait()
+
+    def log(self, metrics: dict[str, Any], step: float | None = None, wait: bool = False) -> None:
+        """W&B-style: `run.log({"train/loss": 0.1, "train/acc": 0.9}, step=3)`."""
+        if not isinstance(metrics, dict):
+            self._problem("type", "", f"run.log() takes a dict, not {type(metrics).__name__}")
+            return
+        for key, v in metrics.items():
+            self[key].log(v, step=step)
+        if wait:
+            self.wait()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def wait(self, disk_only: bool = False) -> None:
+        """Return when everything logged so far is in the store (or, if the store is down,
+        safely in the writer's backlog, with a warning saying so)."""
+        w = self._writer
+        if w is not None and self._state == "running":
+            w.flush()
+
+    sync = wait
+
+    def stop(self, seconds: float | None = None) -> None:
+        """Flush everything, mark the run finished (or failed) and stop the writer."""
+        if self._state != "running":
+            return
+        for cap in reversed(self._capture):
+            try:
+                cap.stop()
+            except Exception as e:
+                self._reporter.notice(f"mltrack: stopping capture {cap!r} failed: {e!r}")
+        w = self._writer
+        assert w is not None
+        w.stop()
+        if not w.child:
+            self._run_updates.append(
+                ("state", "failed" if self._failed else "finished", self._failed)
+            )
+        attempts = 0
+        while not w.flush() and attempts < 3:
+            attempts += 1
+            time.sleep(min(2.0, seconds or 2.0) * attempts / 3)
+        if w.backlog:
+            self._reporter.notice(
+                f"mltrack: run {self.id} stopped with {sum(b.points for b in w.backlog):,} "
+                f"points and {sum(len(b.ops) for b in w.backlog)} field updates not written "
+                f"({w.last_error}); they are lost"
+            )
+        self._state = "stopped"
+        for h in self._handles.values():
+            h._fbuf = None
+        hooks.unregister(self)
+        summary = self._reporter.summary()
+        if summary:
+            self._reporter.notice(f"mltrack: run {self.id}: {summary}")
+        if self._temp_dir is not None:
+            self._store.dispose()
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is not None and exc is not None:
+            self._mark_failed(exc_type, exc, tb)
+        self.stop()
+
+    def _on_abort(self) -> None:
+        """Called by the writer when someone asked to abort this run (`mltrack abort`, the
+        lab panel). The run-context integration replaces this to interrupt the kernel."""
+        self._reporter.notice(
+            f"mltrack: abort of run {self.id} was requested; call run.stop() to end it"
+        )
+
+    def attach_capture(self, capture: Any) -> None:
+        """Start a capture object (with start()/stop()) that lives as long as the run."""
+        capture.start()
+        self._capture.append(capture)
+
+    def _mark_failed(
+        self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        """An uncaught exception (script, IPython cell or `with` block): keep the traceback
+        and mark the run failed at once, so a kernel that dies next still shows it."""
+        if self._state != "running":
+            return
+        self._failed = True
+        text = "".join(traceback.format_exception(exc_type, exc, tb))
+        if len(text) > values.MAX_STRING:
+            text = text[-values.MAX_STRING :]
+        if self._types.get("monitoring/traceback", "string_series") == "string_series":
+            self["monitoring/traceback"].log(text.replace("\x00", ""))
+        if self._writer is not None and not self._writer.child:
+            self._run_updates.append(("state", "failed", True))
+        self.wait()
+
+    def _after_fork(self) -> None:
+        """In a forked child: drop what the parent will write, keep logging to the run."""
+        for sb in self._series:
+            sb.items.clear()
+        self._ops.clear()
+        self._run_updates.clear()
+        if self._writer is not None:
+            self._writer.after_fork()
+
+    # -- checks used by handles --------------------------------------------------------------
+    def _problem(self, kind: str, path: str, message: str) -> None:
+        self._reporter.problem(kind, path, message, stacklevel=5)
+
+    def _check_writable(self, path: str, value: Any, problem: str | None) -> bool:
+        if problem is not None:
+            self._problem("path", path, f"{problem} (value {short_repr(value)} not stored)")
+            return False
+        if self._state != "running":
+            why = (
+                "the run is read-only (opened with mode='read-only')"
+                if self._state == "read-only"
+                else "the run was stopped"
+            )
+            self._problem(
+                "stopped",
+                path,
+                f"{path}: {short_repr(value)} not stored because {why}; resume it with "
+                f"init_run(with_id={self.id!r}) to log more",
+            )
+            return False
+        if path.startswith("sys/") and path not in paths.SYS_WRITABLE:
+            self._problem(
+                "readonly",
+                path,
+                f"{path} is set by the tracker and cannot be written; only "
+                f"{', '.join(paths.SYS_WRITABLE)} can",
+            )
+            return False
+        return True
+
+    def _is_namespace(self, path: str) -> bool:
+        return path in self._namespaces
+
+    def _claim(self, path: str, kind: str, value: Any) -> bool:
+        """Give a new path its type, refusing a field under a field or over a namespace."""
+        parts = path.split("/")
+        for i in range(1, len(parts)):
+            prefix = "/".join(parts[:i])
+            if prefix in self._types:
+                self._problem(
+                    "namespace",
+                    path,
+                    f"{path}: {prefix!r} is a {self._types[prefix]} field, so it cannot hold "
+                    f"{path!r} ({short_repr(value)} not stored); use another name",
+                )
+                return False
+        if path in self._namespaces:
+            self._problem(
+                "namespace",
+                path,
+                f"{path} is a namespace holding other fields, so {short_repr(value)} cannot "
+                f"be stored there; use a path below it, like '{path}/value'",
+            )
+            return False
+        self._types[path] = kind
+        for i in range(1, len(parts)):
+            self._namespaces.add("/".join(parts[:i]))
+        return True
+
+    def _set_type(self, path: str, kind: str, value: Any) -> bool:
+        existing = self._types.get(path)
+        if existing is None:
+            return self._claim(path, kind, value)
+        if not values.compatible(existing, kind):
+            self._wrong_type(path, existing, kind, value)
+            return False
+        self._types[path] = kind
+        return True
+
+    def _wrong_type(self, path: str, existing: str, kind: str, value: Any) -> None:
+        self._problem(
+            "type",
+            path,
+            f"{path} is a {existing} field; {short_repr(value)} ({type(value).__name__}) "
+            f"would make it {kind}, so it was not stored. Log it to another path, or "
+            f"`del run[{path!r}]` first to replace the field",
+        )
+
+    def _series_buffer(self, path: str, kind: str) -> SeriesBuffer:
+        sb = SeriesBuffer(path, kind)
+        self._series.append(sb)
+        return sb
+
+    def _forget(self, path: str) -> None:
+        prefix = path + "/"
+        for p in [p for p in self._types if p == path or p.startswith(prefix)]:
+            del self._types[p]
+            self._last_steps.pop(p, None)
+            h = self._handles.get(p)
+            if h is not None:
+                h._fbuf = None
+                h._sbuf = None
+                h._step = -math.inf
+        self._series[:] = [
+            s for s in self._series if s.path != path and not s.path.startswith(prefix)
+        ]
+        self._namespaces = {
+            "/".join(p.split("/")[:i]) for p in self._types for i in range(1, p.count("/") + 1)
+        }
+
+    def _assign_scalar(self, path: str, value: Any, problem: str | None) -> None:
+        if not self._check_writable(path, value, problem):
+            return
+        if path in ("sys/name", "sys/description"):
+            if not isinstance(value, str) or "\x00" in value or len(value) > 100_000:
+                self._problem(
+                    "type",
+                    path,
+                    f"{path} takes a str (no NUL, under 100,000 characters), "
+                    f"not {short_repr(value)}",
+                )
+                return
+            self._run_updates.append(("info", {path[4:]: value}))
+            if path == "sys/name":
+                self._info = replace(self._info, name=value)
+            else:
+                self._info = replace(self._info, description=value)
+            return
+        is_set = path == "sys/tags" or self._types.get(path) == "string_set"
+        if is_set and isinstance(value, (list, tuple, set, frozenset)):
+            h = self[path]
+            h.clear()
+            h.add(list(value))
+            return
+        sw = values.scalar_write(path, value)
+        if isinstance(sw, str):
+            self._problem("too_long" if isinstance(value, str) else "type", path, sw)
+            return
+        if values.is_nonfinite(value) or (sw.type == "float" and sw.text):
+            self._problem(
+                "nonfinite",
+                path,
+                f"{path}: assigned {short_repr(value)}; it is stored as such (queries and "
+                "sorting treat it as missing)",
+            )
+        if isinstance(value, str) and "\x00" in value:
+            self._problem(
+                "nul", path, f"{path}: the string contains NUL characters; remove them first"
+            )
+            return
+        if not self._set_type(path, sw.type, value):
+            return
+        self._ops.append(("scalar", sw))
+
+    # -- reading -----------------------------------------------------------------------------
+    def _load_fields(self) -> None:
+        for f in fields.list_fields(self._store, self._info.id):
+            self._types[f.path] = f.type
+            parts = f.path.split("/")
+            for i in range(1, len(parts)):
+                self._namespaces.add("/".join(parts[:i]))
+            if f.type in fields.SERIES_TYPES and f.last_step is not None:
+                self._last_steps[f.path] = f.last_step
+
+    def _flush_for_read(self) -> None:
+        if self._state == "running":
+            self.wait()
+
+    def _sys(self) -> dict[str, Any]:
+        info = self._info
+        if self._mode != "debug":
+            try:
+                info = runs_repo.get(self._store, info.id)
+                self._info = info
+            except Exception:
+                pass
+
+        def when(t: float | None) -> dt.datetime | None:
+            return None if t is None else dt.datetime.fromtimestamp(t, dt.timezone.utc)
+
+        return {
+            "sys/id": info.short_id,
+            "sys/name": info.name,
+            "sys/state": info.state,
+            "sys/owner": info.owner,
+            "sys/hostname": info.hostname,
+            "sys/creation_time": when(info.created_at),
+            "sys/ping_time": when(info.heartbeat_at),
+            "sys/modification_time": when(info.heartbeat_at),
+            "sys/failed": info.failed,
+            "sys/description": info.description,
+            "sys/custom_run_id": info.custom_run_id,
+            "sys/project": info.project,
+        }
+
+    def _fetch(self, path: str) -> Any:
+        if path.startswith("sys/") and path != "sys/tags":
+            sysvals = self._sys()
+            if path not in sysvals:
+                raise missing(path)
+            return sysvals[path]
+        self._flush_for_read()
+        f = fields.get_field(self._store, self._info.id, path)
+        if f is None:
+            under = fields.list_fields(self._store, self._info.id, prefix=path)
+            if path == "sys" or path == "":
+                under = [u for u in under if u.path.startswith("sys/")]
+            if not under and path != "sys":
+                raise missing(path)
+            flat = {u.path[len(path) + 1 :]: self._decode(u) for u in under if u.path != path}
+            if path == "sys":
+                flat.update({k[4:]: v for k, v in self._sys().items()})
+            return paths.nest(flat)
+        return self._decode(f)
+
+    def _decode(self, f: fields.FieldInfo) -> Any:
+        v = f.value
+        if f.type == "datetime" and v is not None:
+            return dt.datetime.fromtimestamp(v, dt.timezone.utc)
+        if f.type == "string_set":
+            return set(v or [])
+        if f.type == "float_series" and v is None and f.count:
+            return fields.last_float_point(self._store, self._info.id, f.path)
+        return v
+
+    def fetch(self) -> dict[str, Any]:
+        """Every field's value as a nested dict (series: their last value)."""
+        self._flush_for_read()
+        flat = {f.path: self._decode(f) for f in fields.list_fields(self._store, self._info.id)}
+        flat.update(self._sys())
+        return paths.nest(flat)
+
+    def _fetch_values(self, path: str, include_timestamp: bool) -> Any:
+        self._flush_for_read()
+        try:
+            import numpy  # noqa: F401
+
+            has_numpy = True
+        except ImportError:
+            has_numpy = False
+        data = fields.read_series(self._store, self._info.id, path, as_numpy=has_numpy)
+        if data is None:
+            f = fields.get_field(self._store, self._info.id, path)
+            if f is None:
+                raise missing(path)
+            raise InvalidInput(f"{path} is a {f.type} field, not a series: use .fetch()")
+        try:
+            import pandas as pd
+        except ImportError:
+            rows = []
+            for s, v, t in zip(data.steps, data.values, data.timestamps, strict=True):
+                row = {"step": s, "value": v}
+                if include_timestamp:
+                    row["timestamp"] = dt.datetime.fromtimestamp(t, dt.timezone.utc)
+                rows.append(row)
+            return rows
+        cols: dict[str, Any] = {"step": data.steps, "value": data.values}
+        if include_timestamp:
+            cols["timestamp"] = pd.to_datetime(data.timestamps, unit="s", utc=True)
+        return pd.DataFrame(cols)
+
+    def _download(self, path: str, destination: str | os.PathLike[str] | None) -> str:
+        self._flush_for_read()
+        f = fields.get_field(self._store, self._info.id, path)
+        if f is None:
+            raise missing(path)
+        blobs = self._store.blobs
+        if f.type == "file":
+            meta = f.value
+            dest = Path(destination) if destination is not None else Path(meta["name"])
+            if dest.is_dir():
+                dest = dest / meta["name"]
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            blobs.copy_to(meta["sha256"], dest)
+            return str(dest)
+        out = Path(destination) if destination is not None else Path(path.replace("/", "_"))
+        out.mkdir(parents=True, exist_ok=True)
+        if f.type == "file_set":
+            skipped = 0
+            for e in f.value or []:
+                if not e.get("uploaded"):
+                    skipped += 1
+                    continue
+                rel = e["path"].lstrip("/")
+                target = out / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                blobs.copy_to(e["sha256"], target)
+            if skipped:
+                self._reporter.notice(
+                    f"{path}: {skipped} tracked file(s) were recorded without a copy "
+                    "(track_files) and cannot be downloaded"
+                )
+            return str(out)
+        if f.type == "file_series":
+            data = fields.read_series(self._store, self._info.id, path)
+            assert data is not None
+            for i, meta in enumerate(data.values):
+                blobs.copy_to(meta["sha256"], out / f"{i}.{meta.get('ext') or 'bin'}")
+            return str(out)
+        raise InvalidInput(f"{path} is a {f.type} field, not a file: nothing to download")
+
+    def get_structure(self) -> dict[str, Any]:
+        """Nested dict of the run's paths; leaves are handles (call .fetch() on them)."""
+        self._flush_for_read()
+        flat: dict[str, object] = {}
+        for f in fields.list_fields(self._store, self._info.id):
+            flat[f.path] = self[f.path]
+        for p in paths.SYS_READ:
+            flat[p] = self[p]
+        return paths.nest(flat)
+
+    def print_structure(self) -> None:
+        def walk(node: dict[str, Any], indent: str) -> Iterator[str]:
+            for key in sorted(node):
+                child = node[key]
+                if isinstance(child, dict):
+                    yield f"{indent}{key}:"
+                    yield from walk(child, indent + "    ")
+                else:
+                    kind = self._types.get(child._path, "sys")
+                    yield f"{indent}{key}: {kind}"
+
+        print("\n".join(walk(self.get_structure(), "")))
+
+    def exists(self, path: str) -> bool:
+        if path in self._types or path in self._namespaces or path in paths.SYS_READ:
+            return True
+        if path == "sys":
+            return True
+        if self._state == "running":
+            self.wait()
+        return bool(fields.list_fields(self._store, self._info.id, prefix=path))
+
+    def __iter__(self) -> Iterator[str]:
+        raise TypeError("a Run is not iterable; use run.get_structure() or run.fetch()")

@@ -1,0 +1,498 @@
+"""Fields and series points of runs: scalar upserts, packed series chunks, fast read-back.
+
+One `fields` row per (run, path) holds a scalar's value or a series' aggregates (count, last,
+min, max, last_step), so tables and queries never touch points. Points live in
+`series_chunks`, one row per flushed batch per series, as little-endian float64 arrays
+(string and file series: a UTF-8 JSON list of values). A chunk's `seq` is the series' point
+count before it, taken from the same upsert that bumps the count: the row lock of that
+statement makes it unique even when two processes append to one series, so both are kept.
+
+Non-finite floats (NaN, ±Inf) are stored in the chunks as they are and left out of min/max;
+a non-finite scalar also keeps its spelling in `text`, because SQLite stores NaN as NULL.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import CursorResult, case, delete, insert, select
+from sqlalchemy.orm import Session
+
+from .engine import Store
+from .models import Blob, Field, SeriesChunk
+
+SCALAR_TYPES = ("float", "int", "bool", "string", "datetime")
+SERIES_TYPES = ("float_series", "string_series", "file_series")
+SET_TYPES = ("string_set", "file_set")
+FILE_TYPES = ("file",)
+ALL_TYPES = SCALAR_TYPES + SERIES_TYPES + SET_TYPES + FILE_TYPES
+
+_BIG_ENDIAN = sys.byteorder == "big"
+
+
+def pack(values: array[float]) -> bytes:
+    """float64 array -> little-endian bytes (the stored format on every machine)."""
+    if _BIG_ENDIAN:  # pragma: no cover - no big-endian CI
+        values = array("d", values)
+        values.byteswap()
+    return values.tobytes()
+
+
+def unpack(data: bytes) -> array[float]:
+    out = array("d")
+    out.frombytes(data)
+    if _BIG_ENDIAN:  # pragma: no cover
+        out.byteswap()
+    return out
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """One field as the client and the CLI see it (the value decoded by `value`)."""
+
+    path: str
+    type: str
+    num: float | None
+    int_value: int | None
+    text: str | None
+    count: int
+    last: float | None
+    min: float | None
+    max: float | None
+    last_step: float | None
+    updated_at: float
+
+    @property
+    def value(self) -> Any:
+        """The scalar value, or for a series its last value."""
+        t = self.type
+        if t in ("float", "datetime"):
+            if self.num is None and self.text:
+                return float(self.text)  # nan / inf / -inf kept in text
+            return self.num
+        if t == "int":
+            return self.int_value
+        if t == "bool":
+            return None if self.num is None else bool(self.num)
+        if t == "string":
+            return self.text
+        if t == "float_series":
+            if self.last is None and self.count and self.text:
+                return float(self.text)
+            return self.last
+        if t in ("string_set", "file_set", "file", "file_series", "string_series"):
+            if self.text is None:
+                return None
+            if t == "string_series":
+                return self.text
+            return json.loads(self.text)
+        return None
+
+
+def _info(f: Field) -> FieldInfo:
+    return FieldInfo(
+        path=f.path,
+        type=f.type,
+        num=f.num,
+        int_value=f.int_value,
+        text=f.text,
+        count=f.count or 0,
+        last=f.last,
+        min=f.min,
+        max=f.max,
+        last_step=f.last_step,
+        updated_at=f.updated_at,
+    )
+
+
+def _insert(session: Session) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL both do)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ScalarWrite:
+    """A value for a non-series field: scalars, sets and single files."""
+
+    path: str
+    type: str
+    num: float | None = None
+    int_value: int | None = None
+    text: str | None = None
+
+
+def upsert_scalars(session: Session, run_id: int, rows: Sequence[ScalarWrite]) -> None:
+    """Insert or overwrite fields. The last write of a path in `rows` wins."""
+    if not rows:
+        return
+    latest: dict[str, ScalarWrite] = {}
+    for r in rows:
+        latest[r.path] = r
+    now = time.time()
+    ins = _insert(session)(Field)
+    stmt = ins.on_conflict_do_update(
+        index_elements=[Field.run_id, Field.path],
+        set_={
+            "type": ins.excluded.type,
+            "num": ins.excluded.num,
+            "int_value": ins.excluded.int_value,
+            "text": ins.excluded.text,
+            "updated_at": ins.excluded.updated_at,
+        },
+    )
+    session.execute(
+        stmt,
+        [
+            {
+                "run_id": run_id,
+                "path": r.path,
+                "type": r.type,
+                "num": r.num,
+                "int_value": r.int_value,
+                "text": r.text,
+                "count": 0,
+                "updated_at": now,
+            }
+            for r in latest.values()
+        ],
+    )
+
+
+@dataclass
+class SeriesAppend:
+    """A batch of points of one series, already packed.
+
+    `values` is packed float64 for float series and UTF-8 JSON for string/file series;
+    `last_text` is the last value of a string/file series (or the spelling of a
+    non-finite last float, which SQLite would store as NULL).
+    """
+
+    path: str
+    type: str
+    steps: bytes
+    values: bytes
+    timestamps: bytes
+    count: int
+    first_step: float
+    last_step: float
+    last: float | None = None
+    min: float | None = None
+    max: float | None = None
+    last_text: str | None = None
+
+
+def float_append(
+    path: str, steps: array[float], values: array[float], timestamps: array[float]
+) -> SeriesAppend:
+    """Pack a float series batch and compute its aggregates (finite values only)."""
+    n = len(values)
+    last = values[n - 1]
+    # sum() is a C loop and is finite exactly when no NaN/Inf is in the batch (or finite
+    # values overflow, which only costs the exact path below).
+    finite = values if math.isfinite(sum(values)) else [v for v in values if math.isfinite(v)]
+    return SeriesAppend(
+        path=path,
+        type="float_series",
+        steps=pack(steps),
+        values=pack(values),
+        timestamps=pack(timestamps),
+        count=n,
+        first_step=steps[0],
+        last_step=steps[n - 1],
+        last=last,
+        min=min(finite) if finite else None,
+        max=max(finite) if finite else None,
+        last_text=None if math.isfinite(last) else repr(last),
+    )
+
+
+def json_append(
+    path: str,
+    type_: str,
+    steps: array[float],
+    values: list[Any],
+    timestamps: array[float],
+) -> SeriesAppend:
+    """Pack a string or file series batch (values: strings or file-metadata dicts)."""
+    n = len(values)
+    last = values[n - 1]
+    return SeriesAppend(
+        path=path,
+        type=type_,
+        steps=pack(steps),
+        values=json.dumps(values, ensure_ascii=False).encode(),
+        timestamps=pack(timestamps),
+        count=n,
+        first_step=steps[0],
+        last_step=steps[n - 1],
+        last_text=last if isinstance(last, str) else json.dumps(last),
+    )
+
+
+class TypeConflict(Exception):
+    """The path already holds a field of another type (possibly written by another process)."""
+
+    def __init__(self, path: str, existing: str, wanted: str) -> None:
+        super().__init__(f"{path} is a {existing} field, not {wanted}")
+        self.path, self.existing, self.wanted = path, existing, wanted
+
+
+def append_series(session: Session, run_id: int, batches: Sequence[SeriesAppend]) -> None:
+    """Append point batches: one upsert per series (aggregates + seq), one multi-row insert.
+
+    Raises TypeConflict (and writes nothing for that batch) when a path holds another type;
+    the caller decides what to drop.
+    """
+    if not batches:
+        return
+    now = time.time()
+    ins = _insert(session)(Field)
+    ex = ins.excluded
+    stmt = ins.on_conflict_do_update(
+        index_elements=[Field.run_id, Field.path],
+        set_={
+            "count": Field.count + ex.count,
+            "last": ex.last,
+            "text": ex.text,
+            "last_step": ex.last_step,
+            "min": case(
+                (ex.min.is_(None), Field.min),
+                (Field.min.is_(None), ex.min),
+                (ex.min < Field.min, ex.min),
+                else_=Field.min,
+            ),
+            "max": case(
+                (ex.max.is_(None), Field.max),
+                (Field.max.is_(None), ex.max),
+                (ex.max > Field.max, ex.max),
+                else_=Field.max,
+            ),
+            "updated_at": ex.updated_at,
+        },
+        where=Field.type == ex.type,
+    ).returning(Field.id, Field.count)
+    chunks = []
+    for b in batches:
+        row = session.execute(
+            stmt,
+            {
+                "run_id": run_id,
+                "path": b.path,
+                "type": b.type,
+                "count": b.count,
+                "last": b.last,
+                "min": b.min,
+                "max": b.max,
+                "last_step": b.last_step,
+                "text": b.last_text,
+                "updated_at": now,
+            },
+        ).first()
+        if row is None:
+            existing = session.scalar(
+                select(Field.type).where(Field.run_id == run_id, Field.path == b.path)
+            )
+            raise TypeConflict(b.path, str(existing), b.type)
+        field_id, count = row
+        chunks.append(
+            {
+                "field_id": field_id,
+                "seq": int(count) - b.count,
+                "count": b.count,
+                "first_step": b.first_step,
+                "last_step": b.last_step,
+                "steps": b.steps,
+                "values": b.values,
+                "timestamps": b.timestamps,
+            }
+        )
+    session.execute(insert(SeriesChunk), chunks)
+
+
+def record_blobs(session: Session, blobs: Iterable[tuple[str, int, str]]) -> None:
+    """Insert (sha256, size, mime) rows, ignoring ones already there."""
+    rows = {sha: (size, mime) for sha, size, mime in blobs}
+    if not rows:
+        return
+    now = time.time()
+    ins = _insert(session)(Blob).on_conflict_do_nothing(index_elements=[Blob.sha256])
+    session.execute(
+        ins,
+        [
+            {"sha256": sha, "size": size, "mime": mime, "created_at": now}
+            for sha, (size, mime) in rows.items()
+        ],
+    )
+
+
+def current_text(session: Session, run_id: int, path: str) -> str | None:
+    """The `text` of a field inside a write transaction (sets are read-modify-written)."""
+    return session.scalar(select(Field.text).where(Field.run_id == run_id, Field.path == path))
+
+
+def delete_field(session: Session, run_id: int, path: str) -> int:
+    """Remove a field (or every field under a namespace); returns how many went."""
+    prefix = path.rstrip("/") + "/"
+    ids = select(Field.id).where(
+        Field.run_id == run_id, (Field.path == path) | Field.path.startswith(prefix)
+    )
+    session.execute(delete(SeriesChunk).where(SeriesChunk.field_id.in_(ids)))
+    result = session.execute(
+        delete(Field).where(
+            Field.run_id == run_id, (Field.path == path) | Field.path.startswith(prefix)
+        )
+    )
+    return int(result.rowcount) if isinstance(result, CursorResult) else 0
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def list_fields(store: Store, run_id: int, prefix: str | None = None) -> list[FieldInfo]:
+    with store.read() as s:
+        q = select(Field).where(Field.run_id == run_id)
+        if prefix:
+            p = prefix.rstrip("/")
+            q = q.where((Field.path == p) | Field.path.startswith(p + "/"))
+        return [_info(f) for f in s.scalars(q.order_by(Field.path))]
+
+
+def get_field(store: Store, run_id: int, path: str) -> FieldInfo | None:
+    with store.read() as s:
+        f = s.scalar(select(Field).where(Field.run_id == run_id, Field.path == path))
+        return None if f is None else _info(f)
+
+
+def fields_of_runs(
+    store: Store, run_ids: Sequence[int], paths: Sequence[str] | None = None
+) -> dict[int, dict[str, FieldInfo]]:
+    """Fields of many runs at once (tables, compare): {run_id: {path: FieldInfo}}."""
+    out: dict[int, dict[str, FieldInfo]] = {rid: {} for rid in run_ids}
+    if not run_ids:
+        return out
+    with store.read() as s:
+        q = select(Field).where(Field.run_id.in_(list(run_ids)))
+        if paths is not None:
+            q = q.where(Field.path.in_(list(paths)))
+        for f in s.scalars(q):
+            out[f.run_id][f.path] = _info(f)
+    return out
+
+
+@dataclass
+class SeriesData:
+    """Points of one series in append order. Float series: `values` is an array('d')
+    (or a numpy array when `as_numpy`); string/file series: a list."""
+
+    type: str
+    steps: Any
+    values: Any
+    timestamps: Any
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+
+def read_series(
+    store: Store, run_id: int, path: str, *, as_numpy: bool = False
+) -> SeriesData | None:
+    """All points of a series: one query, chunks joined in C. None if there is no such series."""
+    with store.read() as s:
+        row = s.execute(
+            select(Field.id, Field.type).where(Field.run_id == run_id, Field.path == path)
+        ).first()
+        if row is None or row[1] not in SERIES_TYPES:
+            return None
+        field_id, ftype = row
+        chunks = s.execute(
+            select(SeriesChunk.steps, SeriesChunk.values, SeriesChunk.timestamps)
+            .where(SeriesChunk.field_id == field_id)
+            .order_by(SeriesChunk.seq)
+        ).all()
+    steps_b = b"".join(c[0] for c in chunks)
+    ts_b = b"".join(c[2] for c in chunks)
+    if ftype == "float_series":
+        vals_b = b"".join(c[1] for c in chunks)
+        if as_numpy:
+            import numpy as np
+
+            return SeriesData(
+                ftype,
+                np.frombuffer(steps_b, "<f8"),
+                np.frombuffer(vals_b, "<f8"),
+                np.frombuffer(ts_b, "<f8"),
+            )
+        return SeriesData(ftype, unpack(steps_b), unpack(vals_b), unpack(ts_b))
+    values: list[Any] = []
+    for c in chunks:
+        values.extend(json.loads(c[1]))
+    if as_numpy:
+        import numpy as np
+
+        return SeriesData(ftype, np.frombuffer(steps_b, "<f8"), values, np.frombuffer(ts_b, "<f8"))
+    return SeriesData(ftype, unpack(steps_b), values, unpack(ts_b))
+
+
+def last_float_point(store: Store, run_id: int, path: str) -> float | None:
+    """The last stored value of a float series, read from its last chunk."""
+    with store.read() as s:
+        data = s.scalar(
+            select(SeriesChunk.values)
+            .join(Field, Field.id == SeriesChunk.field_id)
+            .where(Field.run_id == run_id, Field.path == path)
+            .order_by(SeriesChunk.seq.desc())
+            .limit(1)
+        )
+    if not data:
+        return None
+    return unpack(data[-8:])[0]
+
+
+def _shas_in(value: Any) -> Iterable[str]:
+    if isinstance(value, dict):
+        sha = value.get("sha256")
+        if isinstance(sha, str):
+            yield sha
+    elif isinstance(value, list):
+        for v in value:
+            yield from _shas_in(v)
+
+
+def referenced_blobs(store: Store) -> set[str]:
+    """Every blob sha256 a field refers to (files, file series, file sets), for `mltrack gc`.
+
+    Tracked-but-not-uploaded files (track_files) are included too: they have no blob, and
+    naming them only keeps gc from deleting a blob that happens to have the same content.
+    """
+    out: set[str] = set()
+    with store.read() as s:
+        for (text,) in s.execute(
+            select(Field.text).where(
+                Field.type.in_(("file", "file_series", "file_set")), Field.text.is_not(None)
+            )
+        ):
+            if text:
+                out.update(_shas_in(json.loads(text)))
+        for (values,) in s.execute(
+            select(SeriesChunk.values)
+            .join(Field, Field.id == SeriesChunk.field_id)
+            .where(Field.type == "file_series")
+        ):
+            out.update(_shas_in(json.loads(values)))
+    return out

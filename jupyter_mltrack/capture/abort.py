@@ -1,0 +1,69 @@
+"""Stopping a run from outside (`mltrack abort RUN`, `POST /mltrack/api/runs/<id>/abort`, the
+lab panel): the request sets `runs.abort_requested`; the writer's heartbeat (every 10 s) sees
+it and calls `on_abort` in the writer thread.
+
+Order matters. The run is ended first, as `aborted`, with everything logged so far flushed, and
+only then is the main thread interrupted: the KeyboardInterrupt that follows unwinds the
+user's code (a `with` block, the client's exit hooks) into a run that is already ended, so it
+cannot turn the run into `failed` half-way.
+
+Interrupting: with a Python-level SIGINT handler in place (scripts; a kernel while it executes
+a cell) SIGINT is sent to the main thread itself, which, unlike `_thread.interrupt_main()`
+alone, also wakes a `time.sleep()` or a blocking read. Where SIGINT is ignored (a script
+started in the background by a shell) the KeyboardInterrupt is raised asynchronously in the
+main thread instead. An idle kernel has nothing to interrupt and is left alone.
+"""
+
+from __future__ import annotations
+
+import _thread
+import ctypes
+import signal
+import sys
+import threading
+from typing import Any
+
+from .base import log
+
+
+def interrupt_main() -> str:
+    """Raise KeyboardInterrupt in the main thread; returns how (or why not), for the notice."""
+    main = threading.main_thread()
+    if main is threading.current_thread():
+        raise KeyboardInterrupt("run aborted on request")
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        if hasattr(signal, "pthread_kill") and main.ident is not None:
+            signal.pthread_kill(main.ident, signal.SIGINT)
+        else:
+            _thread.interrupt_main()
+        return "interrupted"
+    if "ipykernel" in sys.modules:
+        return "kernel idle"
+    if main.ident is not None and main.is_alive():
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(main.ident), ctypes.py_object(KeyboardInterrupt)
+        )
+        return "interrupted"
+    return "no main thread"
+
+
+def on_abort(run: Any) -> None:
+    """End `run` as aborted, keeping its data, then interrupt the code that was logging to it."""
+    try:
+        run._end_state = "aborted"
+        run.stop()
+    finally:
+        message = (
+            f"mltrack: run {run.id} was aborted on request; it is ended as 'aborted' with "
+            "its data kept, and the code running now is interrupted"
+        )
+        reporter = getattr(run, "_reporter", None)
+        if reporter is not None:
+            reporter.notice(message)
+        else:
+            log.warning(message)
+        if getattr(run, "_interrupt_on_abort", True):
+            how = interrupt_main()
+            if how != "interrupted":
+                log.info("jupyter-mltrack: run %s: nothing interrupted (%s)", run.id, how)

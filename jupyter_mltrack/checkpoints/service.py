@@ -1,0 +1,144 @@
+"""Checkpoint operations over a store and notebook dicts. No notebook I/O here: the server
+hands in notebooks read through the contents manager, the Python API and the CLI hand in
+notebooks read from the filesystem (`files.py`); both call these same functions."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import nbformat
+
+from ..errors import InvalidInput, NotFound, StoreError
+from ..store import checkpoints as repo
+from ..store import runs
+from ..store.engine import Store
+from . import snapshot
+from .diff import count_changes, diff_notebooks
+
+ATTEMPTS = 8
+
+
+def new_id() -> str:
+    return secrets.token_hex(6)
+
+
+def create(
+    store: Store,
+    path: str,
+    nb: dict[str, Any],
+    *,
+    name: str = "",
+    description: str = "",
+    run_id: str | int | None = None,
+    trigger: str = "api",
+    author: str = "",
+    from_disk: bool = False,
+    skip_if_unchanged: bool = False,
+) -> repo.CheckpointInfo | None:
+    """Snapshot a (validated) notebook as the newest checkpoint of `path`.
+
+    Returns None only when `skip_if_unchanged` and the content equals the newest checkpoint's.
+    Concurrent calls for one notebook each land exactly once, in some order.
+    """
+    repo.check_text(name, description)
+    run = runs.get(store, run_id) if run_id is not None else None
+    planned = snapshot.plan(snapshot.split_notebook(nb))
+    content = planned.content_sha
+    blobs = store.blobs
+    for _ in range(ATTEMPTS):
+        parent = repo.head(store, path)
+        if skip_if_unchanged and parent is not None and parent.content_sha == content:
+            return None
+        parent_manifest = snapshot.MANIFESTS.get(blobs, parent.manifest_sha) if parent else None
+        stored = snapshot.store_plan(blobs, planned, parent_manifest)
+        if parent_manifest is not None:
+            old_cells = snapshot.load_cells(blobs, parent_manifest)
+            added, removed, modified = count_changes(old_cells, planned.split.cells)
+        else:
+            added, removed, modified = len(planned.split.cells), 0, 0
+        try:
+            info = repo.append(
+                store,
+                repo.NewCheckpoint(
+                    id=new_id(),
+                    path=path,
+                    parent_id=parent.id if parent else None,
+                    name=name,
+                    description=description,
+                    trigger=trigger,
+                    author=author,
+                    size=planned.split.size,
+                    manifest_sha=stored.manifest.sha,
+                    content_sha=content,
+                    cells_added=added,
+                    cells_removed=removed,
+                    cells_modified=modified,
+                    from_disk=from_disk,
+                    blobs=stored.new_blobs,
+                    skip_if_unchanged=skip_if_unchanged,
+                ),
+            )
+        except repo.HeadMoved:
+            continue
+        if info is None:
+            return None
+        if run is not None:
+            repo.link_run(store, info.id, run.id)
+            info = repo.get(store, info.id)
+        return info
+    raise StoreError(f"could not append a checkpoint to {path}: too many concurrent writers")
+
+
+def content(store: Store, info: repo.CheckpointInfo) -> Any:
+    """The captured notebook, as the NotebookNode nbformat would have read."""
+    manifest = snapshot.MANIFESTS.get(store.blobs, info.manifest_sha)
+    nb = snapshot.load_notebook(store.blobs, manifest)
+    return nbformat.from_dict(nb)  # type: ignore[no-untyped-call]
+
+
+def get(store: Store, checkpoint_id: str, *, with_content: bool = True) -> dict[str, Any]:
+    info = repo.get(store, checkpoint_id)
+    entry = info.as_dict()
+    if with_content:
+        entry["content"] = content(store, info)
+    return entry
+
+
+def link_run(store: Store, checkpoint_id: str, run_id: str | int) -> dict[str, Any]:
+    run = runs.get(store, run_id)
+    repo.link_run(store, checkpoint_id, run.id)
+    return repo.get(store, checkpoint_id).as_dict()
+
+
+def checkpoint_of_run(store: Store, run_id: str | int) -> dict[str, Any] | None:
+    info = repo.checkpoint_of_run(store, runs.get(store, run_id).id)
+    return info.as_dict() if info else None
+
+
+def diff(base_nb: dict[str, Any], remote_nb: dict[str, Any]) -> dict[str, Any]:
+    """The REST answer of `GET diff`: base notebook, nbdime diff, summary."""
+    d, summary = diff_notebooks(base_nb, remote_nb)
+    return {"base": base_nb, "diff": d, "summary": summary}
+
+
+def resolve_side(store: Store, ref: str) -> tuple[dict[str, Any], repo.CheckpointInfo]:
+    """A checkpoint id as a diff side: its notebook and its entry."""
+    if not ref:
+        raise InvalidInput("a diff side must be a checkpoint id or 'current'")
+    try:
+        info = repo.get(store, ref)
+    except NotFound:
+        raise NotFound(f"no checkpoint {ref!r}") from None
+    return content(store, info), info
+
+
+def restore_name(current_path: str, checkpoint_id: str, exists: Any) -> str:
+    """A free name beside the original: `nb-restored-<id>.ipynb`, then `-1`, `-2`..."""
+    stem = current_path[: -len(".ipynb")] if current_path.endswith(".ipynb") else current_path
+    candidate = f"{stem}-restored-{checkpoint_id[:6]}.ipynb"
+    n = 1
+    while exists(candidate):
+        candidate = f"{stem}-restored-{checkpoint_id[:6]}-{n}.ipynb"
+        n += 1
+    return candidate

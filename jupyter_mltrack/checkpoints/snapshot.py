@@ -1,0 +1,477 @@
+"""A notebook as content-addressed pieces, and back (pure over dicts; I/O through a BlobStore).
+
+Why this shape (measured in bench/bench_checkpoints.py):
+- Every cell becomes one *unit*: its canonical JSON (sorted keys, compact) with outputs
+  included, except large base64 payloads (images, attachments). Those are stored as their
+  decoded bytes in a blob of their own (25 % smaller than base64 and incompressible anyway),
+  and only when re-encoding gives back the very same string, so the round trip is exact.
+- Units are grouped into *chunks* with content-defined boundaries (a unit ends a chunk when
+  its CRC is 0 modulo `CHUNK_CELLS`), so editing one cell rewrites one chunk of about
+  `CHUNK_CELLS` cells, never the notebook, and every other chunk keeps its name. A chunk is
+  one blob: small cells compress together (zlib in the blob store), and a 1,000-cell notebook
+  is about a hundred files instead of thousands.
+- The *manifest* names the chunks in order plus the notebook metadata blob. A child's
+  manifest is usually a delta against its parent's (the chunk-list edits), with a full
+  manifest every `FULL_EVERY` checkpoints so reading one never walks a long chain.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import threading
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Any
+
+from ..errors import CorruptBlob, InvalidNotebook
+from ..store.blobs import BlobStore
+
+CHUNK_CELLS = 4
+MAX_CHUNK_BYTES = 256 * 1024
+FULL_EVERY = 100
+BIG_STRING = 1024
+MANIFEST_VERSION = 1
+MANIFEST_MIME = "application/x-mltrack-manifest"
+# Chunks are a few KB: deflate alone barely learns their structure before they end, so they
+# are compressed against a preset dictionary of notebook JSON (about 30 % smaller). The
+# header names the dictionary; a new dictionary needs a new header, never an edit of this one.
+CHUNK_HEADER = b"MLC1"
+CHUNK_DICT = (
+    b'{"cell_type":"markdown","id":"","metadata":{},"source":"# '
+    b'{"cell_type":"raw","id":"","metadata":{},"source":""}'
+    b'{"data":{"text/html":"<div>\\n<table border=\\"1\\" class=\\"dataframe\\">\\n",'
+    b'"text/plain":""},"execution_count":2,"metadata":{},"output_type":"execute_result"}'
+    b'{"ename":"","evalue":"","output_type":"error","traceback":["\\u001b[0;31m'
+    b'{"cell":{"cell_type":"code","execution_count":3,"id":"","metadata":{},"outputs":['
+    b'{"data":{"image/png":null,"text/plain":"<Figure size 640x480 with 1 Axes>"},'
+    b'"metadata":{},"output_type":"display_data"}],"refs":[["o",1,"image/png","",""]]}'
+    b'{"cell_type":"code","execution_count":4,"id":"","metadata":{"tags":[]},"outputs":'
+    b'[{"name":"stderr","output_type":"stream","text":""},'
+    b'{"name":"stdout","output_type":"stream","text":"result 0."}],"source":"import numpy as np'
+    b"\\nimport pandas as pd\\nfrom matplotlib import pyplot as plt\\nprint(f'result {x_"
+)
+
+
+def canonical(obj: Any) -> bytes:
+    """Canonical JSON: equal values give equal bytes, so equal cells share one hash."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# -- cells <-> units ------------------------------------------------------------------------
+@dataclass
+class Split:
+    """A notebook cut into pieces, ready to store."""
+
+    units: list[bytes]
+    cells: list[dict[str, Any]]  # the units as dicts (binary payloads as refs), for comparisons
+    binaries: dict[str, tuple[bytes, str]]  # sha -> (decoded bytes, mime)
+    metadata: bytes
+    nbformat: int
+    nbformat_minor: int
+    size: int  # bytes of the canonical notebook JSON, base64 included
+
+
+def _as_base64(value: Any) -> tuple[bytes, str] | None:
+    """Decoded bytes and the suffix ("" or "\\n") when `value` is exactly re-encodable base64."""
+    if not isinstance(value, str) or len(value) < BIG_STRING:
+        return None
+    suffix = "\n" if value.endswith("\n") else ""
+    core = value[:-1] if suffix else value
+    try:
+        raw = base64.b64decode(core, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if base64.b64encode(raw).decode("ascii") != core:
+        return None
+    return raw, suffix
+
+
+def _strip_cell(
+    cell: dict[str, Any], binaries: dict[str, tuple[bytes, str]]
+) -> tuple[dict[str, Any], int]:
+    """The cell with big base64 payloads replaced by refs; returns it and the bytes moved out."""
+    refs: list[list[Any]] = []
+    moved = 0
+    outputs = cell.get("outputs")
+    new_outputs: list[Any] | None = None
+    if isinstance(outputs, list):
+        for i, out in enumerate(outputs):
+            data = out.get("data") if isinstance(out, dict) else None
+            if not isinstance(data, dict):
+                continue
+            new_data = None
+            for mime, value in data.items():
+                if mime.startswith("text/") or "json" in mime:
+                    continue
+                dec = _as_base64(value)
+                if dec is None:
+                    continue
+                raw, suffix = dec
+                sha = sha256(raw)
+                binaries[sha] = (raw, mime)
+                refs.append(["o", i, mime, sha, suffix])
+                moved += len(value)
+                if new_data is None:
+                    new_data = dict(data)
+                new_data[mime] = None
+            if new_data is not None:
+                if new_outputs is None:
+                    new_outputs = list(outputs)
+                new_outputs[i] = {**out, "data": new_data}
+    attachments = cell.get("attachments")
+    new_att: dict[str, Any] | None = None
+    if isinstance(attachments, dict):
+        for name, bundle in attachments.items():
+            if not isinstance(bundle, dict):
+                continue
+            new_bundle = None
+            for mime, value in bundle.items():
+                dec = _as_base64(value)
+                if dec is None:
+                    continue
+                raw, suffix = dec
+                sha = sha256(raw)
+                binaries[sha] = (raw, mime)
+                refs.append(["a", name, mime, sha, suffix])
+                moved += len(value)
+                if new_bundle is None:
+                    new_bundle = dict(bundle)
+                new_bundle[mime] = None
+            if new_bundle is not None:
+                if new_att is None:
+                    new_att = dict(attachments)
+                new_att[name] = new_bundle
+    if not refs:
+        return cell, 0
+    stripped = dict(cell)
+    if new_outputs is not None:
+        stripped["outputs"] = new_outputs
+    if new_att is not None:
+        stripped["attachments"] = new_att
+    # A wrapper has no "cell_type" key, which every valid cell has: unambiguous on read.
+    return {"cell": stripped, "refs": refs}, moved
+
+
+def split_notebook(nb: dict[str, Any]) -> Split:
+    cells = nb.get("cells")
+    if not isinstance(cells, list):
+        raise InvalidNotebook("the notebook has no list of cells")
+    binaries: dict[str, tuple[bytes, str]] = {}
+    units: list[bytes] = []
+    stripped_cells: list[dict[str, Any]] = []
+    size = 0
+    for cell in cells:
+        stripped, moved = _strip_cell(cell, binaries)
+        unit = canonical(stripped)
+        units.append(unit)
+        stripped_cells.append(stripped)
+        size += len(unit) + moved
+    metadata = canonical(nb.get("metadata", {}))
+    return Split(
+        units=units,
+        cells=stripped_cells,
+        binaries=binaries,
+        metadata=metadata,
+        nbformat=int(nb.get("nbformat", 4)),
+        nbformat_minor=int(nb.get("nbformat_minor", 0)),
+        size=size + len(metadata),
+    )
+
+
+def chunk_units(units: list[bytes]) -> list[bytes]:
+    """Content-defined grouping: boundaries depend on the units alone, not on positions."""
+    chunks: list[bytes] = []
+    current: list[bytes] = []
+    current_bytes = 0
+    for unit in units:
+        current.append(unit)
+        current_bytes += len(unit) + 1
+        if zlib.crc32(unit) % CHUNK_CELLS == 0 or current_bytes >= MAX_CHUNK_BYTES:
+            chunks.append(b"\n".join(current))
+            current, current_bytes = [], 0
+    if current:
+        chunks.append(b"\n".join(current))
+    return chunks
+
+
+def _restore_unit(unit: Any, blobs: BlobStore) -> dict[str, Any]:
+    if "cell_type" in unit or "refs" not in unit:
+        return unit  # type: ignore[no-any-return]
+    cell: dict[str, Any] = unit["cell"]
+    for kind, key, mime, sha, suffix in unit["refs"]:
+        text = base64.b64encode(blobs.get(sha)).decode("ascii") + suffix
+        if kind == "o":
+            cell["outputs"][key]["data"][mime] = text
+        else:
+            cell["attachments"][key][mime] = text
+    return cell
+
+
+# -- manifests --------------------------------------------------------------------------------
+ChunkRef = tuple[str, int]  # (sha, number of cells)
+
+
+@dataclass
+class Manifest:
+    """A resolved manifest: the full chunk list, whatever was stored."""
+
+    sha: str
+    nbformat: int
+    nbformat_minor: int
+    metadata: str
+    chunks: list[ChunkRef]
+    depth: int = 0
+    chain: tuple[str, ...] = ()  # this manifest and the bases it is a delta against
+
+
+def encode_manifest(
+    nbformat: int,
+    nbformat_minor: int,
+    metadata: str,
+    chunks: list[ChunkRef],
+    parent: Manifest | None,
+) -> tuple[bytes, int]:
+    """Bytes to store and the chain depth: a delta against `parent` when that is smaller."""
+    head = {
+        "v": MANIFEST_VERSION,
+        "nbformat": nbformat,
+        "nbformat_minor": nbformat_minor,
+        "metadata": metadata,
+    }
+    full = canonical({**head, "chunks": chunks})
+    if parent is None or parent.depth + 1 >= FULL_EVERY:
+        return full, 0
+    old = [c[0] for c in parent.chunks]
+    new = [c[0] for c in chunks]
+    edits = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag != "equal":
+            edits.append([i1, i2 - i1, [list(c) for c in chunks[j1:j2]]])
+    delta = canonical({**head, "base": parent.sha, "depth": parent.depth + 1, "edits": edits})
+    if len(delta) * 2 > len(full):
+        return full, 0
+    return delta, parent.depth + 1
+
+
+class ManifestCache:
+    """Resolved manifests by sha. Manifests never change, so caching is always correct."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._items: OrderedDict[tuple[str, str], Manifest] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, blobs: BlobStore, sha: str) -> Manifest:
+        key = (str(blobs.root), sha)
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+        found = self._resolve(blobs, sha)
+        self.put(blobs, found)
+        return found
+
+    def put(self, blobs: BlobStore, manifest: Manifest) -> None:
+        if not manifest.chain:
+            manifest.chain = (manifest.sha,)
+        with self._lock:
+            self._items[(str(blobs.root), manifest.sha)] = manifest
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def _resolve(self, blobs: BlobStore, sha: str) -> Manifest:
+        try:
+            doc = json.loads(blobs.get(sha))
+        except ValueError:
+            raise CorruptBlob(f"manifest {sha} is not JSON") from None
+        if doc.get("v") != MANIFEST_VERSION:
+            raise CorruptBlob(f"manifest {sha} has unknown version {doc.get('v')!r}")
+        chain: tuple[str, ...] = (sha,)
+        if "chunks" in doc:
+            chunks = [(c[0], int(c[1])) for c in doc["chunks"]]
+            depth = 0
+        else:
+            base = self.get(blobs, doc["base"])
+            chain = (sha, *base.chain)
+            chunks = list(base.chunks)
+            # Edits were computed front to back against the base: apply back to front.
+            for start, removed, added in reversed(doc["edits"]):
+                chunks[start : start + removed] = [(c[0], int(c[1])) for c in added]
+            depth = int(doc["depth"])
+        return Manifest(
+            sha,
+            int(doc["nbformat"]),
+            int(doc["nbformat_minor"]),
+            doc["metadata"],
+            chunks,
+            depth,
+            chain,
+        )
+
+
+MANIFESTS = ManifestCache()
+
+
+def load_cells(blobs: BlobStore, manifest: Manifest) -> list[dict[str, Any]]:
+    """The cells as stored (binary payloads still as refs): cheap, for change counting."""
+    cells: list[dict[str, Any]] = []
+    for sha, count in manifest.chunks:
+        lines = unpack_chunk(blobs.get(sha), sha).split(b"\n")
+        if len(lines) != count:
+            raise CorruptBlob(f"chunk {sha} holds {len(lines)} cells, its manifest says {count}")
+        cells.extend(json.loads(line) for line in lines)
+    return cells
+
+
+def load_notebook(blobs: BlobStore, manifest: Manifest) -> dict[str, Any]:
+    """The notebook exactly as it was captured."""
+    cells = [_restore_unit(u, blobs) for u in load_cells(blobs, manifest)]
+    return {
+        "cells": cells,
+        "metadata": json.loads(blobs.get(manifest.metadata)),
+        "nbformat": manifest.nbformat,
+        "nbformat_minor": manifest.nbformat_minor,
+    }
+
+
+@dataclass
+class Plan:
+    """A split notebook cut into named chunks, before anything is written."""
+
+    split: Split
+    chunks: list[tuple[str, bytes, int]]  # (sha, packed bytes, cells)
+    metadata_sha: str
+    content_sha: str  # names the content: equal notebooks, equal content_sha
+
+
+def content_sha(nbformat: int, minor: int, metadata_sha: str, chunks: list[ChunkRef]) -> str:
+    return sha256(canonical([nbformat, minor, metadata_sha, [list(c) for c in chunks]]))
+
+
+class _Packed:
+    """raw chunk sha -> packed bytes and their sha, so unchanged chunks are not recompressed."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self._items: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def pack(self, raw: bytes) -> tuple[str, str, bytes]:
+        raw_sha = sha256(raw)
+        with self._lock:
+            hit = self._items.get(raw_sha)
+        if hit is None:
+            comp = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, CHUNK_DICT)
+            packed = CHUNK_HEADER + comp.compress(raw) + comp.flush()
+            hit = (sha256(packed), packed)
+            with self._lock:
+                self._items[raw_sha] = hit
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
+        return raw_sha, hit[0], hit[1]
+
+
+_PACKED = _Packed()
+
+
+def unpack_chunk(data: bytes, sha: str) -> bytes:
+    if not data.startswith(CHUNK_HEADER):
+        raise CorruptBlob(f"chunk {sha} has an unknown header")
+    try:
+        d = zlib.decompressobj(-15, CHUNK_DICT)
+        return d.decompress(data[len(CHUNK_HEADER) :]) + d.flush()
+    except zlib.error:
+        raise CorruptBlob(f"chunk {sha} is corrupt (bad compressed stream)") from None
+
+
+def plan(split: Split) -> Plan:
+    """Name every chunk; the content hash is over raw chunks, independent of compression."""
+    chunks = []
+    raw_shas = []
+    for raw in chunk_units(split.units):
+        raw_sha, sha, packed = _PACKED.pack(raw)
+        chunks.append((sha, packed, raw.count(b"\n") + 1))
+        raw_shas.append((raw_sha, chunks[-1][2]))
+    meta_sha = sha256(split.metadata)
+    return Plan(
+        split,
+        chunks,
+        meta_sha,
+        content_sha(split.nbformat, split.nbformat_minor, meta_sha, raw_shas),
+    )
+
+
+@dataclass
+class Stored:
+    """What `store_plan` wrote: the resolved manifest and the blobs to register."""
+
+    manifest: Manifest
+    new_blobs: list[tuple[str, int, str]]  # (sha, size, mime) of blobs not there before
+
+
+def store_plan(blobs: BlobStore, p: Plan, parent: Manifest | None) -> Stored:
+    """Write the pieces that are not stored yet, then the manifest (a delta when it pays)."""
+    new: list[tuple[str, int, str]] = []
+
+    def put(data: bytes, sha: str) -> bool:
+        if blobs.exists(sha):
+            return False
+        blobs.put(data, sha)
+        return True
+
+    split = p.split
+    for sha, (raw, mime) in split.binaries.items():
+        # Images are registered (with their type) like any uploaded file; chunks and the
+        # metadata blob are internal and reached through manifests only, which saves a row
+        # (about 180 bytes with its index) per chunk.
+        if put(raw, sha):
+            new.append((sha, len(raw), mime))
+    for sha, data, _n in p.chunks:
+        put(data, sha)
+    put(split.metadata, p.metadata_sha)
+    chunks: list[ChunkRef] = [(sha, n) for sha, _data, n in p.chunks]
+    data, depth = encode_manifest(
+        split.nbformat, split.nbformat_minor, p.metadata_sha, chunks, parent
+    )
+    manifest_sha = sha256(data)
+    if not blobs.exists(manifest_sha):
+        blobs.put(data, manifest_sha)
+    # The manifest row is always (re)registered: checkpoints.manifest_sha references it.
+    new.append((manifest_sha, len(data), MANIFEST_MIME))
+    chain = (manifest_sha, *parent.chain) if depth and parent else (manifest_sha,)
+    manifest = Manifest(
+        manifest_sha, split.nbformat, split.nbformat_minor, p.metadata_sha, chunks, depth, chain
+    )
+    MANIFESTS.put(blobs, manifest)
+    return Stored(manifest, new)
+
+
+def referenced_blobs(blobs: BlobStore, manifest_shas: set[str]) -> set[str]:
+    """Every blob the given manifests need: the manifests, their bases, chunks, metadata and
+    binary payloads. Used by `mltrack gc`."""
+    seen: set[str] = set()
+    chunk_seen: set[str] = set()
+    for sha in manifest_shas:
+        m = MANIFESTS.get(blobs, sha)
+        seen.update(m.chain)
+        seen.add(m.metadata)
+        for csha, _n in m.chunks:
+            if csha in chunk_seen:
+                continue
+            chunk_seen.add(csha)
+            for line in unpack_chunk(blobs.get(csha), csha).split(b"\n"):
+                if b'"refs"' in line:
+                    unit = json.loads(line)
+                    if "cell_type" not in unit:
+                        seen.update(ref[3] for ref in unit.get("refs", []))
+    return seen | chunk_seen

@@ -1,0 +1,452 @@
+"""Notebooks, their checkpoints and the runs linked to them (the checkpoint aggregate).
+
+A notebook row is a notebook's identity: renames move its `path`, a delete only marks it, so
+history follows JupyterLab's renames and outlives deletes. Checkpoints of one notebook form
+one line: `seq` 1, 2, 3... unique per notebook, each pointing at the one before. Appending
+checks, inside the write transaction, that the head is still the parent the caller built its
+delta against; if another writer got there first the caller retries (SQLite serialises
+writers with BEGIN IMMEDIATE; on PostgreSQL the notebook row is locked FOR UPDATE and the
+unique (notebook_id, seq) constraint is the last line of defence).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import text as sql_text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..errors import InvalidInput, NotFound
+from .engine import Store
+from .models import TRIGGERS, Blob, Checkpoint, CheckpointRun, Field, Notebook, Project, Run
+from .runs import effective_state
+
+MAX_NAME = 512
+MAX_DESCRIPTION = 4096
+NOTEBOOK_FIELD = "source_code/notebook"
+
+
+@dataclass(frozen=True)
+class LinkedRun:
+    id: str  # the run's short id, e.g. CRED-12
+    state: str
+    project: str
+
+
+@dataclass(frozen=True)
+class CheckpointInfo:
+    id: str
+    notebook_id: int
+    notebook_path: str  # where the notebook is now (follows renames)
+    captured_path: str  # where it was when captured
+    notebook_deleted: bool
+    seq: int
+    parent_id: str | None
+    created_at: float
+    name: str
+    description: str
+    trigger: str
+    author: str
+    size: int
+    manifest_sha: str
+    content_sha: str
+    cells_added: int
+    cells_removed: int
+    cells_modified: int
+    runs: tuple[LinkedRun, ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The REST/Python entry shape of DESIGN §4."""
+        return {
+            "id": self.id,
+            "notebook_path": self.notebook_path,
+            "captured_path": self.captured_path,
+            "notebook_deleted": self.notebook_deleted,
+            "seq": self.seq,
+            "parent_id": self.parent_id,
+            "created_at": self.created_at,
+            "name": self.name,
+            "description": self.description,
+            "trigger": self.trigger,
+            "author": self.author,
+            "size": self.size,
+            "changes": {
+                "added": self.cells_added,
+                "removed": self.cells_removed,
+                "modified": self.cells_modified,
+            },
+            "runs": [{"id": r.id, "state": r.state, "project": r.project} for r in self.runs],
+        }
+
+
+class HeadMoved(Exception):
+    """Another checkpoint of the notebook landed first: rebuild against the new head."""
+
+
+@dataclass(frozen=True)
+class NewCheckpoint:
+    id: str
+    path: str
+    parent_id: str | None
+    name: str
+    description: str
+    trigger: str
+    author: str
+    size: int
+    manifest_sha: str
+    content_sha: str
+    cells_added: int
+    cells_removed: int
+    cells_modified: int
+    from_disk: bool
+    blobs: Sequence[tuple[str, int, str]]
+    skip_if_unchanged: bool = False
+
+
+def check_text(name: str | None, description: str | None) -> None:
+    if name is not None and len(name) > MAX_NAME:
+        raise InvalidInput(
+            f"a checkpoint name has at most {MAX_NAME} characters ({len(name)} given)"
+        )
+    if description is not None and len(description) > MAX_DESCRIPTION:
+        raise InvalidInput(
+            f"a checkpoint description has at most {MAX_DESCRIPTION} characters "
+            f"({len(description)} given)"
+        )
+
+
+def _insert(session: Session) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
+def record_blobs(session: Session, rows: Iterable[tuple[str, int, str]]) -> None:
+    unique = {sha: (size, mime) for sha, size, mime in rows}
+    if not unique:
+        return
+    now = time.time()
+    stmt = _insert(session)(Blob).on_conflict_do_nothing(index_elements=[Blob.sha256])
+    session.execute(
+        stmt,
+        [{"sha256": s, "size": n, "mime": m, "created_at": now} for s, (n, m) in unique.items()],
+    )
+
+
+# -- reading ---------------------------------------------------------------------------------
+def _base_query() -> Select[Checkpoint, str, bool]:
+    return select(Checkpoint, Notebook.path, Notebook.deleted).join(
+        Notebook, Notebook.id == Checkpoint.notebook_id
+    )
+
+
+def _runs_of(session: Session, ids: list[str]) -> dict[str, list[LinkedRun]]:
+    out: dict[str, list[LinkedRun]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    q = (
+        select(CheckpointRun.checkpoint_id, Run.short_id, Run.state, Run.heartbeat_at, Project.name)
+        .join(Run, Run.id == CheckpointRun.run_id)
+        .join(Project, Project.id == Run.project_id)
+        .where(CheckpointRun.checkpoint_id.in_(ids))
+        .order_by(Run.created_at)
+    )
+    now = time.time()
+    for cid, short_id, state, heartbeat, project in session.execute(q):
+        out[cid].append(LinkedRun(short_id, effective_state(state, heartbeat, now), project))
+    return out
+
+
+def _infos(session: Session, rows: Sequence[Any]) -> list[CheckpointInfo]:
+    runs = _runs_of(session, [r[0].id for r in rows])
+    return [
+        CheckpointInfo(
+            id=c.id,
+            notebook_id=c.notebook_id,
+            notebook_path=path,
+            captured_path=c.notebook_path,
+            notebook_deleted=bool(deleted),
+            seq=c.seq,
+            parent_id=c.parent_id,
+            created_at=c.created_at,
+            name=c.name,
+            description=c.description,
+            trigger=c.trigger,
+            author=c.author,
+            size=c.size,
+            manifest_sha=c.manifest_sha,
+            content_sha=c.content_sha,
+            cells_added=c.cells_added,
+            cells_removed=c.cells_removed,
+            cells_modified=c.cells_modified,
+            runs=tuple(runs[c.id]),
+        )
+        for c, path, deleted in rows
+    ]
+
+
+def get(store: Store, checkpoint_id: str) -> CheckpointInfo:
+    with store.read() as s:
+        row = s.execute(_base_query().where(Checkpoint.id == str(checkpoint_id))).first()
+        if row is None:
+            raise NotFound(f"no checkpoint {checkpoint_id!r}")
+        return _infos(s, [row])[0]
+
+
+def head(store: Store, path: str) -> CheckpointInfo | None:
+    """The newest checkpoint of the live notebook at `path`."""
+    with store.read() as s:
+        row = s.execute(
+            _base_query()
+            .where(Notebook.path == path, Notebook.deleted.is_(False))
+            .order_by(Checkpoint.seq.desc())
+            .limit(1)
+        ).first()
+        return _infos(s, [row])[0] if row is not None else None
+
+
+def list_checkpoints(
+    store: Store,
+    path: str | None = None,
+    *,
+    trigger: str | None = None,
+    text: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[CheckpointInfo], int]:
+    """History, newest first: one notebook's (by current path) or all notebooks'."""
+    if trigger is not None and trigger not in TRIGGERS:
+        raise InvalidInput(f"unknown trigger {trigger!r}; one of {', '.join(TRIGGERS)}")
+    if limit < 0 or offset < 0:
+        raise InvalidInput("limit and offset must not be negative")
+    conds = []
+    if path is not None:
+        conds.append(Notebook.path == path)
+    if trigger is not None:
+        conds.append(Checkpoint.trigger == trigger)
+    if text:
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conds.append(
+            or_(
+                Checkpoint.name.ilike(like, escape="\\"),
+                Checkpoint.description.ilike(like, escape="\\"),
+                Notebook.path.ilike(like, escape="\\"),
+                Checkpoint.author.ilike(like, escape="\\"),
+                Checkpoint.id.ilike(like, escape="\\"),
+            )
+        )
+    with store.read() as s:
+        total = s.scalar(
+            select(func.count())
+            .select_from(Checkpoint)
+            .join(Notebook, Notebook.id == Checkpoint.notebook_id)
+            .where(*conds)
+        )
+        rows = s.execute(
+            _base_query()
+            .where(*conds)
+            .order_by(Checkpoint.created_at.desc(), Checkpoint.seq.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        return _infos(s, rows), int(total or 0)
+
+
+def checkpoint_of_run(store: Store, run_id: int) -> CheckpointInfo | None:
+    """The newest checkpoint linked to a run."""
+    with store.read() as s:
+        row = s.execute(
+            _base_query()
+            .join(CheckpointRun, CheckpointRun.checkpoint_id == Checkpoint.id)
+            .where(CheckpointRun.run_id == run_id)
+            .order_by(Checkpoint.created_at.desc())
+            .limit(1)
+        ).first()
+        return _infos(s, [row])[0] if row is not None else None
+
+
+def all_manifests(store: Store) -> set[str]:
+    with store.read() as s:
+        return set(s.scalars(select(Checkpoint.manifest_sha)))
+
+
+# -- writing ---------------------------------------------------------------------------------
+def _live_notebook(s: Session, path: str, create: bool) -> Notebook | None:
+    q = select(Notebook).where(Notebook.path == path, Notebook.deleted.is_(False))
+    if s.get_bind().dialect.name == "postgresql":
+        # A row lock cannot cover a notebook row that does not exist yet: a transaction lock
+        # on the path serialises its first checkpoints (SQLite's BEGIN IMMEDIATE already does).
+        key = int.from_bytes(hashlib.sha256(path.encode()).digest()[:8], "big", signed=True)
+        s.execute(sql_text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    nb = s.scalars(q.order_by(Notebook.id.desc()).limit(1)).first()
+    if nb is None and create:
+        now = time.time()
+        nb = Notebook(path=path, deleted=False, created_at=now, updated_at=now)
+        s.add(nb)
+        s.flush()
+    return nb
+
+
+def append(store: Store, new: NewCheckpoint) -> CheckpointInfo | None:
+    """Add a checkpoint after `new.parent_id`, the head the caller built against.
+
+    Returns None when `skip_if_unchanged` and the head already has this content. Raises
+    `HeadMoved` when the head is no longer `new.parent_id`.
+    """
+    if new.trigger not in TRIGGERS:
+        raise InvalidInput(f"unknown trigger {new.trigger!r}; one of {', '.join(TRIGGERS)}")
+    check_text(new.name, new.description)
+    try:
+        with store.write() as s:
+            nb = _live_notebook(s, new.path, create=True)
+            assert nb is not None
+            top = s.execute(
+                select(Checkpoint.id, Checkpoint.seq, Checkpoint.content_sha)
+                .where(Checkpoint.notebook_id == nb.id)
+                .order_by(Checkpoint.seq.desc())
+                .limit(1)
+            ).first()
+            head_id = top[0] if top else None
+            if new.skip_if_unchanged and top is not None and top[2] == new.content_sha:
+                return None
+            if head_id != new.parent_id:
+                raise HeadMoved(head_id)
+            record_blobs(s, new.blobs)
+            now = time.time()
+            nb.updated_at = now
+            s.add(
+                Checkpoint(
+                    id=new.id,
+                    notebook_id=nb.id,
+                    seq=(top[1] + 1) if top else 1,
+                    parent_id=new.parent_id,
+                    created_at=now,
+                    name=new.name,
+                    description=new.description,
+                    trigger=new.trigger,
+                    author=new.author,
+                    size=new.size,
+                    manifest_sha=new.manifest_sha,
+                    content_sha=new.content_sha,
+                    cells_added=new.cells_added,
+                    cells_removed=new.cells_removed,
+                    cells_modified=new.cells_modified,
+                    from_disk=new.from_disk,
+                    notebook_path=new.path,
+                )
+            )
+    except IntegrityError as e:
+        # PostgreSQL: a concurrent writer took this seq first (the unique constraint).
+        raise HeadMoved(None) from e
+    return get(store, new.id)
+
+
+def update_text(
+    store: Store, checkpoint_id: str, *, name: str | None = None, description: str | None = None
+) -> CheckpointInfo:
+    check_text(name, description)
+    values = {k: v for k, v in (("name", name), ("description", description)) if v is not None}
+    with store.write() as s:
+        if not s.scalar(select(func.count()).where(Checkpoint.id == checkpoint_id)):
+            raise NotFound(f"no checkpoint {checkpoint_id!r}")
+        if values:
+            s.execute(update(Checkpoint).where(Checkpoint.id == checkpoint_id).values(**values))
+    return get(store, checkpoint_id)
+
+
+def remove(store: Store, checkpoint_id: str) -> None:
+    """Delete one checkpoint; its children then follow its parent, so history stays a line.
+    Its blobs stay until `mltrack gc` finds them unreferenced (a child's manifest may be a
+    delta against this one's)."""
+    with store.write() as s:
+        row = s.execute(select(Checkpoint.parent_id).where(Checkpoint.id == checkpoint_id)).first()
+        if row is None:
+            raise NotFound(f"no checkpoint {checkpoint_id!r}")
+        s.execute(
+            update(Checkpoint).where(Checkpoint.parent_id == checkpoint_id).values(parent_id=row[0])
+        )
+        s.execute(delete(CheckpointRun).where(CheckpointRun.checkpoint_id == checkpoint_id))
+        s.execute(delete(Checkpoint).where(Checkpoint.id == checkpoint_id))
+
+
+def _under(path: str) -> Any:
+    prefix = path.rstrip("/") + "/"
+    like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(Notebook.path == path, Notebook.path.like(like, escape="\\"))
+
+
+def rename(store: Store, old: str, new: str) -> int:
+    """A file or folder was renamed: its live notebooks (and their histories) follow."""
+    now = time.time()
+    with store.write() as s:
+        moved = (
+            s.execute(select(Notebook).where(_under(old), Notebook.deleted.is_(False)))
+            .scalars()
+            .all()
+        )
+        if not moved:
+            return 0
+        # A notebook overwritten at the destination keeps its history, as deleted.
+        s.execute(
+            update(Notebook)
+            .where(_under(new), Notebook.deleted.is_(False))
+            .values(deleted=True, updated_at=now)
+        )
+        for nb in moved:
+            nb.path = new + nb.path[len(old) :]
+            nb.updated_at = now
+        return len(moved)
+
+
+def mark_deleted(store: Store, path: str) -> int:
+    """A file or folder was deleted: its notebooks keep their history, listed as deleted."""
+    with store.write() as s:
+        gone = s.scalars(select(Notebook).where(_under(path), Notebook.deleted.is_(False))).all()
+        now = time.time()
+        for nb in gone:
+            nb.deleted = True
+            nb.updated_at = now
+        return len(gone)
+
+
+def link_run(store: Store, checkpoint_id: str, run_id: int) -> None:
+    """Link both ways: a `checkpoint_runs` row, and the run's `source_code/notebook` field
+    (a string field holding the checkpoint id, the agreed convention)."""
+    now = time.time()
+    with store.write() as s:
+        if not s.scalar(select(func.count()).where(Checkpoint.id == checkpoint_id)):
+            raise NotFound(f"no checkpoint {checkpoint_id!r}")
+        if not s.scalar(select(func.count()).where(Run.id == run_id)):
+            raise NotFound(f"no run with id {run_id}")
+        ins = _insert(s)
+        s.execute(
+            ins(CheckpointRun).on_conflict_do_nothing(),
+            [{"checkpoint_id": checkpoint_id, "run_id": run_id}],
+        )
+        stmt = ins(Field)
+        s.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[Field.run_id, Field.path],
+                set_={"type": "string", "text": stmt.excluded.text, "updated_at": now},
+            ),
+            [
+                {
+                    "run_id": run_id,
+                    "path": NOTEBOOK_FIELD,
+                    "type": "string",
+                    "text": checkpoint_id,
+                    "count": 0,
+                    "updated_at": now,
+                }
+            ],
+        )

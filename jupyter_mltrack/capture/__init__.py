@@ -64,15 +64,15 @@ def build(run: Any, options: CaptureOptions, *, cells_sink: Any = None) -> list[
     if options.hardware:
         from .hardware import HardwareMonitor
 
-        monitor = HardwareMonitor(run, options.interval)
+        monitor = HardwareMonitor(run, options.interval, prefix=options.namespace)
         captures.append(monitor)
     if options.stdout or options.stderr:
         from .console import ConsoleCapture
 
         if options.stdout:
-            captures.append(ConsoleCapture(run, "stdout"))
+            captures.append(ConsoleCapture(run, "stdout", prefix=options.namespace))
         if options.stderr:
-            captures.append(ConsoleCapture(run, "stderr"))
+            captures.append(ConsoleCapture(run, "stderr", prefix=options.namespace))
     if options.cells and cells_sink is not None:
         from .provenance import CellProvenance
 

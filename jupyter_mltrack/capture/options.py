@@ -35,6 +35,7 @@ class CaptureOptions:
     interval: float = DEFAULT_INTERVAL
     git_diff_limit: int = DEFAULT_DIFF_LIMIT
     source_files: tuple[str, ...] | None = None  # None: the script itself
+    namespace: str = "monitoring"  # where hardware and console series go
 
 
 def _env_flag(name: str, default: bool) -> bool:
@@ -76,6 +77,7 @@ def resolve(
     monitoring_interval: float | None = None,
     git_diff_limit: int | None = None,
     source_files: str | Sequence[str] | None = None,
+    monitoring_namespace: str | None = None,
 ) -> CaptureOptions:
     """Merge arguments (None: not given) with `MLTRACK_CAPTURE_*` variables; validate."""
     interval = (
@@ -103,7 +105,11 @@ def resolve(
             raise InvalidInput(f"source_files must be glob strings; got {bad[0]!r}")
     else:
         files = None
+    namespace = (monitoring_namespace or "monitoring").strip("/")
+    if not namespace or "//" in namespace:
+        raise InvalidInput(f"monitoring_namespace={monitoring_namespace!r}: not a field path")
     return CaptureOptions(
+        namespace=namespace,
         hardware=_pick(capture_hardware_metrics, "MLTRACK_CAPTURE_HARDWARE"),
         stdout=_pick(capture_stdout, "MLTRACK_CAPTURE_STDOUT"),
         stderr=_pick(capture_stderr, "MLTRACK_CAPTURE_STDERR"),

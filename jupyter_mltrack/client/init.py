@@ -13,11 +13,13 @@ import os
 import socket
 import tempfile
 import warnings
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from .. import capture as run_context
 from ..errors import InvalidInput, StoreError
-from ..store import projects, runs
+from ..store import cells, projects, runs
 from ..store.config import StoreConfig, resolve
 from ..store.engine import Store, open_store
 from ..store.entities import RunInfo
@@ -75,6 +77,12 @@ def init_run(
     blobs: str | os.PathLike[str] | None = None,
     strict: bool = False,
     max_buffered_points: int = 5_000_000,
+    capture_git: bool | None = None,
+    capture_environment: bool | None = None,
+    capture_cells: bool | None = None,
+    monitoring_interval: float | None = None,
+    git_diff_limit: int | None = None,
+    interrupt_on_abort: bool | None = None,
     **neptune_kwargs: Any,
 ) -> Run:
     """Start (or resume) a run. See docs/api.md; the arguments follow neptune.init_run."""
@@ -99,6 +107,21 @@ def init_run(
         "monitoring_namespace": monitoring_namespace,
         "fail_on_exception": fail_on_exception,
     }
+    # Run context (capture/): validated before anything is created, so a bad option
+    # leaves no half-made run behind.
+    context = run_context.resolve(
+        capture_hardware_metrics=capture_hardware_metrics,
+        capture_stdout=capture_stdout,
+        capture_stderr=capture_stderr,
+        capture_git=capture_git,
+        capture_environment=capture_environment,
+        capture_cells=capture_cells,
+        monitoring_interval=monitoring_interval,
+        git_diff_limit=git_diff_limit,
+        interrupt_on_abort=interrupt_on_abort,
+        source_files=source_files,
+        monitoring_namespace=monitoring_namespace,
+    )
     spool_dir: Path | None = None
     temp_dir: Path | None = None
     cfg: StoreConfig | None = None
@@ -144,6 +167,10 @@ def init_run(
     )
     if tags and m != "read-only":
         run["sys/tags"].add([tags] if isinstance(tags, str) else list(tags))
+    if m != "read-only":
+        # Cell provenance rows go straight to the store; an offline spool has no place for them.
+        sink = partial(cells.record, st, info.id) if m != "offline" else None
+        run_context.attach(run, context, cells_sink=sink)
     return run
 
 

@@ -67,6 +67,8 @@ class Run:
         # here; they live exactly as long as the run does.
         self._capture: list[Any] = []
         self._capture_options = dict(capture_options or {})
+        # "aborted" when the run is ended on request (capture/abort.py), else finished/failed.
+        self._end_state: str | None = None
         self._spool_dir = spool_dir
         self._temp_dir = temp_dir
         # The fast path skips per-call checks that strict mode must do in the caller.
@@ -177,7 +179,11 @@ class Run:
         w.stop()
         if not w.child:
             self._run_updates.append(
-                ("state", "failed" if self._failed else "finished", self._failed)
+                (
+                    "state",
+                    self._end_state or ("failed" if self._failed else "finished"),
+                    self._failed,
+                )
             )
         attempts = 0
         while not w.flush() and attempts < 3:
@@ -215,10 +221,10 @@ class Run:
 
     def _on_abort(self) -> None:
         """Called by the writer when someone asked to abort this run (`mltrack abort`, the
-        lab panel). The run-context integration replaces this to interrupt the kernel."""
-        self._reporter.notice(
-            f"mltrack: abort of run {self.id} was requested; call run.stop() to end it"
-        )
+        lab panel): end it as aborted and interrupt the code running (capture/abort.py)."""
+        from ..capture.abort import on_abort
+
+        on_abort(self)
 
     def attach_capture(self, capture: Any) -> None:
         """Start a capture object (with start()/stop()) that lives as long as the run."""

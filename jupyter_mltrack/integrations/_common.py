@@ -1,0 +1,247 @@
+"""What every integration shares: importing its framework with a clear error, using the run
+the user passed or creating one, turning framework values into loggable ones, and keeping a
+logging failure out of the training loop.
+
+The frameworks are never imported by `jupyter_mltrack` itself: only importing
+`jupyter_mltrack.integrations.<framework>` (or calling one of its helpers) does, so the
+package installs and imports without any of them.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import math
+import warnings
+from collections.abc import Callable, Mapping
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from ..client import Run
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def require(module: str, *, package: str, integration: str) -> ModuleType:
+    """Import `module`, or raise an ImportError that says which pip package to install.
+
+    The original error is chained and quoted: a framework that is installed but broken
+    (a missing transitive dependency) must not be reported as simply "not installed".
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        raise ImportError(
+            f"jupyter_mltrack.integrations.{integration} needs the {package!r} package, which "
+            f"could not be imported ({e}). Install it with: pip install {package}"
+        ) from e
+
+
+def integration_warning(message: str) -> None:
+    """One warning in the client's category, so users filter integrations like the client."""
+    from ..client.reporting import MLTrackWarning
+
+    warnings.warn(message, MLTrackWarning, stacklevel=3)
+
+
+# init_run arguments that describe a new run; resuming one by id leaves them out.
+_NEW_RUN_ONLY = ("name", "description", "tags", "custom_run_id", "with_id")
+
+
+class RunSlot:
+    """The run an integration logs to: the one passed as `run=`, or one it creates on first
+    use from `init_run_kwargs` (lazily, so a Lightning process of rank > 0 or a callback that
+    is never called creates nothing).
+
+    A run the integration created is its to stop; a run the user passed is never stopped,
+    only flushed (`wait()`), because the user may log more to it after training. Logging
+    through the integration after its own run was stopped (`trainer.evaluate()` after
+    `train()`) resumes that same run by id, and the next natural end stops it again.
+    """
+
+    def __init__(self, run: Run | None, init_run_kwargs: Mapping[str, Any] | None) -> None:
+        if run is not None and init_run_kwargs:
+            raise ValueError(
+                "pass either run= (an existing run) or the init_run arguments "
+                f"({', '.join(sorted(init_run_kwargs))}), not both"
+            )
+        self._run = run
+        self.owned = run is None
+        self.init_run_kwargs = dict(init_run_kwargs or {})
+        self._finished = False
+        self._run_id: str | None = run.id if run is not None else None
+
+    @property
+    def created(self) -> bool:
+        return self._run is not None
+
+    def get(self) -> Run:
+        """The run to log to now: created on first use, resumed if it was stopped."""
+        if self._run is None or self._finished:
+            import jupyter_mltrack
+
+            kwargs = dict(self.init_run_kwargs)
+            if self._run_id is not None:
+                kwargs = {k: v for k, v in kwargs.items() if k not in _NEW_RUN_ONLY}
+                kwargs["with_id"] = self._run_id
+            self._run = jupyter_mltrack.init_run(**kwargs)
+            self._run_id = self._run.id
+            self._finished = False
+        return self._run
+
+    @property
+    def last(self) -> Run:
+        """The run logged to most recently, even if stopped; created if there is none yet."""
+        return self._run if self._run is not None else self.get()
+
+    def run_id(self) -> str:
+        """The run's id (`KEY-n`), creating the run if needed."""
+        return self._run_id if self._run_id is not None else self.get().id
+
+    def finish(self) -> None:
+        """End of training: stop an owned run, flush a borrowed one. Never raises unless
+        the run is strict."""
+        if self._run is None or self._finished:
+            return
+        try:
+            if self.owned:
+                self._finished = True
+                self._run.stop()
+            else:
+                self._run.wait()
+        except Exception as e:  # the training already finished; say why
+            if is_strict(self._run):
+                raise
+            integration_warning(f"could not flush the run at the end of training: {e}")
+
+    def mark_failed(self) -> None:
+        """Record the exception being handled now (the training's) and mark the run failed,
+        before the integration stops it: otherwise a crashed training would read finished."""
+        import sys
+
+        exc_type, exc, tb = sys.exc_info()
+        mark = getattr(self._run, "_mark_failed", None)
+        if exc_type is not None and exc is not None and mark is not None:
+            mark(exc_type, exc, tb)
+
+    def portable(self) -> RunSlot:
+        """A copy without the live run (threads and connections cannot be pickled): in a
+        spawned process it resumes the same run by id, and stops it only if it owns it."""
+        if self._run is not None and not self._finished:
+            # What this process logged lands before the child's points: series read back
+            # in the order they were stored.
+            self._run.wait()
+        copy = RunSlot.__new__(RunSlot)
+        copy.__dict__.update(self.__dict__)
+        copy._run = None
+        copy._finished = False
+        if self._run_id is not None and not self.owned:
+            # A borrowed run reopened in a child is still the user's: flush, never stop.
+            copy.init_run_kwargs = {"with_id": self._run_id}
+            config = getattr(getattr(self._run, "_store", None), "config", None)
+            if config is not None:
+                copy.init_run_kwargs.update(store=config.url, blobs=str(config.blob_root))
+        return copy
+
+
+def is_strict(run: Any) -> bool:
+    """Whether the run was opened with strict=True (then integration errors raise too)."""
+    return bool(getattr(run, "strict", getattr(run, "_strict", False)))
+
+
+def guarded(what: str) -> Callable[[F], F]:
+    """Decorate a framework hook so an error while logging becomes one warning instead of
+    stopping the training, unless the run is strict. `self.slot` gives the run."""
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(self, *args, **kwargs)
+            except Exception as e:
+                slot: RunSlot | None = getattr(self, "slot", None)
+                if slot is not None and slot.created and is_strict(slot.last):
+                    raise
+                warned: set[str] = self.__dict__.setdefault("_mltrack_warned", set())
+                if what not in warned:
+                    warned.add(what)
+                    integration_warning(
+                        f"{type(self).__name__} could not log {what} "
+                        f"({type(e).__name__}: {e}); training goes on, later failures of "
+                        "the same step are not repeated"
+                    )
+                return None
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def join(*parts: str) -> str:
+    """Join path segments, skipping empty ones, so `base_namespace=""` logs at the root."""
+    return "/".join(p.strip("/") for p in parts if p and p.strip("/"))
+
+
+def number(value: Any) -> float | int | None:
+    """A framework scalar (python, numpy, torch 0-d tensor) as a plain number, else None."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)):
+        return value
+    item = getattr(value, "item", None)
+    if callable(item):
+        try:
+            out = item()
+        except Exception:  # arrays with more than one element
+            return None
+        if isinstance(out, bool):
+            return int(out)
+        if isinstance(out, (int, float)):
+            return out
+    return None
+
+
+def finite(value: Any) -> float | int | None:
+    """`number(value)`, or None for NaN/Inf so a diverged metric is left out, not warned."""
+    n = number(value)
+    if n is None or (isinstance(n, float) and not math.isfinite(n)):
+        return None
+    return n
+
+
+def loggable(value: Any) -> Any:
+    """A configuration value as the store can hold it: scalars stay, mappings become
+    namespaces (keys made safe), everything else (None, lists, objects) its string.
+
+    Framework configs are full of tuples, None and enums; the user wants to read them, not
+    a warning per entry, so they are written as text the way neptune's
+    `stringify_unsupported` does.
+    """
+    import datetime as dt
+    import enum
+
+    if isinstance(value, Mapping):
+        out = {}
+        for k, v in value.items():
+            key = str(k).strip("/") or "_"
+            out[key.replace("//", "/")] = loggable(v)
+        return out
+    if isinstance(value, enum.Enum):
+        return loggable(value.value)
+    if isinstance(value, (bool, str, dt.datetime)):
+        return value
+    n = number(value)
+    if n is not None and not isinstance(value, (list, tuple)):
+        return value if isinstance(value, (int, float)) else n
+    return str(value)
+
+
+def assign(run: Run, path: str, value: Any) -> None:
+    """`run[path] = loggable(value)`, leaving empty namespaces out (nothing to store)."""
+    value = loggable(value)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            assign(run, join(path, k), v)
+        return
+    run[path] = value

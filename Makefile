@@ -47,8 +47,8 @@ pg-up:
 	  (command -v pg_ctlcluster >/dev/null && pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start) || true
 
 lint: setup
-	ruff check jupyter_mltrack tests bench
-	ruff format --check jupyter_mltrack tests bench
+	ruff check
+	ruff format --check
 	mypy
 	jlpm lint:check
 

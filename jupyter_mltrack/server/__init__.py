@@ -17,11 +17,11 @@ from jupyter_server.utils import url_path_join
 from ..errors import StoreError
 from ..store.config import ENV_BLOBS, ENV_STORE, StoreConfig, resolve
 from ..store.engine import Store, open_store
-from . import files, health, openapi, runs
+from . import checkpoints, diff, files, health, openapi, runs
 from .config import MLTrack
 
 # Each resource module brings `default_handlers` and its OpenAPI fragment.
-MODULES = [health, openapi, runs, files]
+MODULES = [health, openapi, runs, files, checkpoints, diff]
 
 
 class Service:
@@ -63,6 +63,10 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     else:
         serverapp.log.info("jupyter-mltrack: store %s", store_config.masked_url)
     web_app.settings["mltrack"] = service
+    for module in MODULES:  # modules that listen to server events (contents saves, renames)
+        hook = getattr(module, "on_load", None)
+        if hook is not None:
+            hook(serverapp, service)
     handlers = [
         (url_path_join(base_url, "mltrack/api", pattern), handler)
         for module in MODULES

@@ -198,6 +198,8 @@ class Run:
         self._state = "stopped"
         for h in self._handles.values():
             h._fbuf = None
+        if not w.child:
+            self._shrink_wal()
         hooks.unregister(self)
         summary = self._reporter.summary()
         if summary:
@@ -205,6 +207,21 @@ class Run:
         if self._temp_dir is not None:
             self._store.dispose()
             shutil.rmtree(self._temp_dir, ignore_errors=True)
+
+    def _shrink_wal(self) -> None:
+        """Give the disk back: a big flush leaves the SQLite WAL as large as that flush.
+        Only if no other connection is busy (a short timeout, never a wait)."""
+        if not self._store.is_sqlite:
+            return
+        try:
+            with self._store.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA busy_timeout = 50")
+                try:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                finally:
+                    conn.exec_driver_sql("PRAGMA busy_timeout = 60000")
+        except Exception:
+            pass
 
     def __enter__(self) -> Run:
         return self

@@ -1,0 +1,95 @@
+"""`GET /mltrack/api/diff?base=&remote=&path=`: nbdime-format diff between two checkpoints, or
+a checkpoint and the current file (`remote=current`, read through the contents manager; the
+file is the base checkpoint's notebook unless `path` names another). The diff runs in a
+worker thread: never on the event loop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..checkpoints import service
+from ..errors import InvalidInput
+from .base import AUTH_RESOURCE, MLTrackHandler  # noqa: F401  (declared per module)
+from .checkpoints import read_notebook
+
+
+class DiffHandler(MLTrackHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        base = self.get_argument("base", "")
+        remote = self.get_argument("remote", "current")
+        if not base:
+            raise InvalidInput("base (a checkpoint id) is required")
+        base_nb, base_info = await self.run_blocking(service.resolve_side, self.store, base)
+        if remote == "current":
+            path = self.get_argument("path", None) or base_info.notebook_path
+            _clean, remote_nb = await read_notebook(
+                self.contents_manager, path, int(self.mltrack.config.max_notebook_bytes)
+            )
+        else:
+            remote_nb, _info = await self.run_blocking(service.resolve_side, self.store, remote)
+        self.write_json(await self.run_blocking(service.diff, base_nb, remote_nb))
+
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/diff": {
+        "get": {
+            "summary": "nbdime diff of two checkpoints, or of a checkpoint and the current file",
+            "operationId": "diff",
+            "parameters": [
+                {"name": "base", "in": "query", "required": True, "schema": {"type": "string"}},
+                {
+                    "name": "remote",
+                    "in": "query",
+                    "schema": {"type": "string", "default": "current"},
+                },
+                {"name": "path", "in": "query", "schema": {"type": "string"}},
+            ],
+            "responses": {
+                "200": {
+                    "description": "The base notebook, the diff and a summary",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Diff"}}
+                    },
+                },
+                **{
+                    str(c): {
+                        "description": "Error",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                        },
+                    }
+                    for c in (400, 403, 404, 413, 422)
+                },
+            },
+        }
+    }
+}
+OPENAPI_SCHEMAS: dict[str, Any] = {
+    "Diff": {
+        "type": "object",
+        "required": ["base", "diff", "summary"],
+        "properties": {
+            "base": {"type": "object"},
+            "diff": {"type": "array", "items": {"type": "object"}},
+            "summary": {
+                "type": "object",
+                "properties": {
+                    "cells_added": {"type": "integer"},
+                    "cells_removed": {"type": "integer"},
+                    "cells_modified": {"type": "integer"},
+                    "added": {"type": "array", "items": {"type": "integer"}},
+                    "removed": {"type": "array", "items": {"type": "integer"}},
+                    "modified": {"type": "array", "items": {"type": "object"}},
+                    "metadata": {"type": "boolean"},
+                },
+            },
+        },
+    }
+}
+
+default_handlers = [(r"/diff", DiffHandler)]

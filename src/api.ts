@@ -4,7 +4,17 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { IAPIErrorBody, IHealth } from './tokens';
+import {
+  CURRENT,
+  IAPIErrorBody,
+  ICheckpoint,
+  ICheckpointWithContent,
+  ICreateCheckpoint,
+  IDiffResponse,
+  IHealth,
+  IListQuery,
+  IPage
+} from './tokens';
 
 /** Every route of the server extension lives under `<base_url>/mltrack/api/`. */
 export const API_NAMESPACE = 'mltrack/api';
@@ -67,7 +77,136 @@ export function fetchHealth(
   return requestAPI<IHealth>('health', { method: 'GET' }, settings);
 }
 
+/** `GET checkpoints`: one page of history, newest first. */
+export function listCheckpoints(
+  query: IListQuery,
+  settings?: ServerConnection.ISettings
+): Promise<IPage<ICheckpoint>> {
+  const params: Record<string, string> = {};
+  if (query.path) {
+    params.path = query.path;
+  }
+  if (query.trigger) {
+    params.trigger = query.trigger;
+  }
+  if (query.excludeTrigger) {
+    params.exclude_trigger = query.excludeTrigger;
+  }
+  if (query.q) {
+    params.q = query.q;
+  }
+  if (query.limit !== undefined) {
+    params.limit = String(query.limit);
+  }
+  if (query.offset) {
+    params.offset = String(query.offset);
+  }
+  return requestAPI<IPage<ICheckpoint>>(
+    'checkpoints' + URLExt.objectToQueryString(params),
+    { method: 'GET' },
+    settings
+  );
+}
+
+/** `POST checkpoints`: snapshot the saved notebook at `body.path`. */
+export function createCheckpoint(
+  body: ICreateCheckpoint,
+  settings?: ServerConnection.ISettings
+): Promise<ICheckpoint> {
+  return requestAPI<ICheckpoint>(
+    'checkpoints',
+    { method: 'POST', body: JSON.stringify(body) },
+    settings
+  );
+}
+
+/** `GET checkpoints/<id>`: the entry with the notebook content. */
+export function getCheckpoint(
+  id: string,
+  settings?: ServerConnection.ISettings
+): Promise<ICheckpointWithContent> {
+  return requestAPI<ICheckpointWithContent>(
+    Private.checkpointPath(id),
+    { method: 'GET' },
+    settings
+  );
+}
+
+/** `PATCH checkpoints/<id>`: rename and/or describe. */
+export function updateCheckpoint(
+  id: string,
+  change: { name?: string; description?: string },
+  settings?: ServerConnection.ISettings
+): Promise<ICheckpoint> {
+  return requestAPI<ICheckpoint>(
+    Private.checkpointPath(id),
+    { method: 'PATCH', body: JSON.stringify(change) },
+    settings
+  );
+}
+
+/** `DELETE checkpoints/<id>`. */
+export async function deleteCheckpoint(
+  id: string,
+  settings?: ServerConnection.ISettings
+): Promise<void> {
+  await requestAPI<unknown>(
+    Private.checkpointPath(id),
+    { method: 'DELETE' },
+    settings
+  );
+}
+
+/** What `POST checkpoints/<id>/restore` answers. */
+export interface IRestoreResult {
+  /** The notebook written. */
+  path: string;
+  /** The checkpoint of what `path` held before, when it existed. */
+  safety_checkpoint?: string | null;
+  [key: string]: unknown;
+}
+
+/**
+ * `POST checkpoints/<id>/restore`: without `targetPath`, a new notebook beside the original
+ * with a free name; onto an existing notebook (the original: a revert), the server takes a
+ * safety checkpoint of its content first.
+ */
+export function restoreCheckpoint(
+  id: string,
+  targetPath?: string,
+  settings?: ServerConnection.ISettings
+): Promise<IRestoreResult> {
+  const body = targetPath ? { target_path: targetPath } : {};
+  return requestAPI<IRestoreResult>(
+    Private.checkpointPath(id) + '/restore',
+    { method: 'POST', body: JSON.stringify(body) },
+    settings
+  );
+}
+
+/** `GET diff`: nbdime diff of checkpoint `base` to `remote` (a checkpoint or `current`). */
+export function fetchDiff(
+  base: string,
+  remote: string,
+  path?: string,
+  settings?: ServerConnection.ISettings
+): Promise<IDiffResponse> {
+  const params: Record<string, string> = { base, remote };
+  if (remote === CURRENT && path) {
+    params.path = path;
+  }
+  return requestAPI<IDiffResponse>(
+    'diff' + URLExt.objectToQueryString(params),
+    { method: 'GET' },
+    settings
+  );
+}
+
 namespace Private {
+  export function checkpointPath(id: string): string {
+    return 'checkpoints/' + encodeURIComponent(id);
+  }
+
   export function parseJSON(text: string): unknown {
     if (text.length === 0) {
       return null;

@@ -8,7 +8,33 @@ const chartSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16"
   </g>
 </svg>`;
 
+/** A flag on a pole: "take a checkpoint here". */
+const checkpointSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+  <g class="jp-icon3" fill="#616161">
+    <path d="M5 2h2v20H5z"/>
+    <path d="M8 3h10l-2.5 4L18 11H8z"/>
+  </g>
+</svg>`;
+
+/** Two columns with a changed line each: a side-by-side diff. */
+const diffSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+  <g class="jp-icon3" fill="#616161">
+    <path d="M3 3h8v18H3zm2 2v14h4V5zM13 3h8v18h-8zm2 2v14h4V5z"/>
+    <path d="M5.5 9h3v2h-3zM15.5 13h3v2h-3z"/>
+  </g>
+</svg>`;
+
 export const mltrackIcon = new LabIcon({
   name: 'jupyter-mltrack:chart',
   svgstr: chartSvg
+});
+
+export const checkpointIcon = new LabIcon({
+  name: 'jupyter-mltrack:checkpoint',
+  svgstr: checkpointSvg
+});
+
+export const diffIcon = new LabIcon({
+  name: 'jupyter-mltrack:diff',
+  svgstr: diffSvg
 });

@@ -1,62 +1,182 @@
 /**
- * JupyterLab plugins of jupyter-mltrack.
+ * JupyterLab plugins of jupyter-mltrack: the sidebar with its commands, and deep links.
  */
 import {
   ILabShell,
   ILayoutRestorer,
+  IRouter,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  MainAreaWidget,
+  WidgetTracker
+} from '@jupyterlab/apputils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
-import { fetchHealth } from './api';
-import { MLTrackSidebar, SidebarModel } from './panel';
+import * as api from './api';
+import { addCommands } from './commands';
+import { parseLink } from './links';
+import { HistoryModel, MLTrackSidebar, SidebarModel } from './panel';
 import {
   CommandIDs,
   DEFAULT_SETTINGS,
   IMLTrackSettings,
+  LINK_CHECKPOINT,
+  LINK_DIFF,
   PLUGIN_ID
 } from './tokens';
 
 /** Left-area rank: below the core panels (file browser 100 ... extensions 1000 is last). */
 const SIDEBAR_RANK = 600;
+const OPEN_LINK = 'mltrack:open-link';
 
 const sidebarPlugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description:
-    'The ML Track sidebar: store status, notebook checkpoints and runs.',
+    'The ML Track sidebar: notebook checkpoint history, diffs and the store status.',
   autoStart: true,
-  optional: [ILabShell, ICommandPalette, ISettingRegistry, ILayoutRestorer],
+  requires: [IRenderMimeRegistry],
+  optional: [
+    ILabShell,
+    ICommandPalette,
+    ISettingRegistry,
+    ILayoutRestorer,
+    INotebookTracker,
+    IDocumentManager,
+    IRouter
+  ],
   activate: (
     app: JupyterFrontEnd,
+    rendermime: IRenderMimeRegistry,
     labShell: ILabShell | null,
     palette: ICommandPalette | null,
     settingRegistry: ISettingRegistry | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    notebooks: INotebookTracker | null,
+    docManager: IDocumentManager | null,
+    router: IRouter | null
   ): void => {
     const shell = labShell ?? app.shell;
-    const model = new SidebarModel({ fetchHealth: () => fetchHealth() });
-    const sidebar = new MLTrackSidebar(model);
+    const model = new SidebarModel({ fetchHealth: () => api.fetchHealth() });
+    const history = new HistoryModel({
+      list: query => api.listCheckpoints(query)
+    });
+    let settings: IMLTrackSettings = { ...DEFAULT_SETTINGS };
+    const sidebar = new MLTrackSidebar({
+      model,
+      history,
+      commands: app.commands,
+      saveEdit: async (id, field, value) => {
+        history.replace(await api.updateCheckpoint(id, { [field]: value }));
+      }
+    });
     shell.add(sidebar, 'left', { rank: SIDEBAR_RANK, type: 'ML Track' });
     restorer?.add(sidebar, sidebar.id);
 
+    const tracker = new WidgetTracker<MainAreaWidget>({ namespace: 'mltrack' });
+    addCommands({
+      app,
+      history,
+      sidebar,
+      notebooks,
+      docManager,
+      rendermime,
+      tracker
+    });
     app.commands.addCommand(CommandIDs.openPanel, {
       label: 'ML Track: Open panel',
       caption: 'Show the ML Track sidebar',
       execute: () => shell.activateById(sidebar.id)
     });
-    palette?.addItem({ command: CommandIDs.openPanel, category: 'ML Track' });
+    for (const command of [
+      CommandIDs.openPanel,
+      CommandIDs.checkpointNow,
+      CommandIDs.compare
+    ]) {
+      palette?.addItem({ command, category: 'ML Track' });
+    }
+    const entryMenu = [
+      CommandIDs.compareCurrent,
+      CommandIDs.open,
+      CommandIDs.rename,
+      CommandIDs.describe,
+      CommandIDs.copyLink,
+      CommandIDs.restoreCopy,
+      CommandIDs.revert,
+      CommandIDs.remove
+    ];
+    entryMenu.forEach((command, rank) => {
+      app.contextMenu.addItem({
+        command,
+        selector: '.jp-mltrack-checkpoint',
+        rank
+      });
+    });
+
+    // Follow the active notebook, through renames too.
+    const follow = (panel: NotebookPanel | null): void => {
+      history.path = panel?.context.path ?? null;
+    };
+    notebooks?.currentChanged.connect((_, panel) => follow(panel));
+    notebooks?.widgetAdded.connect((_, panel) => {
+      panel.context.pathChanged.connect(() => {
+        if (notebooks.currentWidget === panel) {
+          follow(panel);
+        }
+      });
+      panel.context.saveState.connect((context, state) => {
+        if (state === 'completed' && settings.saveCheckpoints) {
+          void api
+            .createCheckpoint({ path: context.path, trigger: 'save' })
+            .then(() => history.refresh())
+            .catch(reason =>
+              console.warn('jupyter-mltrack: save checkpoint', reason)
+            );
+        }
+      });
+    });
+    follow(notebooks?.currentWidget ?? null);
+
+    // Deep links: <base>/lab?mltrack-checkpoint=<id> and ?mltrack-diff=<a>..<b>.
+    app.commands.addCommand(OPEN_LINK, {
+      label: 'Open ML Track Link',
+      execute: args => {
+        const link = parseLink(String(args.search ?? window.location.search));
+        if (!link) {
+          return;
+        }
+        const url = new URL(window.location.href);
+        url.searchParams.delete(LINK_CHECKPOINT);
+        url.searchParams.delete(LINK_DIFF);
+        window.history.replaceState(null, '', url.toString());
+        return link.remote
+          ? app.commands.execute(CommandIDs.compare, { ...link })
+          : app.commands.execute(CommandIDs.open, { id: link.base });
+      }
+    });
+    const pattern = new RegExp(`[?&](${LINK_CHECKPOINT}|${LINK_DIFF})=`);
+    if (router) {
+      router.register({ command: OPEN_LINK, pattern, rank: 20 });
+    } else {
+      void app.restored.then(() => app.commands.execute(OPEN_LINK, {}));
+    }
 
     if (settingRegistry) {
       settingRegistry
         .load(PLUGIN_ID)
-        .then(settings => {
+        .then(loaded => {
           const update = (): void => {
-            model.settings = Private.readSettings(settings.composite);
+            settings = Private.readSettings(loaded.composite);
+            model.settings = settings;
+            history.pageSize = settings.historyPageSize;
           };
           update();
-          settings.changed.connect(update);
+          loaded.changed.connect(update);
         })
         .catch(reason => {
           console.error('jupyter-mltrack: cannot load settings', reason);

@@ -1,6 +1,7 @@
 /**
  * Shapes shared by the lab extension's views and the REST API (DESIGN.md section 4).
  */
+import type * as nbformat from '@jupyterlab/nbformat';
 
 /** Plugin id; also names the settings schema `schema/plugin.json`. */
 export const PLUGIN_ID = 'jupyter-mltrack:plugin';
@@ -8,8 +9,24 @@ export const PLUGIN_ID = 'jupyter-mltrack:plugin';
 /** DOM id of the sidebar, used by the shell and by the browser tests. */
 export const SIDEBAR_ID = 'mltrack-sidebar';
 
+/** Query parameters of the deep links (`<base>/lab?mltrack-diff=<a>..<b>`). */
+export const LINK_CHECKPOINT = 'mltrack-checkpoint';
+export const LINK_DIFF = 'mltrack-diff';
+/** `remote` of a diff against the notebook as it is now on disk. */
+export const CURRENT = 'current';
+
 export namespace CommandIDs {
   export const openPanel = 'mltrack:open-panel';
+  export const checkpointNow = 'mltrack:checkpoint-now';
+  export const rename = 'mltrack:rename-checkpoint';
+  export const describe = 'mltrack:describe-checkpoint';
+  export const remove = 'mltrack:delete-checkpoint';
+  export const restoreCopy = 'mltrack:restore-checkpoint-copy';
+  export const revert = 'mltrack:revert-to-checkpoint';
+  export const open = 'mltrack:open-checkpoint';
+  export const compareCurrent = 'mltrack:compare-with-current';
+  export const compare = 'mltrack:compare-checkpoints';
+  export const copyLink = 'mltrack:copy-checkpoint-link';
 }
 
 /** `GET /mltrack/api/health`. */
@@ -26,6 +43,84 @@ export interface IHealth {
 export interface IAPIErrorBody {
   error: string;
   message: string;
+}
+
+/** How a checkpoint came to be. */
+export type Trigger = 'manual' | 'run' | 'save' | 'restore' | 'api';
+
+/** A run linked to a checkpoint; `state` is computed by the server (crashed included). */
+export interface ILinkedRun {
+  id: string;
+  state: string;
+  project?: string;
+}
+
+/** A checkpoint entry as the REST API answers it. */
+export interface ICheckpoint {
+  id: string;
+  /** Where the notebook is now (history follows renames). */
+  notebook_path: string;
+  /** Epoch seconds (the store's float) or an ISO 8601 string. */
+  created_at: number | string;
+  name: string;
+  description: string;
+  trigger: Trigger | string;
+  author: string;
+  /** Bytes of the notebook. */
+  size: number;
+  changes: { added: number; removed: number; modified: number };
+  runs: ILinkedRun[];
+  /** Set when the notebook itself was deleted; its history is kept. */
+  notebook_deleted?: boolean;
+  seq?: number;
+}
+
+/** `GET checkpoints/<id>`: the entry and the notebook. */
+export interface ICheckpointWithContent extends ICheckpoint {
+  content: nbformat.INotebookContent;
+}
+
+/** Lists answer one page and the count of all matches. */
+export interface IPage<T> {
+  items: T[];
+  total: number;
+}
+
+/** `GET checkpoints` query. */
+export interface IListQuery {
+  /** One notebook's history; omitted for all notebooks. */
+  path?: string | null;
+  trigger?: Trigger;
+  /** Leave out one trigger, e.g. `save` when the save toggle is off. */
+  excludeTrigger?: Trigger;
+  /** Text searched in names, descriptions and paths. */
+  q?: string;
+  limit?: number;
+  offset?: number;
+}
+
+/** `POST checkpoints`. */
+export interface ICreateCheckpoint {
+  path: string;
+  name?: string;
+  description?: string;
+  run_id?: string;
+  trigger?: Trigger;
+}
+
+/** `GET diff`: nbdime's diff of `base` to the remote side. */
+export interface IDiffResponse {
+  base: nbformat.INotebookContent;
+  diff: unknown[];
+  summary: IDiffSummary;
+}
+
+/** Per-cell summary of a diff (indices into base and remote cells). */
+export interface IDiffSummary {
+  cells_added: number;
+  cells_removed: number;
+  cells_modified: number;
+  [key: string]: unknown;
 }
 
 /** User settings, `schema/plugin.json`. */

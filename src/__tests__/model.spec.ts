@@ -1,8 +1,4 @@
-import {
-  EMPTY_STATE_TEXT,
-  SidebarModel,
-  UNREACHABLE_PREFIX
-} from '../panel/model';
+import { SidebarModel, UNREACHABLE_PREFIX } from '../panel/model';
 import { IHealth } from '../tokens';
 
 const HEALTH: IHealth = {
@@ -36,10 +32,9 @@ describe('SidebarModel', () => {
     expect(model.status).toBe('idle');
     expect(model.storeUrl).toBe('');
     expect(model.schemaRevision).toBe('');
-    expect(model.emptyText).toBe('');
   });
 
-  it('turns a health answer into the store, revision and empty state', async () => {
+  it('turns a health answer into the store and revision', async () => {
     const model = new SidebarModel({
       fetchHealth: () => Promise.resolve(HEALTH)
     });
@@ -55,7 +50,6 @@ describe('SidebarModel', () => {
     expect(model.statusText).toBe(
       'Connected: sqlite store, jupyter-mltrack 0.1.0'
     );
-    expect(model.emptyText).toBe(EMPTY_STATE_TEXT);
     expect(model.errorMessage).toBe('');
   });
 
@@ -73,7 +67,6 @@ describe('SidebarModel', () => {
       'Cannot reach the ML Track server extension: store is locked'
     );
     expect(model.storeUrl).toBe('');
-    expect(model.emptyText).toBe('');
   });
 
   it('recovers from an error on the next successful refresh', async () => {

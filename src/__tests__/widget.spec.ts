@@ -1,7 +1,9 @@
+import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 
-import { MLTrackSidebar, SidebarModel } from '../panel';
-import { IHealth } from '../tokens';
+import { HistoryModel, MLTrackSidebar, SidebarModel } from '../panel';
+import { changesText, displayName } from '../panel/item';
+import { ICheckpoint, IHealth } from '../tokens';
 
 const HEALTH: IHealth = {
   version: '0.1.0',
@@ -11,25 +13,160 @@ const HEALTH: IHealth = {
   backend: 'sqlite'
 };
 
+const XSS =
+  '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>';
+
+function entry(id: string, extra: Partial<ICheckpoint> = {}): ICheckpoint {
+  return {
+    id,
+    notebook_path: 'train.ipynb',
+    created_at: Date.now() / 1000 - 120,
+    name: '',
+    description: '',
+    trigger: 'manual',
+    author: 'ada',
+    size: 10,
+    changes: { added: 1, removed: 0, modified: 2 },
+    runs: [],
+    ...extra
+  };
+}
+
+async function setup(
+  items: ICheckpoint[],
+  fetchHealth: () => Promise<IHealth> = () => Promise.resolve(HEALTH)
+) {
+  const model = new SidebarModel({ fetchHealth });
+  const history = new HistoryModel({
+    list: async () => ({ items, total: items.length }),
+    pollInterval: 0
+  });
+  const saveEdit = jest.fn(async () => undefined);
+  const commands = new CommandRegistry();
+  const sidebar = new MLTrackSidebar({ model, history, commands, saveEdit });
+  Widget.attach(sidebar, document.body);
+  history.path = 'train.ipynb';
+  await history.refresh();
+  await model.refresh();
+  return { sidebar, model, history, saveEdit, commands };
+}
+
 describe('MLTrackSidebar', () => {
-  it('renders the store URL as text, never as HTML', async () => {
-    const model = new SidebarModel({
-      fetchHealth: () => Promise.resolve(HEALTH)
-    });
-    const sidebar = new MLTrackSidebar(model);
-    Widget.attach(sidebar, document.body);
+  afterEach(() => {
+    document.body.replaceChildren();
+  });
 
-    await model.refresh();
+  it('renders store URLs, names and descriptions as text, never as HTML', async () => {
+    const { sidebar } = await setup([
+      entry('c1', {
+        name: XSS,
+        description: XSS,
+        runs: [{ id: XSS, state: 'running' }]
+      })
+    ]);
 
-    const store = sidebar.node.querySelector('.jp-mltrack-store');
-    expect(store?.textContent).toBe(HEALTH.store);
+    expect(sidebar.node.querySelector('.jp-mltrack-store')?.textContent).toBe(
+      HEALTH.store
+    );
+    expect(sidebar.node.querySelector('.jp-mltrack-name')?.textContent).toBe(
+      XSS
+    );
+    expect(
+      sidebar.node.querySelector('.jp-mltrack-description')?.textContent
+    ).toBe(XSS);
     expect(sidebar.node.querySelector('img')).toBeNull();
+    expect(sidebar.node.querySelector('script')).toBeNull();
+    sidebar.dispose();
+  });
+
+  it('shows trigger, changes, relative time and run badges of an entry', async () => {
+    const { sidebar } = await setup([
+      entry('c1', {
+        trigger: 'run',
+        runs: [
+          { id: 'CRED-1', state: 'running' },
+          { id: 'CRED-2', state: 'failed' }
+        ]
+      })
+    ]);
+    const item = sidebar.node.querySelector<HTMLElement>(
+      '.jp-mltrack-checkpoint'
+    )!;
+
+    expect(item.dataset.trigger).toBe('run');
     expect(
-      sidebar.node.querySelector('.jp-mltrack-schema-revision')?.textContent
-    ).toBe('0001');
-    expect(
-      sidebar.node.querySelector('.jp-mltrack-empty')?.textContent
-    ).toContain('No checkpoints yet.');
+      item.querySelector('.jp-mltrack-trigger')?.getAttribute('aria-label')
+    ).toMatch(/run started/);
+    expect(item.querySelector('.jp-mltrack-changes')?.textContent).toBe(
+      '+1 −0 ~2 cells'
+    );
+    expect(item.querySelector('.jp-mltrack-time')?.textContent).toBe(
+      '2 minutes ago'
+    );
+    const badges = Array.from(
+      item.querySelectorAll<HTMLElement>('.jp-mltrack-run')
+    );
+    expect(badges.map(b => [b.textContent, b.dataset.state])).toEqual([
+      ['CRED-1 running', 'running'],
+      ['CRED-2 failed', 'failed']
+    ]);
+    sidebar.dispose();
+  });
+
+  it('says what to do when the notebook has no checkpoint', async () => {
+    const { sidebar } = await setup([]);
+    const empty = sidebar.node.querySelector<HTMLElement>('.jp-mltrack-empty')!;
+    expect(empty.hidden).toBe(false);
+    expect(empty.textContent).toMatch(/No checkpoints of this notebook yet/);
+    sidebar.dispose();
+  });
+
+  it('renames inline: Enter saves through saveEdit, Escape cancels', async () => {
+    const { sidebar, saveEdit } = await setup([entry('c1', { name: 'old' })]);
+
+    sidebar.edit('c1', 'name');
+    let input = sidebar.node.querySelector<HTMLInputElement>(
+      'input.jp-mltrack-edit'
+    )!;
+    expect(input.value).toBe('old');
+    input.value = 'baseline';
+    input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }));
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(saveEdit).toHaveBeenCalledWith('c1', 'name', 'baseline');
+    expect(sidebar.node.querySelector('input.jp-mltrack-edit')).toBeNull();
+
+    sidebar.edit('c1', 'description');
+    input = sidebar.node.querySelector<HTMLInputElement>(
+      'textarea.jp-mltrack-edit'
+    )!;
+    input.value = 'never saved';
+    input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }));
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(saveEdit).toHaveBeenCalledTimes(1);
+    sidebar.dispose();
+  });
+
+  it('enables "Compare selected" once two entries are picked', async () => {
+    const { sidebar, history } = await setup([
+      entry('a'),
+      entry('b'),
+      entry('c')
+    ]);
+    const compare = sidebar.node.querySelector<HTMLButtonElement>(
+      '.jp-mltrack-compare-selected'
+    )!;
+    const boxes = () =>
+      Array.from(
+        sidebar.node.querySelectorAll<HTMLInputElement>('.jp-mltrack-select')
+      );
+    expect(compare.disabled).toBe(true);
+
+    boxes()[0].click();
+    boxes()[2].click();
+
+    expect(history.selection).toEqual(['a', 'c']);
+    expect(compare.disabled).toBe(false);
+    expect(boxes().map(b => b.checked)).toEqual([true, false, true]);
     sidebar.dispose();
   });
 
@@ -38,11 +175,7 @@ describe('MLTrackSidebar', () => {
       .fn<Promise<IHealth>, []>()
       .mockRejectedValueOnce(new Error('404 Not Found'))
       .mockResolvedValueOnce(HEALTH);
-    const model = new SidebarModel({ fetchHealth });
-    const sidebar = new MLTrackSidebar(model);
-    Widget.attach(sidebar, document.body);
-
-    await model.refresh();
+    const { sidebar, model } = await setup([], fetchHealth);
 
     const status = sidebar.node.querySelector('.jp-mltrack-status');
     const retry =
@@ -50,7 +183,6 @@ describe('MLTrackSidebar', () => {
     expect(status?.textContent).toBe(
       'Cannot reach the ML Track server extension: 404 Not Found'
     );
-    expect(status?.classList.contains('jp-mltrack-error')).toBe(true);
     expect(retry?.hidden).toBe(false);
 
     retry?.click();
@@ -60,5 +192,17 @@ describe('MLTrackSidebar', () => {
     expect(model.status).toBe('ready');
     expect(retry?.hidden).toBe(true);
     sidebar.dispose();
+  });
+});
+
+describe('item text', () => {
+  it('names unnamed checkpoints by their id and counts changes', () => {
+    expect(displayName(entry('0123456789ab'))).toBe('Checkpoint 01234567');
+    expect(displayName(entry('x', { name: 'baseline' }))).toBe('baseline');
+    expect(
+      changesText(
+        entry('x', { changes: { added: 0, removed: 0, modified: 0 } })
+      )
+    ).toBe('no cell changed');
   });
 });

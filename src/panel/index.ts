@@ -1,2 +1,4 @@
+export * from './history';
+export * from './item';
 export * from './model';
 export * from './widget';

@@ -1,14 +1,11 @@
 /**
- * State of the ML Track sidebar, kept apart from the DOM so it can be unit tested.
+ * The store status the sidebar shows (from `GET health`), kept apart from the DOM so it
+ * can be unit tested. The checkpoint history is `history.ts`.
  */
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { DEFAULT_SETTINGS, IHealth, IMLTrackSettings } from '../tokens';
-
-export const EMPTY_STATE_TEXT =
-  'No checkpoints yet. Open a notebook and use "Checkpoint now", or start a run ' +
-  'with jupyter_mltrack.init_run() — it appears here.';
 
 export const UNREACHABLE_PREFIX =
   'Cannot reach the ML Track server extension: ';
@@ -69,11 +66,6 @@ export class SidebarModel implements IDisposable {
   /** Why the last refresh failed, or '' when it did not. */
   get errorMessage(): string {
     return this._error;
-  }
-
-  /** The text shown while no history exists (the only content for now). */
-  get emptyText(): string {
-    return this._status === 'ready' ? EMPTY_STATE_TEXT : '';
   }
 
   get settings(): IMLTrackSettings {

@@ -1,73 +1,233 @@
 /**
- * The ML Track sidebar: store information now, checkpoint history and runs later.
- * Text only goes through `textContent`; the layout lives in `style/base.css`.
+ * The ML Track sidebar: the active notebook's checkpoint history (or all notebooks'), with
+ * filters, actions and inline editing, above the store's status. Text only goes through
+ * `textContent`; the layout lives in `style/base.css`.
  */
+import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
-import { Widget } from '@lumino/widgets';
+import { Menu, Widget } from '@lumino/widgets';
 
-import { mltrackIcon } from '../icons';
-import { SIDEBAR_ID } from '../tokens';
+import { checkpointIcon, diffIcon, mltrackIcon } from '../icons';
+import { CommandIDs, SIDEBAR_ID } from '../tokens';
+import { HistoryModel } from './history';
+import { renderItem, updateTimes } from './item';
 import { SidebarModel } from './model';
 
+export type EditableField = 'name' | 'description';
+
+export namespace MLTrackSidebar {
+  export interface IOptions {
+    model: SidebarModel;
+    history: HistoryModel;
+    commands: CommandRegistry;
+    /** Saves an inline edit (PATCH); rejects to keep the editor open. */
+    saveEdit: (
+      id: string,
+      field: EditableField,
+      value: string
+    ) => Promise<void>;
+  }
+}
+
+/** Commands of an entry's "More…" menu, in order. */
+const MORE_COMMANDS = [
+  CommandIDs.rename,
+  CommandIDs.describe,
+  CommandIDs.copyLink,
+  CommandIDs.restoreCopy,
+  CommandIDs.revert,
+  CommandIDs.remove
+];
+
 export class MLTrackSidebar extends Widget {
-  constructor(model: SidebarModel) {
+  constructor(options: MLTrackSidebar.IOptions) {
     super();
-    this.model = model;
+    this.model = options.model;
+    this.history = options.history;
+    this._commands = options.commands;
+    this._saveEdit = options.saveEdit;
     this.id = SIDEBAR_ID;
     this.addClass('jp-mltrack-sidebar');
     this.title.icon = mltrackIcon;
     this.title.caption = 'ML Track';
 
-    const header = Private.element('h2', 'jp-mltrack-header', 'ML Track');
+    const header = el('h2', 'jp-mltrack-header', 'ML Track');
+    const toolbar = el('div', 'jp-mltrack-toolbar');
+    this._checkpoint = iconButton('Checkpoint now', checkpointIcon);
+    this._checkpoint.classList.add('jp-mltrack-checkpoint-now');
+    this._checkpoint.addEventListener('click', () => {
+      void this._commands.execute(CommandIDs.checkpointNow);
+    });
+    this._compare = iconButton('Compare selected', diffIcon);
+    this._compare.classList.add('jp-mltrack-compare-selected');
+    this._compare.addEventListener('click', () => {
+      void this._commands.execute(CommandIDs.compare);
+    });
+    toolbar.append(this._checkpoint, this._compare);
 
-    const store = Private.element('section', 'jp-mltrack-section');
-    store.appendChild(
-      Private.element('h3', 'jp-mltrack-section-title', 'Store')
-    );
-    const fields = Private.element('dl', 'jp-mltrack-fields');
-    this._store = Private.field(fields, 'URL', 'jp-mltrack-store');
-    this._revision = Private.field(
-      fields,
-      'Schema',
-      'jp-mltrack-schema-revision'
-    );
-    store.appendChild(fields);
-    this._status = Private.element('p', 'jp-mltrack-status');
-    store.appendChild(this._status);
+    const filters = el('div', 'jp-mltrack-filters');
+    this._search = el('input', 'jp-mltrack-search jp-mod-styled');
+    this._search.type = 'search';
+    this._search.placeholder = 'Search names and descriptions';
+    this._search.setAttribute('aria-label', 'Search checkpoints');
+    this._search.addEventListener('input', () => {
+      window.clearTimeout(this._searchTimer);
+      this._searchTimer = window.setTimeout(() => {
+        this.history.query = this._search.value;
+      }, 250);
+    });
+    this._all = checkbox('All notebooks', 'jp-mltrack-scope', checked => {
+      this.history.scope = checked ? 'all' : 'notebook';
+    });
+    this._saves = checkbox('Save checkpoints', 'jp-mltrack-saves', checked => {
+      this.history.showSaves = checked;
+    });
+    filters.append(this._search, this._all.label, this._saves.label);
 
-    this._retry = Private.element(
+    this._following = el('p', 'jp-mltrack-following');
+    this._list = el('ul', 'jp-mltrack-history');
+    this._list.setAttribute('aria-label', 'Checkpoint history');
+    this._list.addEventListener('click', this._onClick);
+    this._list.addEventListener('dblclick', this._onDoubleClick);
+    this._list.addEventListener('keydown', this._onKeyDown);
+    this._empty = el('p', 'jp-mltrack-empty');
+    this._historyError = el('p', 'jp-mltrack-history-error jp-mltrack-error');
+    this._more = el(
       'button',
-      'jp-mltrack-retry jp-mod-styled',
-      'Retry'
+      'jp-mltrack-load-more jp-mod-styled',
+      'Load more'
     );
+    this._more.addEventListener('click', () => void this.history.loadMore());
+
+    const store = el('section', 'jp-mltrack-section jp-mltrack-store-section');
+    store.appendChild(el('h3', 'jp-mltrack-section-title', 'Store'));
+    const fields = el('dl', 'jp-mltrack-fields');
+    this._store = field(fields, 'URL', 'jp-mltrack-store');
+    this._revision = field(fields, 'Schema', 'jp-mltrack-schema-revision');
+    store.appendChild(fields);
+    this._status = el('p', 'jp-mltrack-status');
+    this._retry = el('button', 'jp-mltrack-retry jp-mod-styled', 'Retry');
     this._retry.addEventListener('click', () => void this.model.refresh());
+    store.append(this._status, this._retry);
 
-    this._empty = Private.element('p', 'jp-mltrack-empty');
-
-    this.node.append(header, store, this._retry, this._empty);
-    this.model.changed.connect(this._render, this);
-    this._render();
+    this.node.append(
+      header,
+      toolbar,
+      filters,
+      this._following,
+      this._historyError,
+      this._list,
+      this._more,
+      this._empty,
+      store
+    );
+    this.model.changed.connect(this._renderStore, this);
+    this.history.changed.connect(this._renderHistory, this);
+    this._renderStore();
+    this._renderHistory();
   }
 
   readonly model: SidebarModel;
+  readonly history: HistoryModel;
+
+  /** Turn the name or description of checkpoint `id` into an editor. */
+  edit(id: string, which: EditableField): void {
+    const item = this._item(id);
+    const entry = this.history.find(id);
+    if (!item || !entry || this._editing) {
+      return;
+    }
+    const target = item.querySelector<HTMLElement>(
+      which === 'name' ? '.jp-mltrack-name' : '.jp-mltrack-description'
+    );
+    if (!target) {
+      return;
+    }
+    const editor =
+      which === 'name'
+        ? el('input', 'jp-mltrack-edit jp-mod-styled')
+        : el('textarea', 'jp-mltrack-edit jp-mod-styled');
+    editor.value = which === 'name' ? entry.name : entry.description;
+    editor.setAttribute(
+      'aria-label',
+      which === 'name' ? 'Checkpoint name' : 'Checkpoint description'
+    );
+    editor.placeholder =
+      which === 'name' ? 'Name' : 'Description (Shift+Enter: new line)';
+    this._editing = id;
+    target.hidden = true;
+    target.after(editor);
+
+    let done = false;
+    const finish = async (save: boolean): Promise<void> => {
+      if (done) {
+        return;
+      }
+      done = true;
+      if (save && editor.value !== (entry[which] ?? '')) {
+        editor.disabled = true;
+        try {
+          await this._saveEdit(id, which, editor.value);
+        } catch {
+          done = false;
+          editor.disabled = false;
+          editor.focus();
+          return;
+        }
+      }
+      this._editing = null;
+      this._renderHistory();
+      this._item(id)?.focus();
+    };
+    editor.addEventListener('keydown', (event: Event) => {
+      const { key, shiftKey } = event as KeyboardEvent;
+      event.stopPropagation();
+      if (key === 'Escape') {
+        event.preventDefault();
+        void finish(false);
+      } else if (key === 'Enter' && !shiftKey) {
+        event.preventDefault();
+        void finish(true);
+      }
+    });
+    editor.addEventListener('blur', () => void finish(true));
+    editor.focus();
+    editor.select();
+  }
 
   dispose(): void {
     if (this.isDisposed) {
       return;
     }
-    this.model.changed.disconnect(this._render, this);
+    window.clearInterval(this._clock);
+    window.clearTimeout(this._searchTimer);
+    this.model.changed.disconnect(this._renderStore, this);
+    this.history.changed.disconnect(this._renderHistory, this);
     super.dispose();
   }
 
-  /** Fetch on first show, and again whenever the panel is reopened after a failure. */
+  /** Fetch on show, and keep the relative times fresh while visible. */
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     if (this.model.status === 'idle' || this.model.status === 'error') {
       void this.model.refresh();
     }
+    void this.history.refresh();
+    window.clearInterval(this._clock);
+    this._clock = window.setInterval(() => updateTimes(this._list), 30000);
   }
 
-  private _render(): void {
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    window.clearInterval(this._clock);
+  }
+
+  private _item(id: string): HTMLElement | null {
+    const nodes = Array.from(this._list.children) as HTMLElement[];
+    return nodes.find(node => node.dataset.id === id) ?? null;
+  }
+
+  private _renderStore(): void {
     const { status } = this.model;
     this._store.textContent = this.model.storeUrl || '—';
     this._store.title = this.model.storeUrl;
@@ -75,37 +235,186 @@ export class MLTrackSidebar extends Widget {
     this._status.textContent = this.model.statusText;
     this._status.classList.toggle('jp-mltrack-error', status === 'error');
     this._retry.hidden = status !== 'error';
-    this._empty.textContent = this.model.emptyText;
-    this._empty.hidden = !this.model.emptyText;
     this.node.dataset.status = status;
   }
 
+  private _renderHistory(): void {
+    const history = this.history;
+    this._all.input.checked = history.scope === 'all';
+    this._saves.input.checked = history.showSaves;
+    this._compare.disabled = history.comparePair === null;
+    this._following.textContent =
+      history.scope === 'all'
+        ? `All notebooks · ${history.total} checkpoints`
+        : history.path
+          ? `${history.path} · ${history.total} checkpoints`
+          : 'No notebook open';
+    this._following.title = history.path ?? '';
+    this._historyError.textContent =
+      history.status === 'error' ? history.error : '';
+    this._historyError.hidden = history.status !== 'error';
+    this._empty.textContent = history.emptyText;
+    this._empty.hidden = !history.emptyText;
+    this._more.hidden = !history.hasMore;
+    this.node.dataset.historyStatus = history.status;
+    if (this._editing) {
+      return; // The list is redrawn when the edit ends.
+    }
+    const focused = (document.activeElement as HTMLElement | null)?.dataset?.id;
+    const now = Date.now();
+    const items = history.items.map(entry =>
+      renderItem({
+        entry,
+        selected: history.isSelected(entry.id),
+        showPath: history.scope === 'all',
+        now
+      })
+    );
+    this._list.replaceChildren(...items);
+    if (focused) {
+      this._item(focused)?.focus();
+    }
+  }
+
+  private _onClick = (event: MouseEvent): void => {
+    const target = event.target as HTMLElement;
+    const item = target.closest<HTMLElement>('.jp-mltrack-checkpoint');
+    const id = item?.dataset.id;
+    if (!id) {
+      return;
+    }
+    switch (target.dataset.action) {
+      case 'select':
+        this.history.toggleSelected(id);
+        break;
+      case 'compare':
+        void this._commands.execute(CommandIDs.compareCurrent, { id });
+        break;
+      case 'open':
+        void this._commands.execute(CommandIDs.open, { id });
+        break;
+      case 'more': {
+        const rect = target.getBoundingClientRect();
+        this._menu(id).open(rect.left, rect.bottom);
+        break;
+      }
+    }
+  };
+
+  private _onDoubleClick = (event: MouseEvent): void => {
+    const target = event.target as HTMLElement;
+    const id = target.closest<HTMLElement>('.jp-mltrack-checkpoint')?.dataset
+      .id;
+    if (id && target.dataset.action === 'rename') {
+      this.edit(id, 'name');
+    } else if (id && target.dataset.action === 'describe') {
+      this.edit(id, 'description');
+    }
+  };
+
+  /** Keys on a focused entry: Enter compares, F2 renames, Delete deletes, Space selects. */
+  private _onKeyDown = (event: KeyboardEvent): void => {
+    const target = event.target as HTMLElement;
+    if (!target.classList.contains('jp-mltrack-checkpoint')) {
+      return;
+    }
+    const id = target.dataset.id as string;
+    const keys: Record<string, () => void> = {
+      Enter: () =>
+        void this._commands.execute(CommandIDs.compareCurrent, { id }),
+      F2: () => this.edit(id, 'name'),
+      Delete: () => void this._commands.execute(CommandIDs.remove, { id }),
+      ' ': () => this.history.toggleSelected(id),
+      ArrowDown: () =>
+        (target.nextElementSibling as HTMLElement | null)?.focus(),
+      ArrowUp: () =>
+        (target.previousElementSibling as HTMLElement | null)?.focus()
+    };
+    const action = keys[event.key];
+    if (action) {
+      event.preventDefault();
+      action();
+    }
+  };
+
+  private _menu(id: string): Menu {
+    const menu = new Menu({ commands: this._commands });
+    menu.addClass('jp-mltrack-menu');
+    for (const command of MORE_COMMANDS) {
+      menu.addItem({ command, args: { id } });
+    }
+    menu.aboutToClose.connect(() => {
+      requestAnimationFrame(() => menu.dispose());
+    });
+    return menu;
+  }
+
+  private _commands: CommandRegistry;
+  private _saveEdit: MLTrackSidebar.IOptions['saveEdit'];
+  private _editing: string | null = null;
+  private _clock = 0;
+  private _searchTimer = 0;
+  private _checkpoint: HTMLButtonElement;
+  private _compare: HTMLButtonElement;
+  private _search: HTMLInputElement;
+  private _all: ICheckbox;
+  private _saves: ICheckbox;
+  private _following: HTMLElement;
+  private _list: HTMLUListElement;
+  private _empty: HTMLElement;
+  private _historyError: HTMLElement;
+  private _more: HTMLButtonElement;
   private _store: HTMLElement;
   private _revision: HTMLElement;
   private _status: HTMLElement;
   private _retry: HTMLButtonElement;
-  private _empty: HTMLElement;
 }
 
-namespace Private {
-  export function element<K extends keyof HTMLElementTagNameMap>(
-    tag: K,
-    className: string,
-    text = ''
-  ): HTMLElementTagNameMap[K] {
-    const node = document.createElement(tag);
-    node.className = className;
-    node.textContent = text;
-    return node;
-  }
+interface ICheckbox {
+  label: HTMLLabelElement;
+  input: HTMLInputElement;
+}
 
-  /** Append a `<dt>label</dt><dd class=valueClass>` pair and return the `<dd>`. */
-  export function field(
-    list: HTMLElement,
-    label: string,
-    valueClass: string
-  ): HTMLElement {
-    list.appendChild(element('dt', 'jp-mltrack-label', label));
-    return list.appendChild(element('dd', valueClass));
-  }
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className: string,
+  text = ''
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  node.className = className;
+  node.textContent = text;
+  return node;
+}
+
+function iconButton(
+  label: string,
+  icon: { element: (o: { tag: 'span' }) => HTMLElement }
+): HTMLButtonElement {
+  const node = el('button', 'jp-mltrack-button jp-mod-styled');
+  node.type = 'button';
+  node.append(icon.element({ tag: 'span' }), el('span', '', label));
+  return node;
+}
+
+function checkbox(
+  text: string,
+  className: string,
+  onChange: (checked: boolean) => void
+): ICheckbox {
+  const label = el('label', `jp-mltrack-toggle ${className}`);
+  const input = el('input', '');
+  input.type = 'checkbox';
+  input.addEventListener('change', () => onChange(input.checked));
+  label.append(input, document.createTextNode(text));
+  return { label, input };
+}
+
+/** Append a `<dt>label</dt><dd class=valueClass>` pair and return the `<dd>`. */
+function field(
+  list: HTMLElement,
+  label: string,
+  valueClass: string
+): HTMLElement {
+  list.appendChild(el('dt', 'jp-mltrack-label', label));
+  return list.appendChild(el('dd', valueClass));
 }

@@ -1,0 +1,144 @@
+import {
+  countChanges,
+  describeChanges,
+  filterDiff,
+  groupRuns,
+  IDiffEntry,
+  NO_FILTERS
+} from '../diff/filter';
+
+/** An nbdime notebook diff: cell 0 changed its source and count, 1 only its count, 2 only
+ * its metadata, 3 only its outputs; one cell added and two removed; notebook metadata. */
+const DIFF: IDiffEntry[] = [
+  {
+    op: 'patch',
+    key: 'cells',
+    diff: [
+      {
+        op: 'patch',
+        key: 0,
+        diff: [
+          { op: 'patch', key: 'source', diff: [] },
+          { op: 'replace', key: 'execution_count', value: 2 }
+        ]
+      },
+      {
+        op: 'patch',
+        key: 1,
+        diff: [{ op: 'replace', key: 'execution_count', value: 3 }]
+      },
+      {
+        op: 'patch',
+        key: 2,
+        diff: [{ op: 'patch', key: 'metadata', diff: [] }]
+      },
+      {
+        op: 'patch',
+        key: 3,
+        diff: [{ op: 'patch', key: 'outputs', diff: [] }]
+      },
+      { op: 'addrange', key: 4, valuelist: [{ cell_type: 'code' }] },
+      { op: 'removerange', key: 5, length: 2 }
+    ]
+  },
+  { op: 'patch', key: 'metadata', diff: [] }
+];
+
+function cellKeys(diff: IDiffEntry[]): (string | number)[] {
+  const cells = diff.find(e => e.key === 'cells');
+  return (cells?.diff ?? []).map(c => c.key);
+}
+
+describe('filterDiff', () => {
+  it('keeps everything without filters', () => {
+    expect(filterDiff(DIFF, NO_FILTERS)).toEqual(DIFF);
+  });
+
+  it('drops cells whose only change is the execution count', () => {
+    const out = filterDiff(DIFF, { ...NO_FILTERS, hideExecutionCount: true });
+    expect(cellKeys(out)).toEqual([0, 2, 3, 4, 5]);
+    // A cell with a real change keeps its count change beside it.
+    expect(out[0].diff![0].diff).toHaveLength(2);
+  });
+
+  it('drops metadata-only cells and the notebook metadata change', () => {
+    const out = filterDiff(DIFF, { ...NO_FILTERS, hideMetadata: true });
+    expect(cellKeys(out)).toEqual([0, 1, 3, 4, 5]);
+    expect(out.some(e => e.key === 'metadata')).toBe(false);
+  });
+
+  it('drops output changes, and cells left with nothing else', () => {
+    const out = filterDiff(DIFF, { ...NO_FILTERS, hideOutputs: true });
+    expect(cellKeys(out)).toEqual([0, 1, 2, 4, 5]);
+  });
+
+  it('drops a cell whose changes are all hidden by the combination', () => {
+    const diff: IDiffEntry[] = [
+      {
+        op: 'patch',
+        key: 'cells',
+        diff: [
+          {
+            op: 'patch',
+            key: 0,
+            diff: [
+              { op: 'replace', key: 'execution_count', value: 2 },
+              { op: 'patch', key: 'metadata', diff: [] },
+              { op: 'patch', key: 'outputs', diff: [] }
+            ]
+          }
+        ]
+      }
+    ];
+    const all = {
+      hideOutputs: true,
+      hideExecutionCount: true,
+      hideMetadata: true
+    };
+    expect(filterDiff(diff, all)).toEqual([]);
+    expect(filterDiff(diff, { ...all, hideMetadata: false })).toHaveLength(1);
+  });
+
+  it('does not modify its input', () => {
+    const before = JSON.stringify(DIFF);
+    filterDiff(DIFF, {
+      hideOutputs: true,
+      hideExecutionCount: true,
+      hideMetadata: true
+    });
+    expect(JSON.stringify(DIFF)).toBe(before);
+  });
+});
+
+describe('countChanges and describeChanges', () => {
+  it('counts added, removed and modified cells', () => {
+    const counts = countChanges(DIFF);
+    expect(counts).toEqual({
+      added: 1,
+      removed: 2,
+      modified: 4,
+      metadata: true
+    });
+    expect(describeChanges(counts)).toBe(
+      '1 added, 2 removed, 4 modified cells; notebook metadata changed'
+    );
+  });
+
+  it('says when nothing changed', () => {
+    expect(describeChanges(countChanges([]))).toBe('No cell changed');
+  });
+});
+
+describe('groupRuns', () => {
+  it('folds consecutive foldable items and keeps the rest one by one', () => {
+    const groups = groupRuns([1, 1, 2, 1, 2, 2, 1, 1, 1], n => n === 1);
+    expect(groups).toEqual([
+      { collapsed: true, items: [1, 1] },
+      { collapsed: false, items: [2] },
+      { collapsed: true, items: [1] },
+      { collapsed: false, items: [2] },
+      { collapsed: false, items: [2] },
+      { collapsed: true, items: [1, 1, 1] }
+    ]);
+  });
+});

@@ -1,0 +1,336 @@
+/**
+ * The checkpoint actions as commands, so the sidebar, the notebook toolbar, the palette,
+ * context menus and keyboard shortcuts all run the same code.
+ */
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import {
+  Clipboard,
+  MainAreaWidget,
+  Notification,
+  WidgetTracker
+} from '@jupyterlab/apputils';
+import { PageConfig, URLExt } from '@jupyterlab/coreutils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { linkIcon } from '@jupyterlab/ui-components';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import { Widget } from '@lumino/widgets';
+
+import * as api from './api';
+import { askCheckpoint, confirm } from './dialogs';
+import { CheckpointDiffPanel } from './diff/panel';
+import { CheckpointViewer } from './diff/viewer';
+import { checkpointIcon, diffIcon } from './icons';
+import { displayName, HistoryModel, MLTrackSidebar } from './panel';
+import {
+  CommandIDs,
+  CURRENT,
+  ICheckpoint,
+  LINK_CHECKPOINT,
+  LINK_DIFF
+} from './tokens';
+
+export interface ICommandContext {
+  app: JupyterFrontEnd;
+  history: HistoryModel;
+  sidebar: MLTrackSidebar;
+  notebooks: INotebookTracker | null;
+  docManager: IDocumentManager | null;
+  rendermime: IRenderMimeRegistry;
+  /** Diff and read-only tabs, so a second request reveals the open one. */
+  tracker: WidgetTracker<MainAreaWidget>;
+}
+
+/** Deep link to a checkpoint (`remote` unset) or to a diff. */
+export function linkTo(base: string, remote?: string): string {
+  const param = remote
+    ? `${LINK_DIFF}=${encodeURIComponent(base)}..${encodeURIComponent(remote)}`
+    : `${LINK_CHECKPOINT}=${encodeURIComponent(base)}`;
+  return URLExt.join(PageConfig.getBaseUrl(), 'lab') + '?' + param;
+}
+
+export function addCommands(ctx: ICommandContext): void {
+  const { app, history, sidebar, notebooks } = ctx;
+  const { commands } = app;
+
+  /** The checkpoint an action is about: its args, else the entry right-clicked. */
+  const idOf = (args: ReadonlyPartialJSONObject): string | null => {
+    if (typeof args.id === 'string' && args.id) {
+      return args.id;
+    }
+    const node = app.contextMenuHitTest(n =>
+      n.classList.contains('jp-mltrack-checkpoint')
+    );
+    return node?.dataset.id ?? null;
+  };
+  const entryOf = async (id: string): Promise<ICheckpoint> =>
+    history.find(id) ?? (await api.getCheckpoint(id));
+  const notebookAt = (path: string): NotebookPanel | null =>
+    notebooks?.find(panel => panel.context.path === path) ?? null;
+  const report = (title: string) => (reason: unknown) => {
+    Notification.error(
+      `${title}: ${reason instanceof Error ? reason.message : String(reason)}`,
+      { autoClose: 8000 }
+    );
+  };
+
+  commands.addCommand(CommandIDs.checkpointNow, {
+    label: args => (args.toolbar ? '' : 'Checkpoint Now'),
+    caption: 'Save the notebook and take a named checkpoint of it',
+    icon: checkpointIcon,
+    isEnabled: () => !!notebooks?.currentWidget,
+    execute: async args => {
+      const panel =
+        (typeof args.path === 'string' && notebookAt(args.path)) ||
+        notebooks?.currentWidget;
+      if (!panel) {
+        Notification.warning('Open a notebook to checkpoint it.');
+        return;
+      }
+      const path = panel.context.path;
+      const text = await askCheckpoint(path);
+      if (!text) {
+        return;
+      }
+      try {
+        await panel.context.save();
+        const entry = await api.createCheckpoint({
+          path: panel.context.path,
+          name: text.name,
+          description: text.description,
+          trigger: 'manual'
+        });
+        await history.refresh();
+        Notification.success(`Checkpoint "${displayName(entry)}" taken`, {
+          autoClose: 3000
+        });
+      } catch (reason) {
+        report('Checkpoint failed')(reason);
+      }
+    }
+  });
+
+  const edit =
+    (field: 'name' | 'description') => (args: ReadonlyPartialJSONObject) => {
+      const id = idOf(args);
+      if (id) {
+        app.shell.activateById(sidebar.id);
+        sidebar.edit(id, field);
+      }
+    };
+  commands.addCommand(CommandIDs.rename, {
+    label: 'Rename Checkpoint',
+    execute: edit('name')
+  });
+  commands.addCommand(CommandIDs.describe, {
+    label: 'Describe Checkpoint',
+    execute: edit('description')
+  });
+
+  commands.addCommand(CommandIDs.remove, {
+    label: 'Delete Checkpoint…',
+    execute: async args => {
+      const id = idOf(args);
+      if (!id) {
+        return;
+      }
+      const entry = await entryOf(id);
+      const ok = await confirm(
+        'Delete checkpoint',
+        `Delete "${displayName(entry)}" of ${entry.notebook_path}? The notebook ` +
+          'file is not touched; the checkpoint cannot be brought back.',
+        'Delete'
+      );
+      if (ok) {
+        await api.deleteCheckpoint(id).catch(report('Delete failed'));
+        await history.refresh();
+      }
+    }
+  });
+
+  commands.addCommand(CommandIDs.restoreCopy, {
+    label: 'Restore as a Copy',
+    caption: 'Write the checkpoint as a new notebook beside the original',
+    execute: async args => {
+      const id = idOf(args);
+      if (!id) {
+        return;
+      }
+      try {
+        const result = await api.restoreCheckpoint(id);
+        await history.refresh();
+        Notification.success(`Restored as ${result.path}`, { autoClose: 4000 });
+        ctx.docManager?.openOrReveal(result.path);
+      } catch (reason) {
+        report('Restore failed')(reason);
+      }
+    }
+  });
+
+  commands.addCommand(CommandIDs.revert, {
+    label: 'Revert Notebook to Checkpoint…',
+    caption:
+      'Overwrite the notebook with the checkpoint, after a safety checkpoint',
+    execute: async args => {
+      const id = idOf(args);
+      if (!id) {
+        return;
+      }
+      const entry = await entryOf(id);
+      const path = entry.notebook_path;
+      const ok = await confirm(
+        'Revert notebook',
+        `Replace ${path} with "${displayName(entry)}"? Its current content is ` +
+          'saved and checkpointed first, so this can be undone from the history.',
+        'Revert'
+      );
+      if (!ok) {
+        return;
+      }
+      const panel = notebookAt(path);
+      try {
+        if (panel?.context.model.dirty) {
+          await panel.context.save();
+        }
+        await api.restoreCheckpoint(id, path);
+        await panel?.context.revert();
+        await history.refresh();
+        Notification.success(`${path} reverted to "${displayName(entry)}"`, {
+          autoClose: 4000
+        });
+      } catch (reason) {
+        report('Revert failed')(reason);
+      }
+    }
+  });
+
+  const openTab = (id: string, make: () => Widget): void => {
+    const open = ctx.tracker.find(w => w.id === id);
+    if (open) {
+      app.shell.activateById(id);
+      return;
+    }
+    const content = make();
+    const widget = new MainAreaWidget({ content });
+    widget.id = id;
+    widget.title.icon = diffIcon;
+    widget.title.closable = true;
+    void ctx.tracker.add(widget);
+    app.shell.add(widget, 'main');
+    app.shell.activateById(id);
+  };
+
+  commands.addCommand(CommandIDs.open, {
+    label: 'Open Checkpoint Read-Only',
+    execute: args => {
+      const id = idOf(args);
+      if (!id) {
+        return;
+      }
+      openTab(`mltrack-checkpoint-${id}`, () => {
+        const viewer = new CheckpointViewer({
+          id,
+          rendermime: ctx.rendermime,
+          commands,
+          fetch: () => api.getCheckpoint(id)
+        });
+        return viewer;
+      });
+    }
+  });
+
+  const openDiff = (base: string, remote: string, path?: string): void => {
+    openTab(`mltrack-diff-${base}-${remote}`, () => {
+      const panel = new CheckpointDiffPanel({
+        base,
+        remote,
+        path,
+        rendermime: ctx.rendermime,
+        fetchDiff: () => api.fetchDiff(base, remote, path),
+        describe: id => entryOf(id).catch(() => null)
+      });
+      panel.title.label = 'Diff';
+      return panel;
+    });
+    const widget = ctx.tracker.find(
+      w => w.id === `mltrack-diff-${base}-${remote}`
+    );
+    if (
+      widget &&
+      !widget.toolbar.isDisposed &&
+      !widget.hasClass('jp-mltrack-has-link')
+    ) {
+      widget.addClass('jp-mltrack-has-link');
+      widget.toolbar.addItem(
+        'copy-link',
+        new CopyLinkButton(linkTo(base, remote))
+      );
+    }
+  };
+
+  commands.addCommand(CommandIDs.compareCurrent, {
+    label: 'Compare with Current',
+    caption: 'Side-by-side diff of the checkpoint and the notebook as saved',
+    icon: diffIcon,
+    execute: async args => {
+      const id = idOf(args);
+      if (id) {
+        const path =
+          typeof args.path === 'string'
+            ? args.path
+            : (history.find(id)?.notebook_path ?? undefined);
+        openDiff(id, CURRENT, path);
+      }
+    }
+  });
+
+  commands.addCommand(CommandIDs.compare, {
+    label: 'Compare Selected Checkpoints',
+    caption:
+      'Side-by-side diff of the two selected checkpoints (older on the left)',
+    icon: diffIcon,
+    isEnabled: args =>
+      (typeof args.base === 'string' && typeof args.remote === 'string') ||
+      history.comparePair !== null,
+    execute: args => {
+      if (typeof args.base === 'string' && typeof args.remote === 'string') {
+        openDiff(args.base, args.remote, args.path as string | undefined);
+        return;
+      }
+      const pair = history.comparePair;
+      if (pair) {
+        openDiff(pair.base.id, pair.remote.id);
+      }
+    }
+  });
+
+  commands.addCommand(CommandIDs.copyLink, {
+    label: 'Copy Link to Checkpoint',
+    icon: linkIcon,
+    execute: args => {
+      const id = idOf(args);
+      if (id) {
+        Clipboard.copyToSystem(linkTo(id));
+        Notification.info('Link copied', { autoClose: 2000 });
+      }
+    }
+  });
+}
+
+/** Toolbar button of a diff tab copying its deep link. */
+class CopyLinkButton extends Widget {
+  constructor(link: string) {
+    super({ node: document.createElement('button') });
+    const node = this.node as HTMLButtonElement;
+    node.type = 'button';
+    node.className = 'jp-ToolbarButtonComponent jp-mltrack-copy-link';
+    node.textContent = 'Copy link';
+    node.title = link;
+    node.setAttribute('aria-label', 'Copy a link to this diff');
+    node.addEventListener('click', () => {
+      Clipboard.copyToSystem(link);
+      Notification.info('Link copied', { autoClose: 2000 });
+    });
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * The diff viewer's main-area content: a header naming both sides, the filter toggles,
+ * next/previous change, and nbdime's side-by-side view below (base left, remote right).
+ */
+import * as nbformat from '@jupyterlab/nbformat';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { Message } from '@lumino/messaging';
+import { Panel, Widget } from '@lumino/widgets';
+import { NotebookDiffModel } from 'nbdime/lib/diff/model';
+import type { IDiffEntry as NbdimeDiffEntry } from 'nbdime/lib/diff/diffentries';
+
+import { formatAbsolute } from '../time';
+import { CURRENT, ICheckpoint, IDiffResponse } from '../tokens';
+import {
+  countChanges,
+  describeChanges,
+  filterDiff,
+  IDiffEntry,
+  IDiffFilters,
+  NO_FILTERS
+} from './filter';
+import { CHANGE_CLASS, FoldedNotebookDiff } from './view';
+
+export namespace CheckpointDiffPanel {
+  export interface IOptions {
+    base: string;
+    /** A checkpoint id, or `current` for the notebook on disk. */
+    remote: string;
+    rendermime: IRenderMimeRegistry;
+    fetchDiff: () => Promise<IDiffResponse>;
+    /** The entry of a checkpoint, for the header; null when it cannot be read. */
+    describe: (id: string) => Promise<ICheckpoint | null>;
+    /** Path of the notebook, for `current`. */
+    path?: string;
+  }
+}
+
+export class CheckpointDiffPanel extends Panel {
+  constructor(options: CheckpointDiffPanel.IOptions) {
+    super();
+    this._options = options;
+    this._started = performance.now();
+    this.addClass('jp-mltrack-diff');
+    this.node.dataset.base = options.base;
+    this.node.dataset.remote = options.remote;
+
+    this._header = new Widget({ node: el('div', 'jp-mltrack-diff-header') });
+    this._baseLabel = el('div', 'jp-mltrack-diff-side jp-mltrack-diff-base');
+    this._remoteLabel = el(
+      'div',
+      'jp-mltrack-diff-side jp-mltrack-diff-remote'
+    );
+    this._header.node.append(this._baseLabel, this._remoteLabel);
+    this._setSide(this._baseLabel, 'Base', options.base, null);
+    this._setSide(this._remoteLabel, 'Remote', options.remote, null);
+
+    const controls = new Widget({
+      node: el('div', 'jp-mltrack-diff-controls')
+    });
+    this._toggle(controls.node, 'Hide outputs', 'hideOutputs');
+    this._toggle(
+      controls.node,
+      'Hide execution-count-only changes',
+      'hideExecutionCount'
+    );
+    this._toggle(controls.node, 'Hide metadata-only changes', 'hideMetadata');
+    this._prev = button('Previous change', '↑', () => this.step(-1));
+    this._next = button('Next change', '↓', () => this.step(1));
+    this._position = el('span', 'jp-mltrack-diff-position');
+    this._position.setAttribute('aria-live', 'polite');
+    this._summary = el('span', 'jp-mltrack-diff-summary');
+    controls.node.append(this._prev, this._next, this._position, this._summary);
+
+    this._body = new Panel();
+    this._body.addClass('jp-mltrack-diff-body');
+    this._status = el('p', 'jp-mltrack-diff-status', 'Loading the diff…');
+    this._body.node.appendChild(this._status);
+
+    this.addWidget(this._header);
+    this.addWidget(controls);
+    this.addWidget(this._body);
+    this.node.tabIndex = -1;
+    this.node.addEventListener('keydown', this._onKeyDown);
+  }
+
+  /** Milliseconds from opening to the first cells on screen; null until then. */
+  get firstPaint(): number | null {
+    return this._firstPaint;
+  }
+
+  /** Resolves when the diff is fetched and its first cells are drawn. */
+  get ready(): Promise<void> {
+    return this._ready;
+  }
+
+  /** Scroll to the next (1) or previous (-1) change. */
+  step(direction: 1 | -1): void {
+    const changes = this._changes();
+    if (!changes.length) {
+      return;
+    }
+    const index = this._current + direction;
+    this._current = Math.min(changes.length - 1, Math.max(0, index));
+    const node = changes[this._current];
+    changes.forEach(c => c.classList.remove('jp-mod-current'));
+    node.classList.add('jp-mod-current');
+    node.scrollIntoView({ block: 'start' });
+    this._updatePosition();
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    if (!this._loading) {
+      this._loading = true;
+      this._ready = this._load();
+    }
+  }
+
+  private async _load(): Promise<void> {
+    const { base, remote } = this._options;
+    void this._options.describe(base).then(entry => {
+      this._setSide(this._baseLabel, 'Base', base, entry);
+      this._updateTitle();
+    });
+    if (remote !== CURRENT) {
+      void this._options.describe(remote).then(entry => {
+        this._setSide(this._remoteLabel, 'Remote', remote, entry);
+        this._updateTitle();
+      });
+    }
+    try {
+      this._data = await this._options.fetchDiff();
+    } catch (reason) {
+      this._status.textContent = `Cannot compute the diff: ${
+        reason instanceof Error ? reason.message : String(reason)
+      }`;
+      this._status.classList.add('jp-mltrack-error');
+      this.node.dataset.state = 'error';
+      return;
+    }
+    await this._render();
+  }
+
+  /** (Re)build nbdime's model from the filtered diff and draw it. */
+  private async _render(): Promise<void> {
+    const data = this._data;
+    if (!data || this.isDisposed) {
+      return;
+    }
+    const diff = filterDiff(data.diff as IDiffEntry[], this._filters);
+    const counts = countChanges(diff);
+    this._summary.textContent = describeChanges(counts);
+    this._view?.dispose();
+    this._status.hidden = true;
+    const model = new NotebookDiffModel(
+      data.base as nbformat.INotebookContent,
+      diff as unknown as NbdimeDiffEntry[]
+    );
+    const view = new FoldedNotebookDiff({
+      model,
+      rendermime: this._options.rendermime,
+      fold: true
+    });
+    this._view = view;
+    this._current = -1;
+    this._body.addWidget(view);
+    this._body.toggleClass(
+      'jp-mltrack-hide-outputs',
+      this._filters.hideOutputs
+    );
+    const drawn = view.init();
+    if (this._firstPaint === null) {
+      // The first batch is in the DOM now; wait for the browser to paint it.
+      await new Promise(resolve => requestAnimationFrame(resolve));
+      this._firstPaint = performance.now() - this._started;
+      this.node.dataset.firstPaintMs = this._firstPaint.toFixed(0);
+    }
+    this.node.dataset.state = 'ready';
+    this._updatePosition();
+    await drawn;
+    this._updatePosition();
+  }
+
+  private _changes(): HTMLElement[] {
+    return Array.from(
+      this._body.node.querySelectorAll<HTMLElement>('.' + CHANGE_CLASS)
+    );
+  }
+
+  private _updatePosition(): void {
+    const total = this._changes().length;
+    this._prev.disabled = this._current <= 0;
+    this._next.disabled = this._current >= total - 1;
+    this._position.textContent = total
+      ? this._current >= 0
+        ? `Change ${this._current + 1} of ${total}`
+        : `${total} change${total === 1 ? '' : 's'}`
+      : 'No changes';
+  }
+
+  private _setSide(
+    node: HTMLElement,
+    role: string,
+    id: string,
+    entry: ICheckpoint | null
+  ): void {
+    const title =
+      id === CURRENT
+        ? 'Current notebook'
+        : entry
+          ? entry.name || `Checkpoint ${id.slice(0, 8)}`
+          : `Checkpoint ${id.slice(0, 8)}`;
+    const detail =
+      id === CURRENT
+        ? (this._options.path ?? 'as saved on disk')
+        : entry
+          ? `${formatAbsolute(entry.created_at)} · ${entry.notebook_path}`
+          : id;
+    node.replaceChildren(
+      el('span', 'jp-mltrack-diff-role', role),
+      el('span', 'jp-mltrack-diff-name', title),
+      el('span', 'jp-mltrack-diff-detail', detail)
+    );
+    node.dataset.title = title;
+    node.title = entry?.description ?? '';
+  }
+
+  private _updateTitle(): void {
+    const base = this._baseLabel.dataset.title ?? '';
+    const remote = this._remoteLabel.dataset.title ?? '';
+    this.title.label = `${base} ↔ ${remote}`;
+    this.title.caption = `Diff of ${base} and ${remote}`;
+  }
+
+  private _toggle(
+    parent: HTMLElement,
+    text: string,
+    key: keyof IDiffFilters
+  ): void {
+    const label = el('label', 'jp-mltrack-toggle');
+    const input = el('input', '');
+    input.type = 'checkbox';
+    input.dataset.filter = key;
+    input.addEventListener('change', () => {
+      this._filters = { ...this._filters, [key]: input.checked };
+      void this._render();
+    });
+    label.append(input, document.createTextNode(text));
+    parent.appendChild(label);
+  }
+
+  /** Alt+↓ / Alt+↑ (or n / p outside editors) walk the changes. */
+  private _onKeyDown = (event: KeyboardEvent): void => {
+    const inEditor = (event.target as HTMLElement).closest('.cm-editor, input');
+    const next =
+      (event.altKey && event.key === 'ArrowDown') ||
+      (!inEditor && event.key === 'n');
+    const prev =
+      (event.altKey && event.key === 'ArrowUp') ||
+      (!inEditor && event.key === 'p');
+    if (next || prev) {
+      event.preventDefault();
+      this.step(next ? 1 : -1);
+    }
+  };
+
+  private _options: CheckpointDiffPanel.IOptions;
+  private _filters: IDiffFilters = { ...NO_FILTERS };
+  private _data: IDiffResponse | null = null;
+  private _view: FoldedNotebookDiff | null = null;
+  private _current = -1;
+  private _started: number;
+  private _firstPaint: number | null = null;
+  private _loading = false;
+  private _ready: Promise<void> = Promise.resolve();
+  private _header: Widget;
+  private _baseLabel: HTMLElement;
+  private _remoteLabel: HTMLElement;
+  private _prev: HTMLButtonElement;
+  private _next: HTMLButtonElement;
+  private _position: HTMLElement;
+  private _summary: HTMLElement;
+  private _body: Panel;
+  private _status: HTMLElement;
+}
+
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className: string,
+  text = ''
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  node.className = className;
+  node.textContent = text;
+  return node;
+}
+
+function button(
+  label: string,
+  text: string,
+  onClick: () => void
+): HTMLButtonElement {
+  const node = el(
+    'button',
+    'jp-mltrack-button jp-mod-styled',
+    text + ' ' + label
+  );
+  node.type = 'button';
+  node.setAttribute('aria-label', label);
+  node.addEventListener('click', onClick);
+  return node;
+}

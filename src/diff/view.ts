@@ -1,0 +1,149 @@
+/**
+ * nbdime's notebook diff widget, drawn so a 1,000-cell notebook paints at once: runs of
+ * unchanged cells fold into one "N unchanged cells" row (expanded on demand), and cells are
+ * added in batches per animation frame instead of nbdime's one chunk per frame.
+ */
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { Panel, Widget } from '@lumino/widgets';
+import { CellDiffModel, NotebookDiffModel } from 'nbdime/lib/diff/model';
+import {
+  CellDiffWidget,
+  MetadataDiffWidget,
+  NotebookDiffWidget
+} from 'nbdime/lib/diff/widget';
+
+import { groupRuns } from './filter';
+
+/** Class of every widget holding a change, in document order: next/previous walk these. */
+export const CHANGE_CLASS = 'jp-mltrack-change';
+/** Cells drawn per animation frame after the first batch. */
+const BATCH = 24;
+
+export namespace FoldedNotebookDiff {
+  export interface IOptions {
+    model: NotebookDiffModel;
+    rendermime: IRenderMimeRegistry;
+    /** Fold runs of unchanged cells (the diff view); false shows every cell (read-only view). */
+    fold: boolean;
+  }
+}
+
+export class FoldedNotebookDiff extends NotebookDiffWidget {
+  constructor(options: FoldedNotebookDiff.IOptions) {
+    super({ model: options.model, rendermime: options.rendermime });
+    this._mime = options.rendermime;
+    this._fold = options.fold;
+    this.addClass('jp-mltrack-notebook-diff');
+  }
+
+  /** Resolves once every group is drawn; the first batch is drawn before it yields. */
+  async init(): Promise<void> {
+    const model = this.model;
+    if (model.metadata) {
+      const metadata = new MetadataDiffWidget({
+        model: model.metadata,
+        editorFactory: this._editorFactory,
+        translator: this._translator,
+        ...this._viewOptions
+      });
+      metadata.addClass(CHANGE_CLASS);
+      this.addWidget(metadata);
+    }
+    const groups = groupRuns(
+      model.chunkedCells,
+      chunk =>
+        this._fold &&
+        chunk.length === 1 &&
+        !chunk[0].added &&
+        !chunk[0].deleted &&
+        chunk[0].unchanged
+    );
+    let drawn = 0;
+    for (const group of groups) {
+      if (this.isDisposed) {
+        return;
+      }
+      if (group.collapsed) {
+        this.addWidget(this._folded(group.items.map(chunk => chunk[0])));
+        drawn += 1;
+      } else {
+        this.addWidget(this._chunk(group.items[0]));
+        drawn += group.items[0].length;
+      }
+      if (drawn >= BATCH) {
+        drawn = 0;
+        await nextFrame();
+      }
+    }
+  }
+
+  /** Cells of one chunk: a single modified cell, or removed/added cells side by side. */
+  private _chunk(chunk: CellDiffModel[]): Widget {
+    if (chunk.length === 1 && !(chunk[0].added || chunk[0].deleted)) {
+      const widget = this._cell(chunk[0]);
+      if (!chunk[0].unchanged) {
+        widget.addClass(CHANGE_CLASS);
+      }
+      return widget;
+    }
+    const panel = new Panel();
+    panel.addClass('jp-Diff-addremchunk');
+    panel.addClass(CHANGE_CLASS);
+    const added = new Panel();
+    added.addClass('jp-Diff-addedchunk');
+    const removed = new Panel();
+    removed.addClass('jp-Diff-removedchunk');
+    for (const cell of chunk) {
+      (cell.deleted ? removed : added).addWidget(this._cell(cell));
+    }
+    panel.addWidget(added);
+    panel.addWidget(removed);
+    return panel;
+  }
+
+  private _cell(model: CellDiffModel): Widget {
+    return new CellDiffWidget({
+      model,
+      rendermime: this._mime,
+      mimetype: this.model.mimetype,
+      editorFactory: this._editorFactory,
+      translator: this._translator,
+      ...this._viewOptions
+    });
+  }
+
+  /** A row standing for `cells` unchanged cells; activating it draws them in its place. */
+  private _folded(cells: CellDiffModel[]): Widget {
+    const row = new Widget({ node: document.createElement('button') });
+    const node = row.node as HTMLButtonElement;
+    node.type = 'button';
+    node.className = 'jp-mltrack-folded';
+    const count = cells.length;
+    node.textContent = `${count} unchanged cell${count === 1 ? '' : 's'}`;
+    node.setAttribute('aria-expanded', 'false');
+    node.title = 'Show the unchanged cells';
+    node.addEventListener('click', () => void this._unfold(row, cells));
+    return row;
+  }
+
+  private async _unfold(row: Widget, cells: CellDiffModel[]): Promise<void> {
+    let index = this.widgets.indexOf(row);
+    row.dispose();
+    for (let i = 0; i < cells.length; i++) {
+      if (this.isDisposed) {
+        return;
+      }
+      this.insertWidget(index++, this._cell(cells[i]));
+      if ((i + 1) % BATCH === 0) {
+        await nextFrame();
+      }
+    }
+  }
+
+  private _mime: IRenderMimeRegistry;
+  private _fold: boolean;
+}
+
+function nextFrame(): Promise<void> {
+  return new Promise(resolve => requestAnimationFrame(() => resolve()));
+}

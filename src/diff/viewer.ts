@@ -1,0 +1,105 @@
+/**
+ * A checkpoint opened read-only: its header and every cell, rendered by nbdime's widgets
+ * with untrusted outputs (nothing runs, nothing can be edited or saved).
+ */
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { CommandRegistry } from '@lumino/commands';
+import { Message } from '@lumino/messaging';
+import { Panel, Widget } from '@lumino/widgets';
+import { NotebookDiffModel } from 'nbdime/lib/diff/model';
+
+import { formatAbsolute } from '../time';
+import { CommandIDs, ICheckpointWithContent } from '../tokens';
+import { el } from './panel';
+import { FoldedNotebookDiff } from './view';
+
+export namespace CheckpointViewer {
+  export interface IOptions {
+    id: string;
+    rendermime: IRenderMimeRegistry;
+    commands: CommandRegistry;
+    fetch: () => Promise<ICheckpointWithContent>;
+  }
+}
+
+export class CheckpointViewer extends Panel {
+  constructor(options: CheckpointViewer.IOptions) {
+    super();
+    this._options = options;
+    this.addClass('jp-mltrack-viewer');
+    this.node.dataset.id = options.id;
+    this.title.label = `Checkpoint ${options.id.slice(0, 8)}`;
+    this._header = new Widget({ node: el('div', 'jp-mltrack-viewer-header') });
+    this._body = new Panel();
+    this._body.addClass('jp-mltrack-diff-body');
+    this._status = el('p', 'jp-mltrack-diff-status', 'Loading the checkpoint…');
+    this._body.node.appendChild(this._status);
+    this.addWidget(this._header);
+    this.addWidget(this._body);
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    if (!this._loading) {
+      this._loading = true;
+      void this._load();
+    }
+  }
+
+  private async _load(): Promise<void> {
+    let entry: ICheckpointWithContent;
+    try {
+      entry = await this._options.fetch();
+    } catch (reason) {
+      this._status.textContent = `Cannot open the checkpoint: ${
+        reason instanceof Error ? reason.message : String(reason)
+      }`;
+      this._status.classList.add('jp-mltrack-error');
+      this.node.dataset.state = 'error';
+      return;
+    }
+    const name = entry.name || `Checkpoint ${entry.id.slice(0, 8)}`;
+    this.title.label = `${name} (read-only)`;
+    this.title.caption = `${entry.notebook_path} at ${formatAbsolute(entry.created_at)}`;
+    const actions = el('div', 'jp-mltrack-viewer-actions');
+    for (const command of [CommandIDs.compareCurrent, CommandIDs.restoreCopy]) {
+      const button = el(
+        'button',
+        'jp-mltrack-button jp-mod-styled',
+        this._options.commands.label(command, { id: entry.id })
+      );
+      button.type = 'button';
+      button.addEventListener('click', () => {
+        void this._options.commands.execute(command, { id: entry.id });
+      });
+      actions.appendChild(button);
+    }
+    this._header.node.replaceChildren(
+      el('h2', 'jp-mltrack-viewer-name', name),
+      el(
+        'p',
+        'jp-mltrack-viewer-detail',
+        `${entry.notebook_path} · ${formatAbsolute(entry.created_at)} · ${entry.trigger}` +
+          (entry.author ? ` · ${entry.author}` : '') +
+          ' · read-only'
+      ),
+      el('p', 'jp-mltrack-description', entry.description),
+      actions
+    );
+    this._status.hidden = true;
+    const view = new FoldedNotebookDiff({
+      model: new NotebookDiffModel(entry.content, []),
+      rendermime: this._options.rendermime,
+      fold: false
+    });
+    this._body.addWidget(view);
+    this.node.dataset.state = 'ready';
+    await view.init();
+  }
+
+  private _options: CheckpointViewer.IOptions;
+  private _loading = false;
+  private _header: Widget;
+  private _body: Panel;
+  private _status: HTMLElement;
+}

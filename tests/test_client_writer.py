@@ -1,0 +1,181 @@
+"""The writer across processes and failures: two processes on one run, fork, a store that
+goes away and comes back, the bounded backlog, offline spool and `sync`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import pytest
+
+import jupyter_mltrack as mlt
+from jupyter_mltrack.client import MLTrackWarning, spool
+from jupyter_mltrack.store import fields, runs
+from jupyter_mltrack.store.engine import Store, open_store
+
+APPENDER = textwrap.dedent(
+    """
+    import sys, jupyter_mltrack as mlt
+    store, run_id, tag = sys.argv[1], sys.argv[2], sys.argv[3]
+    run = mlt.init_run(store=store, with_id=run_id, flush_period=0.05)
+    for i in range(3000):
+        run["shared/loss"].log(float(i), step=i)
+        run[f"own/{tag}"].log(float(i))
+    run.stop()
+    """
+)
+
+
+def test_two_processes_appending_to_one_run_keep_everything(store: Store) -> None:
+    run = mlt.init_run(store=store.config.url, blobs=str(store.config.blob_root))
+    run.stop()
+    procs = [
+        subprocess.Popen([sys.executable, "-c", APPENDER, store.config.url, run.id, tag])
+        for tag in ("a", "b")
+    ]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    shared = fields.read_series(store, run.info.id, "shared/loss")
+    assert shared is not None and len(shared) == 6000
+    assert sorted(shared.values) == sorted([float(i) for i in range(3000)] * 2)
+    f = fields.get_field(store, run.info.id, "shared/loss")
+    assert f is not None and f.count == 6000 and (f.min, f.max) == (0.0, 2999.0)
+    for tag in ("a", "b"):
+        own = fields.read_series(store, run.info.id, f"own/{tag}")
+        assert own is not None and list(own.values) == [float(i) for i in range(3000)]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_forked_child_keeps_logging_and_parent_points_are_not_doubled(
+    sqlite_store: Store,
+) -> None:
+    run = mlt.init_run(store=sqlite_store.config.url, flush_period=60)
+    for i in range(10):
+        run["parent"].log(float(i))  # pending in the buffer at fork time
+    pid = os.fork()
+    if pid == 0:  # child
+        code = 0
+        try:
+            run["child"].log(1.0)
+            run.wait()
+        except BaseException:  # pragma: no cover - reported through the exit code
+            code = 1
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    run.stop()
+    parent = fields.read_series(sqlite_store, run.info.id, "parent")
+    child = fields.read_series(sqlite_store, run.info.id, "child")
+    assert parent is not None and len(parent) == 10
+    assert child is not None and list(child.values) == [1.0]
+    assert runs.get(sqlite_store, run.id).state == "finished"
+
+
+def test_store_errors_are_retried_and_reported(sqlite_store: Store) -> None:
+    run = mlt.init_run(store=sqlite_store.config.url, flush_period=0.05)
+    real_write = sqlite_store.write
+    broken = {"on": True}
+
+    def flaky_write():  # type: ignore[no-untyped-def]
+        if broken["on"]:
+            raise OSError("disk full")
+        return real_write()
+
+    run._store.write = flaky_write  # type: ignore[method-assign]
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        for i in range(100):
+            run["loss"].log(float(i))
+        run.wait()
+        assert run._writer is not None and run._writer.failures >= 1
+        broken["on"] = False
+        run.wait()
+    text = " ".join(str(w.message) for w in seen if issubclass(w.category, MLTrackWarning))
+    assert "cannot write to the store (disk full); 100 points" in text
+    assert "store reachable again" in text
+    assert list(fields.read_series(sqlite_store, run.info.id, "loss").values) == [  # type: ignore[union-attr]
+        float(i) for i in range(100)
+    ]
+    run._store.write = real_write  # type: ignore[method-assign]
+    run.stop()
+
+
+def test_backlog_is_bounded_and_says_what_it_dropped(sqlite_store: Store) -> None:
+    run = mlt.init_run(store=sqlite_store.config.url, flush_period=60, max_buffered_points=250)
+    real_write = run._store.write
+    run._store.write = lambda: (_ for _ in ()).throw(OSError("down"))  # type: ignore[method-assign]
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        for chunk in range(3):
+            for i in range(100):
+                run["loss"].log(float(chunk * 100 + i))
+            run.wait()
+    text = " ".join(str(w.message) for w in seen)
+    assert "dropped the oldest 100 points" in text
+    run._store.write = real_write  # type: ignore[method-assign]
+    run.stop()
+    kept = fields.read_series(sqlite_store, run.info.id, "loss")
+    assert kept is not None and list(kept.values) == [float(i) for i in range(100, 300)]
+
+
+def test_unreachable_store_falls_back_to_offline_and_sync_keeps_the_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: Store
+) -> None:
+    monkeypatch.setenv("MLTRACK_OFFLINE_DIR", str(tmp_path / "offline"))
+    dead = "postgresql://nobody@127.0.0.1:1/none"
+    with pytest.warns(MLTrackWarning, match=r"Logging offline to .*mltrack sync"):
+        run = mlt.init_run(store=dead, project="credit", name="on the train")
+    assert run.mode == "offline" and run.offline_dir is not None
+    custom = run.info.custom_run_id
+    assert custom is not None and custom.startswith("offline-")
+    run["params/lr"] = 0.1
+    for i in range(5):
+        run["loss"].log(1.0 / (i + 1))
+    run["notes"].upload(File_from("hello"))
+    run.stop()
+    (sp,) = spool.list_spools()
+    assert sp.meta["target_url"] == dead
+    synced = spool.sync(sp, store)
+    assert synced.custom_run_id == custom and synced.name == "on the train"
+    assert synced.state == "finished" and synced.project == "credit"
+    assert not sp.path.exists()
+    again = mlt.init_run(
+        store=store.config.url, blobs=str(store.config.blob_root), with_id=custom, mode="read-only"
+    )
+    assert again.id == synced.short_id
+    assert again["params/lr"].fetch() == 0.1
+    assert again["loss"].fetch_values()["value"].tolist() == [1.0, 0.5, 1 / 3, 0.25, 0.2]
+    out = again["notes"].download(str(tmp_path / "n.txt"))
+    assert Path(out).read_text() == "hello"
+
+
+def test_offline_resume_of_an_existing_run_appends_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_store: Store
+) -> None:
+    monkeypatch.setenv("MLTRACK_OFFLINE_DIR", str(tmp_path / "offline"))
+    online = mlt.init_run(store=sqlite_store.config.url, blobs=str(sqlite_store.config.blob_root))
+    online["loss"].log(1.0)
+    online.stop()
+    off = mlt.init_run(store=sqlite_store.config.url, with_id=online.id, mode="offline")
+    off["loss"].log(2.0, step=1)
+    off.stop()
+    (sp,) = spool.list_spools()
+    assert sp.label == online.id
+    spool.sync(sp, sqlite_store)
+    data = fields.read_series(sqlite_store, online.info.id, "loss")
+    assert data is not None and list(data.values) == [1.0, 2.0]
+
+
+def File_from(text: str):  # type: ignore[no-untyped-def]  # noqa: N802
+    from jupyter_mltrack.types import File
+
+    return File.from_content(text, extension="txt")
+
+
+def test_open_store_used_by_offline_spool_is_a_real_store(tmp_path: Path) -> None:
+    st = open_store(f"sqlite:///{tmp_path}/x.db", cached=False)
+    assert st.revision() is not None
+    st.dispose()

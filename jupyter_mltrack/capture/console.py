@@ -7,11 +7,11 @@ unchanged, and a copy of each finished line goes to every run listening. Each st
 once per process however many runs listen, so runs can start and stop in any order.
 
 Where the tap goes:
-- in ipykernel, `sys.stdout` is an `OutStream` that lives for the whole kernel; its `write` is
-  wrapped on the instance, so its type stays what libraries check for, and output the kernel
-  forwards from file descriptors (C extensions, `os.system`) is captured too;
-- elsewhere (scripts; streams whose attributes cannot be set) `sys.stdout` is replaced by a thin
-  proxy that delegates everything but `write`.
+- in ipykernel, `sys.stdout` is an `OutStream` that lives for the whole kernel; the tap is
+  its `echo` stream (see `_Echo`), so `sys.stdout` stays the object libraries check for, and
+  output the kernel forwards from file descriptors (C extensions, `os.system`) is captured too;
+- elsewhere (scripts) `sys.stdout` is replaced by a thin proxy that delegates everything but
+  `write`.
 
 Progress bars redraw a line with carriage returns; a line is stored as a terminal would show it
 (the text after the last `\\r`), and the pending text is compacted the same way, so a
@@ -48,6 +48,27 @@ class _Proxy:
         return getattr(self._mltrack_stream, name)
 
 
+class _Echo:
+    """ipykernel's OutStream copies every write to its `echo` stream (if set) before sending
+    it to the frontend: the one place every write passes, whatever has wrapped `write`
+    (IPython 9 rebinds `sys.stdout.write` around every cell to keep outputs in its history)
+    and including output the kernel forwards from file descriptors."""
+
+    def __init__(self, previous: Any, tap: _Tap) -> None:
+        self.previous = previous
+        self.tap = tap
+
+    def write(self, text: str) -> int:
+        if self.previous is not None:
+            self.previous.write(text)
+        self.tap.feed(text)
+        return len(text)
+
+    def flush(self) -> None:
+        if self.previous is not None:
+            self.previous.flush()
+
+
 class _Tap:
     """One stream of this process (`stdout` or `stderr`), split into lines for listeners."""
 
@@ -57,7 +78,7 @@ class _Tap:
         self._pending = ""
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._patched: Any = None  # the stream whose instance `write` we wrapped
+        self._patched: tuple[Any, _Echo] | None = None  # a kernel stream and our echo
         self._proxy: _Proxy | None = None
 
     # -- installing ------------------------------------------------------------------------
@@ -84,34 +105,22 @@ class _Tap:
         stream = getattr(sys, self.name)
         if stream is None:
             return
-        if _is_kernel_stream(stream):
-            original = stream.write
-
-            def write(text: str) -> Any:
-                n = original(text)
-                self.feed(text)
-                return n
-
-            write._mltrack_original = original  # type: ignore[attr-defined]
-            try:
-                stream.write = write
-                self._patched = stream
-                return
-            except (AttributeError, TypeError):
-                pass
+        if _is_kernel_stream(stream) and hasattr(stream, "echo"):
+            echo = _Echo(stream.echo, self)
+            stream.echo = echo
+            self._patched = (stream, echo)
+            return
         self._proxy = _Proxy(stream, self)
         setattr(sys, self.name, self._proxy)
 
     def _uninstall(self) -> None:
         if self._patched is not None:
-            if getattr(self._patched.write, "_mltrack_original", None) is not None:
-                try:
-                    del self._patched.write
-                except AttributeError:
-                    pass
+            stream, echo = self._patched
+            # Someone may have chained after us; then our echo stays, as a pass-through.
+            if stream.echo is echo:
+                stream.echo = echo.previous
             self._patched = None
         if self._proxy is not None:
-            # Someone may have wrapped our proxy since; then it stays as a pass-through.
             if getattr(sys, self.name) is self._proxy:
                 setattr(sys, self.name, self._proxy._mltrack_stream)
             self._proxy = None

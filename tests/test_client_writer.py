@@ -16,6 +16,7 @@ import jupyter_mltrack as mlt
 from jupyter_mltrack.client import MLTrackWarning, spool
 from jupyter_mltrack.store import fields, runs
 from jupyter_mltrack.store.engine import Store, open_store
+from jupyter_mltrack.types import File
 
 APPENDER = textwrap.dedent(
     """
@@ -134,7 +135,7 @@ def test_unreachable_store_falls_back_to_offline_and_sync_keeps_the_id(
     run["params/lr"] = 0.1
     for i in range(5):
         run["loss"].log(1.0 / (i + 1))
-    run["notes"].upload(File_from("hello"))
+    run["notes"].upload(File.from_content("hello", extension="txt"))
     run.stop()
     (sp,) = spool.list_spools()
     assert sp.meta["target_url"] == dead
@@ -167,12 +168,6 @@ def test_offline_resume_of_an_existing_run_appends_to_it(
     spool.sync(sp, sqlite_store)
     data = fields.read_series(sqlite_store, online.info.id, "loss")
     assert data is not None and list(data.values) == [1.0, 2.0]
-
-
-def File_from(text: str):  # type: ignore[no-untyped-def]  # noqa: N802
-    from jupyter_mltrack.types import File
-
-    return File.from_content(text, extension="txt")
 
 
 def test_open_store_used_by_offline_spool_is_a_real_store(tmp_path: Path) -> None:

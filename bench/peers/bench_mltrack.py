@@ -26,6 +26,14 @@ import jupyter_mltrack as mlt  # noqa: E402
 IMPORT_S = time.perf_counter() - _t
 
 
+# Metric logging only, like the peers (their capture is off too); older builds lack these.
+NO_CONTEXT = {
+    k: False
+    for k in ("capture_git", "capture_environment", "capture_cells")
+    if k in mlt.init_run.__code__.co_varnames
+}
+
+
 class Log:
     api = 'run["train/loss"].log(v, step=i)'
 
@@ -40,6 +48,7 @@ class Log:
             capture_hardware_metrics=False,
             capture_stdout=False,
             capture_stderr=False,
+            **NO_CONTEXT,
         )
 
     def single(self, vals, i0, i1):

@@ -11,7 +11,7 @@ import sys
 from ..errors import MLTrackError
 
 # Modules under jupyter_mltrack.cli that add sub-commands, in help order.
-COMMANDS = ["db"]
+COMMANDS = ["db", "runs", "show", "compare", "export", "sync", "abort"]
 
 
 def build_parser() -> argparse.ArgumentParser:

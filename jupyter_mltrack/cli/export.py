@@ -1,0 +1,115 @@
+"""`mltrack export RUN --format json|csv`: every field and every series point of a run.
+
+JSON: `{"run": {sys...}, "fields": {path: value}, "series": {path: {step, value, timestamp}}}`.
+CSV (long form, one row per point or scalar): `path,type,step,value,timestamp`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+from ..store import fields, runs
+from .runs import json_default, json_safe, open_from
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("export", help="export a run's fields and series to JSON or CSV")
+    p.add_argument("run", help="run id")
+    p.add_argument("--format", "-f", choices=["json", "csv"], default="json")
+    p.add_argument("--output", "-o", help="file to write (default: stdout)")
+    p.set_defaults(func=_export)
+
+
+@contextlib.contextmanager
+def _target(path: str | None) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+    else:
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            yield fh
+
+
+def _progress(i: int, n: int, path: str) -> None:
+    if sys.stderr.isatty() and n > 1:
+        bar = "#" * (20 * i // n)
+        print(f"\r[{bar:<20}] {i}/{n} series {path[:40]:<40}", end="", file=sys.stderr)
+        if i == n:
+            print(file=sys.stderr)
+
+
+def _export(args: argparse.Namespace) -> int:
+    store = open_from(args)
+    info = runs.get(store, args.run)
+    flds = fields.list_fields(store, info.id)
+    series = [f for f in flds if f.type in fields.SERIES_TYPES]
+    with _target(args.output) as out:
+        if args.format == "json":
+            doc: dict[str, Any] = {
+                "run": {
+                    "id": info.short_id,
+                    "project": info.project,
+                    "name": info.name,
+                    "state": info.state,
+                    "failed": info.failed,
+                    "owner": info.owner,
+                    "created_at": info.created_at,
+                    "ended_at": info.ended_at,
+                    "custom_run_id": info.custom_run_id,
+                },
+                "fields": {f.path: f.value for f in flds if f.type not in fields.SERIES_TYPES},
+                "series": {},
+            }
+            for i, f in enumerate(series, 1):
+                data = fields.read_series(store, info.id, f.path)
+                if data is not None:
+                    doc["series"][f.path] = {
+                        "type": f.type,
+                        "step": list(data.steps),
+                        "value": list(data.values),
+                        "timestamp": list(data.timestamps),
+                    }
+                _progress(i, len(series), f.path)
+            json.dump(json_safe(doc), out, default=json_default, ensure_ascii=False)
+            out.write("\n")
+        else:
+            w = csv.writer(out)
+            w.writerow(["path", "type", "step", "value", "timestamp"])
+            for f in flds:
+                if f.type not in fields.SERIES_TYPES:
+                    v = f.value
+                    w.writerow(
+                        [
+                            f.path,
+                            f.type,
+                            "",
+                            v if isinstance(v, (int, float, str)) else json.dumps(v),
+                            "",
+                        ]
+                    )
+            for i, f in enumerate(series, 1):
+                data = fields.read_series(store, info.id, f.path)
+                if data is not None:
+                    for s, v, t in zip(data.steps, data.values, data.timestamps, strict=True):
+                        w.writerow(
+                            [
+                                f.path,
+                                f.type,
+                                repr(s),
+                                v if not isinstance(v, dict) else json.dumps(v),
+                                repr(t),
+                            ]
+                        )
+                _progress(i, len(series), f.path)
+    if args.output:
+        total = sum(f.count for f in series)
+        print(
+            f"exported {info.short_id}: {len(flds)} fields, {total:,} points -> {args.output}",
+            file=sys.stderr,
+        )
+    return 0

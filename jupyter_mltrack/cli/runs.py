@@ -1,0 +1,130 @@
+"""`mltrack runs [QUERY]`: the runs table in the terminal (or `--json` for scripts).
+
+Also home of the small text-table renderer the other run commands share: columns sized to
+their content, capped so a long description cannot push the table off the screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import shutil
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from ..store.config import resolve
+from ..store.engine import Store, open_store
+
+MAX_CELL = 40
+
+
+def open_from(args: argparse.Namespace) -> Store:
+    return open_store(resolve(args.store, args.blobs))
+
+
+def cell(value: Any, *, time_column: bool = False) -> str:
+    """A value as a short table cell."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if time_column and math.isfinite(value):
+            return dt.datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M")
+        if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.6g}"
+    if isinstance(value, dt.datetime):
+        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(cell(v) for v in value)
+    if isinstance(value, dict):
+        return str(value.get("name") or value.get("path") or json.dumps(value))
+    text = str(value).replace("\n", " ")
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+def print_table(rows: Sequence[Sequence[str]], headers: Sequence[str], *, out: Any = None) -> None:
+    out = out or sys.stdout
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+    total = shutil.get_terminal_size((120, 20)).columns
+    while sum(widths) + 2 * len(widths) > total and max(widths) > 8:
+        widths[widths.index(max(widths))] -= 1
+
+    def fit(text: str, w: int) -> str:
+        return text if len(text) <= w else text[: w - 1] + "…"
+
+    print("  ".join(fit(h, w).ljust(w) for h, w in zip(headers, widths, strict=True)), file=out)
+    print("  ".join("-" * w for w in widths), file=out)
+    for row in rows:
+        print("  ".join(fit(c, w).ljust(w) for c, w in zip(row, widths, strict=True)), file=out)
+
+
+def json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, set):
+        return sorted(value)
+    return str(value)
+
+
+def json_safe(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(json_safe(data), indent=1, default=json_default, ensure_ascii=False))
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "runs",
+        help="list runs, filtered by a query",
+        description="List runs. QUERY is the query language, e.g. 'metrics/f1 > 0.6 AND "
+        'sys/tags CONTAINS "xgb"\'.',
+    )
+    p.add_argument("query", nargs="?", default="", help="filter (default: all runs)")
+    p.add_argument("--project", "-p", help="only this project")
+    p.add_argument("--columns", "-c", action="append", help="extra columns (field paths)")
+    p.add_argument("--sort", "-s", help="sort keys, '-' for descending (default: newest first)")
+    p.add_argument("--limit", "-n", type=int, default=50)
+    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_runs)
+
+
+def _runs(args: argparse.Namespace) -> int:
+    from ..query import runs_table
+
+    table = runs_table(
+        open_from(args),
+        project=args.project,
+        query=args.query,
+        columns=args.columns,
+        sort=args.sort,
+        limit=args.limit,
+        offset=args.offset,
+    )
+    if args.json:
+        print_json(table.to_dict())
+        return 0
+    times = set(table.time_columns)
+    rows = [[cell(r.get(c), time_column=c in times) for c in table.columns] for r in table.items]
+    print_table(rows, table.columns)
+    shown = len(table.items)
+    print(
+        f"\n{shown} of {table.total} run(s)"
+        + (" (use --offset for more)" if shown < table.total else "")
+    )
+    return 0

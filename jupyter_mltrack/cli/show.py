@@ -1,0 +1,49 @@
+"""`mltrack show RUN`: one run's sys values and every field, series with their aggregates."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .runs import cell, open_from, print_json, print_table
+
+TIME_SYS = ("sys/creation_time", "sys/ping_time", "sys/ending_time")
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("show", help="show one run: sys values and fields")
+    p.add_argument("run", help="run id (CRED-12) or custom run id")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_show)
+
+
+def _show(args: argparse.Namespace) -> int:
+    from ..query.detail import run_detail
+
+    detail = run_detail(open_from(args), args.run)
+    if args.json:
+        print_json(detail)
+        return 0
+    sys_rows = [
+        [path, cell(v, time_column=path in TIME_SYS)]
+        for path, v in detail["sys"].items()
+        if v not in (None, "")
+    ]
+    print_table(sys_rows, ["run", detail["id"]])
+    print()
+    rows = []
+    for f in detail["fields"]:
+        if "count" in f:
+            value = cell(f.get("last"))
+            extra = f"{f['count']:,} pts, min {cell(f.get('min'))}, max {cell(f.get('max'))}"
+        else:
+            value, extra = cell(f.get("value")), ""
+        rows.append([f["path"], f["type"], value, extra])
+    if rows:
+        print_table(rows, ["field", "type", "value / last", "series"])
+    else:
+        print("(no fields)")
+    cp = detail.get("checkpoint")
+    if cp:
+        print(f"\nnotebook checkpoint: {cp.get('id')} {cp.get('notebook_path', '')}")
+    return 0

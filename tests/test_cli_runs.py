@@ -1,0 +1,123 @@
+"""The run commands of `mltrack`: runs, show, compare, export, sync, abort, on a real store."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+import jupyter_mltrack as mlt
+from jupyter_mltrack.cli import main
+from jupyter_mltrack.store import runs
+from jupyter_mltrack.store.engine import Store
+
+
+def _cli(capsys: pytest.CaptureFixture[str], store: Store, *argv: str) -> tuple[int, str, str]:
+    code = main(["--store", store.config.url, "--blobs", str(store.config.blob_root), *argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def two_runs(store: Store) -> tuple[str, str]:
+    ids = []
+    for lr, f1 in ((0.1, 0.6), (0.01, 0.7)):
+        r = mlt.init_run(
+            store=store.config.url,
+            blobs=str(store.config.blob_root),
+            project="credit",
+            name=f"lr={lr}",
+            tags=["xgb"],
+        )
+        r["parameters"] = {"lr": lr, "depth": 6}
+        r["metrics/f1"] = f1
+        for i in range(20):
+            r["train/loss"].log(1.0 / (i + 1) * lr * 10)
+        r["notes"].log("done")
+        r.stop()
+        ids.append(r.id)
+    return ids[0], ids[1]
+
+
+def test_runs_lists_and_filters(
+    capsys: pytest.CaptureFixture[str], store: Store, two_runs: tuple[str, str]
+) -> None:
+    code, out, _ = _cli(capsys, store, "runs", "-c", "metrics/f1")
+    assert code == 0 and two_runs[0] in out and two_runs[1] in out and "2 of 2 run(s)" in out
+    code, out, _ = _cli(capsys, store, "runs", "metrics/f1 > 0.65", "--json")
+    data = json.loads(out)
+    assert data["total"] == 1 and data["items"][0]["sys/id"] == two_runs[1]
+    code, _, err = _cli(capsys, store, "runs", "metrics/f1 >")
+    assert code == 1 and "mltrack:" in err
+
+
+def test_show_and_compare(
+    capsys: pytest.CaptureFixture[str], store: Store, two_runs: tuple[str, str]
+) -> None:
+    code, out, _ = _cli(capsys, store, "show", two_runs[0])
+    assert code == 0 and "parameters/lr" in out and "20 pts" in out and "lr=0.1" in out
+    code, out, _ = _cli(capsys, store, "show", two_runs[0], "--json")
+    assert json.loads(out)["id"] == two_runs[0]
+    code, out, _ = _cli(capsys, store, "compare", *two_runs, "--diff")
+    assert code == 0 and "parameters/lr" in out and "parameters/depth" not in out
+    code, out, _ = _cli(capsys, store, "compare", *two_runs, "--json")
+    doc = json.loads(out)
+    assert doc["fields"]["parameters/depth"]["differs"] is False
+    assert doc["fields"]["metrics/f1"]["values"] == {two_runs[0]: 0.6, two_runs[1]: 0.7}
+    code, _, err = _cli(capsys, store, "show", "NOPE-1")
+    assert code == 1 and "no run" in err
+
+
+def test_export_json_and_csv(
+    capsys: pytest.CaptureFixture[str], store: Store, two_runs: tuple[str, str], tmp_path: Path
+) -> None:
+    code, out, _ = _cli(capsys, store, "export", two_runs[0], "--format", "json")
+    doc = json.loads(out)
+    assert doc["fields"]["parameters/lr"] == 0.1
+    assert doc["series"]["train/loss"]["step"] == [float(i) for i in range(20)]
+    assert doc["series"]["notes"]["value"] == ["done"]
+    target = tmp_path / "run.csv"
+    code, _, err = _cli(capsys, store, "export", two_runs[0], "-f", "csv", "-o", str(target))
+    assert code == 0 and f"exported {two_runs[0]}:" in err
+    rows = list(csv.DictReader(io.StringIO(target.read_text())))
+    loss = [r for r in rows if r["path"] == "train/loss"]
+    assert len(loss) == 20 and float(loss[0]["value"]) == pytest.approx(1.0)
+    assert any(r["path"] == "metrics/f1" and r["value"] == "0.6" for r in rows)
+
+
+def test_abort(capsys: pytest.CaptureFixture[str], store: Store) -> None:
+    r = mlt.init_run(store=store.config.url, blobs=str(store.config.blob_root))
+    code, out, _ = _cli(capsys, store, "abort", r.id, "--json")
+    assert code == 0 and json.loads(out)["abort_requested"] is True
+    assert runs.get(store, r.id).abort_requested
+    seen = []
+    r._on_abort = lambda: seen.append(True)  # type: ignore[method-assign]
+    assert r._writer is not None
+    r._writer._heartbeat()
+    assert seen == [True]
+    r.stop()
+    code, _, err = _cli(capsys, store, "abort", r.id)
+    assert code == 1 and "not running" in err
+
+
+def test_sync_command(
+    capsys: pytest.CaptureFixture[str],
+    store: Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MLTRACK_OFFLINE_DIR", str(tmp_path / "off"))
+    r = mlt.init_run(store=store.config.url, mode="offline", custom_run_id="nightly-7")
+    r["x"] = 1
+    r.stop()
+    code, out, _ = _cli(capsys, store, "sync", "--list")
+    assert code == 0 and "nightly-7" in out
+    code, out, _ = _cli(capsys, store, "sync", "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["synced"][0]["custom_run_id"] == "nightly-7"
+    assert runs.get(store, "nightly-7").short_id == doc["synced"][0]["run"]
+    code, out, _ = _cli(capsys, store, "sync")
+    assert "no offline runs waiting" in out

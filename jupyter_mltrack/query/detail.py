@@ -49,7 +49,7 @@ def json_safe(v: Any) -> Any:
 def run_detail(store: Store, run_id: str | int) -> dict[str, Any]:
     run = runs.get(store, run_id)
     now = time.time()
-    sys = {p: sys_value(p, run, run.project, now) for p in SYS_PATHS}  # type: ignore[arg-type]
+    sys = {p: sys_value(p, run, run.project, now) for p in SYS_PATHS}
     sys["sys/abort_requested"] = run.abort_requested
     items = []
     tags: list[str] = []

@@ -168,27 +168,34 @@ def _order_by(
 
 def _page_rows(
     s: Any, ids: list[int], wanted: list[Operand]
-) -> list[tuple[Run, str, dict[str, Field]]]:
+) -> list[tuple[Any, str, dict[str, Any]]]:
+    """(run row, project name, {path: field row}) per id, in page order.
+
+    Plain rows, not ORM objects: building 10,000 mapped instances would cost more than the
+    queries themselves. Rows have the same attribute names as the models.
+    """
     if not ids:
         return []
     paths = sorted({o.path for o in wanted if not o.is_sys})
+    conn = s.connection()  # Core rows: the ORM's per-row bookkeeping is not needed here
     runs = {
-        r.id: (r, name)
-        for r, name in s.execute(
-            select(Run, Project.name)
+        r.id: r
+        for r in conn.execute(
+            select(*Run.__table__.columns, Project.name.label("project_name"))
             .join(Project, Project.id == Run.project_id)
             .where(Run.id.in_(ids))
         )
     }
-    by_run: dict[int, dict[str, Field]] = {i: {} for i in ids}
+    by_run: dict[int, dict[str, Any]] = {i: {} for i in ids}
     if paths:
-        for f in s.scalars(select(Field).where(Field.run_id.in_(ids), Field.path.in_(paths))):
+        cols = [c for c in Field.__table__.columns if c.name not in ("id", "updated_at")]
+        for f in conn.execute(select(*cols).where(Field.run_id.in_(ids), Field.path.in_(paths))):
             by_run[f.run_id][f.path] = f
-    return [(runs[i][0], runs[i][1], by_run[i]) for i in ids if i in runs]
+    return [(runs[i], runs[i].project_name, by_run[i]) for i in ids if i in runs]
 
 
 def _item(
-    run: Run, project_name: str, fields: dict[str, Field], wanted: list[Operand], now: float
+    run: Any, project_name: str, fields: dict[str, Any], wanted: list[Operand], now: float
 ) -> dict[str, Any]:
     row: dict[str, Any] = {}
     for operand in wanted:
@@ -203,8 +210,29 @@ def _item(
     return row
 
 
-def sys_value(path: str, run: Run, project_name: str, now: float) -> Any:
-    """The Python twin of `compiler.sys_columns` for one run row."""
+_SYS_ATTRS = {
+    "sys/id": "short_id",
+    "sys/custom_run_id": "custom_run_id",
+    "sys/name": "name",
+    "sys/description": "description",
+    "sys/owner": "owner",
+    "sys/hostname": "hostname",
+    "sys/notebook_path": "notebook_path",
+    "sys/failed": "failed",
+    "sys/creation_time": "created_at",
+    "sys/ping_time": "heartbeat_at",
+    "sys/modification_time": "heartbeat_at",
+    "sys/ending_time": "ended_at",
+}
+
+
+def sys_value(path: str, run: Any, project_name: str, now: float) -> Any:
+    """The Python twin of `compiler.sys_columns` for a run (row, model or RunInfo)."""
+    attr = _SYS_ATTRS.get(path)
+    if attr is not None:
+        return getattr(run, attr)
+    if path == "sys/project":
+        return project_name
     state = effective_state(run.state, run.heartbeat_at, now)
     if path == "sys/state":
         return state
@@ -214,26 +242,10 @@ def sys_value(path: str, run: Run, project_name: str, now: float) -> Any:
         if state == "crashed" and run.heartbeat_at is not None:
             return run.heartbeat_at - run.created_at
         return now - run.created_at
-    if path == "sys/project":
-        return project_name
-    attr = {
-        "sys/id": "short_id",
-        "sys/custom_run_id": "custom_run_id",
-        "sys/name": "name",
-        "sys/description": "description",
-        "sys/owner": "owner",
-        "sys/hostname": "hostname",
-        "sys/notebook_path": "notebook_path",
-        "sys/failed": "failed",
-        "sys/creation_time": "created_at",
-        "sys/ping_time": "heartbeat_at",
-        "sys/modification_time": "heartbeat_at",
-        "sys/ending_time": "ended_at",
-    }[path]
-    return getattr(run, attr)
+    raise KeyError(path)
 
 
-def field_value(f: Field, agg: str | None = None) -> Any:
+def field_value(f: Any, agg: str | None = None) -> Any:
     """A field's value as a table cell: scalars as themselves, series as their last value."""
     if agg == "count":
         return int(f.count or 0)
@@ -245,9 +257,9 @@ def field_value(f: Field, agg: str | None = None) -> Any:
     if t == "bool":
         return None if f.num is None else bool(f.num)
     if t in ("float", "datetime"):
-        return f.num
+        return _non_finite(f.text) if f.num is None else f.num
     if t == "float_series":
-        return f.last
+        return _non_finite(f.text) if f.last is None and f.count else f.last
     if t in JSON_TYPES:
         try:
             return json.loads(f.text) if f.text else None
@@ -256,8 +268,16 @@ def field_value(f: Field, agg: str | None = None) -> Any:
     return f.text
 
 
+def _non_finite(text: str | None) -> float | None:
+    """NaN/Inf: SQLite stores NaN as NULL, so the writer keeps their spelling in `text`."""
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
+
+
 def _datetime_columns(
-    rows: list[tuple[Run, str, dict[str, Field]]], wanted: list[Operand]
+    rows: list[tuple[Any, str, dict[str, Any]]], wanted: list[Operand]
 ) -> set[str]:
     out: set[str] = set()
     for operand in wanted:

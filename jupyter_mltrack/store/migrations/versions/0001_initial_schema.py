@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 21:01:57.066993
+Create Date: 2026-11-22 21:15:56.502981
 """
 
 from alembic import op
@@ -145,8 +145,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('run_id', 'path', name=op.f('uq_fields_run_id_path'))
     )
     with op.batch_alter_table('fields', schema=None) as batch_op:
-        batch_op.create_index('ix_fields_path_last', ['path', 'last'], unique=False)
-        batch_op.create_index('ix_fields_path_num', ['path', 'num'], unique=False)
+        batch_op.create_index('ix_fields_path_last', ['path', 'last', 'run_id'], unique=False)
+        batch_op.create_index('ix_fields_path_num', ['path', 'num', 'run_id'], unique=False)
 
     op.create_table('series_chunks',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -167,3 +167,22 @@ def test_api_token_and_neptune_style_project(store: Store) -> None:
     assert run.info.project == "ImageNet" and run.id.startswith("IMAG-")
     assert run._capture_options["capture_hardware_metrics"] is False
     run.stop()
+
+
+def test_fetch_runs_table_filters_with_a_query(store: Store) -> None:
+    for f1 in (0.5, 0.7, 0.9):
+        r = _run(store, project="credit", tags=["xgb"])
+        r["metrics/f1"] = f1
+        r.stop()
+    other = _run(store, project="other")
+    other["metrics/f1"] = 0.99
+    other.stop()
+    project = mlt.init_project("workspace/credit", api_token="x", store=store.config.url)
+    table = project.fetch_runs_table(query="metrics/f1 > 0.6", columns=["metrics/f1"])
+    df = table.to_pandas()
+    assert sorted(df["metrics/f1"]) == [0.7, 0.9] and table.total == 2
+    everything = project.fetch_runs_table(sort_by="metrics/f1", ascending=True)
+    assert [row["sys/id"] for row in everything.items] == [
+        row["sys/id"] for row in sorted(everything.items, key=lambda r: r["sys/id"])
+    ]
+    assert len(everything) == 3

@@ -8,6 +8,8 @@ is raised as `InvalidInput` instead, in the caller's thread.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import warnings
 from collections import Counter
@@ -17,6 +19,20 @@ from ..errors import InvalidInput
 
 class MLTrackWarning(UserWarning):
     """Category of every warning the tracking client emits (filter it like any warning)."""
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _user_stacklevel() -> int:
+    """The stacklevel of the first frame outside jupyter_mltrack, so a warning points at the
+    user's line (`run["x"].log(...)`) however deep inside the client it was raised."""
+    level = 1
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
 
 
 def short_repr(value: object, limit: int = 80) -> str:
@@ -38,9 +54,7 @@ class Reporter:
         self.counts: Counter[tuple[str, str]] = Counter()
         self._lock = threading.Lock()
 
-    def problem(
-        self, kind: str, path: str, message: str, *, strict_ok: bool = True, stacklevel: int = 4
-    ) -> None:
+    def problem(self, kind: str, path: str, message: str, *, strict_ok: bool = True) -> None:
         """Report bad input. Raises in strict mode (unless called from the writer thread,
         `strict_ok=False`); otherwise warns once per (kind, path)."""
         if self.strict and strict_ok:
@@ -49,11 +63,11 @@ class Reporter:
             self.counts[(kind, path)] += 1
             first = self.counts[(kind, path)] == 1
         if first:
-            warnings.warn(message, MLTrackWarning, stacklevel=stacklevel)
+            warnings.warn(message, MLTrackWarning, stacklevel=_user_stacklevel())
 
     def notice(self, message: str) -> None:
         """Store trouble, seen from the writer thread: always a warning, never raised."""
-        warnings.warn(message, MLTrackWarning, stacklevel=2)
+        warnings.warn(message, MLTrackWarning, stacklevel=_user_stacklevel())
 
     def summary(self) -> str | None:
         """One line listing problems that happened more than once (shown at stop)."""

@@ -276,7 +276,7 @@ class Run:
 
     # -- checks used by handles --------------------------------------------------------------
     def _problem(self, kind: str, path: str, message: str) -> None:
-        self._reporter.problem(kind, path, message, stacklevel=5)
+        self._reporter.problem(kind, path, message)
 
     def _check_writable(self, path: str, value: Any, problem: str | None) -> bool:
         if problem is not None:

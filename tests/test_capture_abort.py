@@ -40,15 +40,27 @@ except KeyboardInterrupt:
 """
 
 
-def _start(tmp_path: Path, body: str) -> tuple[subprocess.Popen[str], str]:
+def _start(
+    tmp_path: Path, body: str, *, sigint_ignored: bool = False, init: str = ""
+) -> tuple[subprocess.Popen[str], str]:
     script = tmp_path / "train.py"
-    script.write_text(textwrap.dedent(LOOP.format(body=textwrap.dedent(body))))
+    code = LOOP.format(body=textwrap.dedent(body))
+    if init:
+        code = code.replace(
+            "capture_hardware_metrics=False", f"capture_hardware_metrics=False, {init}"
+        )
+    script.write_text(textwrap.dedent(code))
+
+    def ignore_sigint() -> None:  # as `python train.py &` in a non-interactive shell
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     proc = subprocess.Popen(
         [sys.executable, str(script)],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ignore_sigint if sigint_ignored else None,
     )
     assert proc.stdout is not None
     run_id = proc.stdout.readline().strip()
@@ -62,6 +74,22 @@ def _points(run_id: str, path: str) -> int:
     return 0 if f is None else f.count
 
 
+def _abort_elsewhere(run_id: str) -> None:
+    """Ask for the abort from another process, as `mltrack abort` would."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from jupyter_mltrack.store import runs; "
+            "from jupyter_mltrack.store.engine import open_store; "
+            "runs.request_abort(open_store(), sys.argv[1])",
+            run_id,
+        ],
+        check=True,
+        timeout=60,
+    )
+
+
 def _wait_points(run_id: str, path: str, n: int, timeout: float = 20) -> None:
     end = time.monotonic() + timeout
     while _points(run_id, path) < n:
@@ -73,19 +101,7 @@ def test_abort_from_another_process_interrupts_the_script(tmp_path: Path) -> Non
     proc, run_id = _start(tmp_path, SLEEPY)
     try:
         _wait_points(run_id, "train/loss", 5)
-        # Another process asks, as `mltrack abort` would.
-        subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import sys; from jupyter_mltrack.store import runs; "
-                "from jupyter_mltrack.store.engine import open_store; "
-                "runs.request_abort(open_store(), sys.argv[1])",
-                run_id,
-            ],
-            check=True,
-            timeout=60,
-        )
+        _abort_elsewhere(run_id)
         out, err = proc.communicate(timeout=30)
     finally:
         proc.kill()
@@ -96,6 +112,41 @@ def test_abort_from_another_process_interrupts_the_script(tmp_path: Path) -> Non
     assert info.state == "aborted" and not info.failed and info.ended_at is not None
     logged = int(out.split()[-1])
     assert _points(run_id, "train/loss") >= min(logged, 5)  # data kept
+
+
+def test_abort_reaches_a_script_that_ignores_sigint(tmp_path: Path) -> None:
+    proc, run_id = _start(tmp_path, SLEEPY, sigint_ignored=True)
+    try:
+        _wait_points(run_id, "train/loss", 5)
+        _abort_elsewhere(run_id)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 3, err
+    assert out.startswith("interrupted at")
+    assert runs.get(open_store(), run_id).state == "aborted"
+
+
+def test_interrupt_on_abort_off_only_ends_the_run(tmp_path: Path) -> None:
+    proc, run_id = _start(
+        tmp_path,
+        """
+        while run._state == "running":
+            run["z"].log(1)
+            time.sleep(0.05)
+        print("loop saw the run end", flush=True)
+        """,
+        init="interrupt_on_abort=False",
+    )
+    try:
+        _wait_points(run_id, "z", 5)
+        _abort_elsewhere(run_id)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert "loop saw the run end" in out and "KeyboardInterrupt" not in err
+    assert runs.get(open_store(), run_id).state == "aborted"
 
 
 async def test_abort_through_the_rest_api(jp_fetch: Any, tmp_path: Path) -> None:

@@ -264,6 +264,7 @@ def test_corrupt_chunk_is_detected(sqlite_store):
     path = sqlite_store.blobs.path(manifest.chunks[0][0])
     data = path.read_bytes()
     path.write_bytes(data[:-3] + b"xyz")
+    snapshot.clear_caches()  # as another process would: nothing cached
     from jupyter_mltrack.errors import CorruptBlob
 
     with pytest.raises(CorruptBlob):

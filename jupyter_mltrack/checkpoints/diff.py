@@ -27,8 +27,7 @@ from typing import Any
 import nbformat
 from nbdime.diff_format import MappingDiffBuilder, SequenceDiffBuilder
 from nbdime.diffing.generic import diff as nbdime_diff
-from nbdime.diffing.generic import diff_string_lines
-from nbdime.diffing.notebooks import diff_attachments, diff_single_outputs, notebook_config
+from nbdime.diffing.notebooks import diff_attachments, notebook_config
 
 Cell = dict[str, Any]
 # Pairs in a differing region are searched in order; past this many candidates per cell,
@@ -116,7 +115,50 @@ def _output_key(output: Any) -> str:
     return json.dumps(output, sort_keys=True, separators=(",", ":"))
 
 
+def diff_lines(a: str, b: str) -> list[Any]:
+    """nbdime's line-based string diff (what `patch_string` applies): ranges of whole lines.
+    nbdime also looks for near-equal lines to diff them char by char, which is most of its
+    per-cell cost; whole-line ranges render the same in its widgets."""
+    la, lb = a.splitlines(True), b.splitlines(True)
+    builder = SequenceDiffBuilder()
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, la, lb, autojunk=False).get_opcodes():
+        if tag != "equal":
+            builder.addrange(i1, lb[j1:j2])
+            builder.removerange(i1, i2 - i1)
+    return builder.validated()  # type: ignore[no-any-return]
+
+
+def diff_values(a: dict[str, Any], b: dict[str, Any], depth: int = 0) -> list[Any]:
+    """A mapping diff where strings get line diffs and nested mappings (an output's `data`
+    and `metadata`) are walked one level; anything else is replaced whole."""
+    builder = MappingDiffBuilder()
+    for key in sorted(set(a) | set(b)):
+        if key not in b:
+            builder.remove(key)
+        elif key not in a:
+            builder.add(key, copy.deepcopy(b[key]))
+        elif a[key] == b[key]:
+            continue
+        else:
+            va, vb = a[key], b[key]
+            if isinstance(va, str) and isinstance(vb, str) and _is_text(key, va, vb):
+                builder.patch(key, diff_lines(va, vb))
+            elif isinstance(va, dict) and isinstance(vb, dict) and depth < 2:
+                builder.patch(key, diff_values(va, vb, depth + 1))
+            else:
+                builder.replace(key, copy.deepcopy(vb))
+    return builder.validated()  # type: ignore[no-any-return]
+
+
+def _is_text(key: str, a: str, b: str) -> bool:
+    # Images and other base64 payloads are replaced, never diffed line by line.
+    if "/" in key and not (key.startswith("text/") or "json" in key or "xml" in key):
+        return False
+    return len(a) + len(b) <= BIG_OUTPUT
+
+
 def diff_outputs(a: list[Any], b: list[Any]) -> list[Any]:
+    """Outputs are compared whole (by canonical JSON) first; only differing runs are diffed."""
     builder = SequenceDiffBuilder()
     ka, kb = [_output_key(o) for o in a], [_output_key(o) for o in b]
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, ka, kb, autojunk=False).get_opcodes():
@@ -130,13 +172,9 @@ def diff_outputs(a: list[Any], b: list[Any]) -> list[Any]:
                     not isinstance(oa, dict)
                     or not isinstance(ob, dict)
                     or oa.get("output_type") != ob.get("output_type")
-                    or len(ka[i1 + k]) + len(kb[j1 + k]) > BIG_OUTPUT
                 ):
                     break
-                d = diff_single_outputs(
-                    _node(oa), _node(ob), path="/cells/*/outputs/*", config=notebook_config
-                )
-                builder.patch(i1 + k, d)
+                builder.patch(i1 + k, diff_values(oa, ob))
                 paired += 1
         builder.addrange(i1 + paired, [copy.deepcopy(o) for o in b[j1 + paired : j2]])
         builder.removerange(i1 + paired, i2 - i1 - paired)
@@ -153,7 +191,7 @@ def diff_cell(a: Cell, b: Cell) -> list[Any]:
         elif a[key] == b[key]:
             continue
         elif key == "source" and isinstance(a[key], str) and isinstance(b[key], str):
-            builder.patch(key, diff_string_lines(a[key], b[key]))
+            builder.patch(key, diff_lines(a[key], b[key]))
         elif key == "outputs" and isinstance(a[key], list) and isinstance(b[key], list):
             builder.patch(key, diff_outputs(a[key], b[key]))
         elif key == "attachments" and isinstance(a[key], dict) and isinstance(b[key], dict):

@@ -14,7 +14,7 @@ from ..store import checkpoints as repo
 from ..store import runs
 from ..store.engine import Store
 from . import snapshot
-from .diff import count_changes, diff_notebooks
+from .diff import diff_notebooks
 
 ATTEMPTS = 8
 
@@ -53,10 +53,10 @@ def create(
         parent_manifest = snapshot.MANIFESTS.get(blobs, parent.manifest_sha) if parent else None
         stored = snapshot.store_plan(blobs, planned, parent_manifest)
         if parent_manifest is not None:
-            old_cells = snapshot.load_cells(blobs, parent_manifest)
-            added, removed, modified = count_changes(old_cells, planned.split.cells)
+            old_units = snapshot.UNITS.get(blobs, parent_manifest)
+            added, removed, modified = snapshot.count_unit_changes(old_units, planned.split.units)
         else:
-            added, removed, modified = len(planned.split.cells), 0, 0
+            added, removed, modified = len(planned.split.units), 0, 0
         try:
             info = repo.append(
                 store,

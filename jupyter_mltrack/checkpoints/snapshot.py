@@ -72,18 +72,53 @@ class Split:
     """A notebook cut into pieces, ready to store."""
 
     units: list[bytes]
-    cells: list[dict[str, Any]]  # the units as dicts (binary payloads as refs), for comparisons
-    binaries: dict[str, tuple[bytes, str]]  # sha -> (decoded bytes, mime)
+    binaries: dict[str, tuple[str, str]]  # sha -> (the base64 text, mime), decoded on write
     metadata: bytes
     nbformat: int
     nbformat_minor: int
     size: int  # bytes of the canonical notebook JSON, base64 included
 
 
-def _as_base64(value: Any) -> tuple[bytes, str] | None:
-    """Decoded bytes and the suffix ("" or "\\n") when `value` is exactly re-encodable base64."""
+class _Base64Names:
+    """base64 string -> (sha of its decoded bytes, suffix), so a payload seen before (the
+    same image in the next checkpoint) costs a dict lookup, not a decode, re-encode and hash.
+    Bounded by the characters it holds."""
+
+    def __init__(self, max_chars: int = 64 * 1024 * 1024) -> None:
+        self._items: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        self._chars = 0
+        self._max = max_chars
+        self._lock = threading.Lock()
+
+    def get(self, value: str) -> tuple[str, str] | None:
+        with self._lock:
+            hit = self._items.get(value)
+            if hit is not None:
+                self._items.move_to_end(value)
+            return hit
+
+    def put(self, value: str, named: tuple[str, str]) -> None:
+        with self._lock:
+            if value in self._items:
+                return
+            self._items[value] = named
+            self._chars += len(value)
+            while self._chars > self._max and self._items:
+                old, _ = self._items.popitem(last=False)
+                self._chars -= len(old)
+
+
+_B64 = _Base64Names()
+
+
+def _as_base64(value: Any) -> tuple[str, str] | None:
+    """(sha of the decoded bytes, suffix "" or "\\n") when `value` is exactly re-encodable
+    base64; None otherwise."""
     if not isinstance(value, str) or len(value) < BIG_STRING:
         return None
+    hit = _B64.get(value)
+    if hit is not None:
+        return hit
     suffix = "\n" if value.endswith("\n") else ""
     core = value[:-1] if suffix else value
     try:
@@ -92,11 +127,13 @@ def _as_base64(value: Any) -> tuple[bytes, str] | None:
         return None
     if base64.b64encode(raw).decode("ascii") != core:
         return None
-    return raw, suffix
+    named = (sha256(raw), suffix)
+    _B64.put(value, named)
+    return named
 
 
 def _strip_cell(
-    cell: dict[str, Any], binaries: dict[str, tuple[bytes, str]]
+    cell: dict[str, Any], binaries: dict[str, tuple[str, str]]
 ) -> tuple[dict[str, Any], int]:
     """The cell with big base64 payloads replaced by refs; returns it and the bytes moved out."""
     refs: list[list[Any]] = []
@@ -115,9 +152,8 @@ def _strip_cell(
                 dec = _as_base64(value)
                 if dec is None:
                     continue
-                raw, suffix = dec
-                sha = sha256(raw)
-                binaries[sha] = (raw, mime)
+                sha, suffix = dec
+                binaries[sha] = (value, mime)
                 refs.append(["o", i, mime, sha, suffix])
                 moved += len(value)
                 if new_data is None:
@@ -138,9 +174,8 @@ def _strip_cell(
                 dec = _as_base64(value)
                 if dec is None:
                     continue
-                raw, suffix = dec
-                sha = sha256(raw)
-                binaries[sha] = (raw, mime)
+                sha, suffix = dec
+                binaries[sha] = (value, mime)
                 refs.append(["a", name, mime, sha, suffix])
                 moved += len(value)
                 if new_bundle is None:
@@ -165,20 +200,17 @@ def split_notebook(nb: dict[str, Any]) -> Split:
     cells = nb.get("cells")
     if not isinstance(cells, list):
         raise InvalidNotebook("the notebook has no list of cells")
-    binaries: dict[str, tuple[bytes, str]] = {}
+    binaries: dict[str, tuple[str, str]] = {}
     units: list[bytes] = []
-    stripped_cells: list[dict[str, Any]] = []
     size = 0
     for cell in cells:
         stripped, moved = _strip_cell(cell, binaries)
         unit = canonical(stripped)
         units.append(unit)
-        stripped_cells.append(stripped)
         size += len(unit) + moved
     metadata = canonical(nb.get("metadata", {}))
     return Split(
         units=units,
-        cells=stripped_cells,
         binaries=binaries,
         metadata=metadata,
         nbformat=int(nb.get("nbformat", 4)),
@@ -322,20 +354,66 @@ class ManifestCache:
 MANIFESTS = ManifestCache()
 
 
-def load_cells(blobs: BlobStore, manifest: Manifest) -> list[dict[str, Any]]:
-    """The cells as stored (binary payloads still as refs): cheap, for change counting."""
-    cells: list[dict[str, Any]] = []
+def _read_units(blobs: BlobStore, manifest: Manifest) -> list[bytes]:
+    units: list[bytes] = []
     for sha, count in manifest.chunks:
         lines = unpack_chunk(blobs.get(sha), sha).split(b"\n")
         if len(lines) != count:
             raise CorruptBlob(f"chunk {sha} holds {len(lines)} cells, its manifest says {count}")
-        cells.extend(json.loads(line) for line in lines)
-    return cells
+        units.extend(lines)
+    return units
+
+
+class _UnitsCache:
+    """manifest sha -> its units (immutable bytes): the parent of the next checkpoint is
+    almost always the last one this process wrote, so counting changes reads nothing."""
+
+    def __init__(self, size: int = 16) -> None:
+        self._items: OrderedDict[tuple[str, str], list[bytes]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, blobs: BlobStore, manifest: Manifest) -> list[bytes]:
+        key = (str(blobs.root), manifest.sha)
+        with self._lock:
+            hit = self._items.get(key)
+        if hit is None:
+            hit = _read_units(blobs, manifest)
+            self.put(blobs, manifest.sha, hit)
+        return hit
+
+    def put(self, blobs: BlobStore, sha: str, units: list[bytes]) -> None:
+        with self._lock:
+            self._items[(str(blobs.root), sha)] = units
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+UNITS = _UnitsCache()
+
+
+def _unwrap(unit: bytes) -> dict[str, Any]:
+    cell = json.loads(unit)
+    return cell if "cell_type" in cell else cell["cell"]  # type: ignore[no-any-return]
+
+
+def count_unit_changes(old: list[bytes], new: list[bytes]) -> tuple[int, int, int]:
+    """(added, removed, modified) cells. Equal units are equal cells, so only the regions
+    that differ are parsed and aligned like the diff does."""
+    from .diff import count_changes
+
+    added = removed = modified = 0
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        a, r, m = count_changes([_unwrap(u) for u in old[i1:i2]], [_unwrap(u) for u in new[j1:j2]])
+        added, removed, modified = added + a, removed + r, modified + m
+    return added, removed, modified
 
 
 def load_notebook(blobs: BlobStore, manifest: Manifest) -> dict[str, Any]:
     """The notebook exactly as it was captured."""
-    cells = [_restore_unit(u, blobs) for u in load_cells(blobs, manifest)]
+    cells = [_restore_unit(json.loads(u), blobs) for u in UNITS.get(blobs, manifest)]
     return {
         "cells": cells,
         "metadata": json.loads(blobs.get(manifest.metadata)),
@@ -430,14 +508,19 @@ def store_plan(blobs: BlobStore, p: Plan, parent: Manifest | None) -> Stored:
         return True
 
     split = p.split
-    for sha, (raw, mime) in split.binaries.items():
+    for sha, (text, mime) in split.binaries.items():
         # Images are registered (with their type) like any uploaded file; chunks and the
         # metadata blob are internal and reached through manifests only, which saves a row
         # (about 180 bytes with its index) per chunk.
-        if put(raw, sha):
+        if not blobs.exists(sha):
+            raw = base64.b64decode(text[:-1] if text.endswith("\n") else text)
+            blobs.put(raw, sha)
             new.append((sha, len(raw), mime))
+    # The parent's chunks are stored (its manifest keeps them from gc): no need to look.
+    known = {sha for sha, _n in parent.chunks} if parent is not None else set()
     for sha, data, _n in p.chunks:
-        put(data, sha)
+        if sha not in known:
+            put(data, sha)
     put(split.metadata, p.metadata_sha)
     chunks: list[ChunkRef] = [(sha, n) for sha, _data, n in p.chunks]
     data, depth = encode_manifest(
@@ -453,6 +536,7 @@ def store_plan(blobs: BlobStore, p: Plan, parent: Manifest | None) -> Stored:
         manifest_sha, split.nbformat, split.nbformat_minor, p.metadata_sha, chunks, depth, chain
     )
     MANIFESTS.put(blobs, manifest)
+    UNITS.put(blobs, manifest_sha, split.units)
     return Stored(manifest, new)
 
 
@@ -475,3 +559,11 @@ def referenced_blobs(blobs: BlobStore, manifest_shas: set[str]) -> set[str]:
                     if "cell_type" not in unit:
                         seen.update(ref[3] for ref in unit.get("refs", []))
     return seen | chunk_seen
+
+
+def clear_caches() -> None:
+    """Forget every in-process cache (a fresh process reads everything from the store)."""
+    for cache in (MANIFESTS, UNITS, _PACKED, _B64):
+        with cache._lock:
+            cache._items.clear()
+    _B64._chars = 0

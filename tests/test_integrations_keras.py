@@ -125,3 +125,23 @@ def test_checkpoint_per_epoch_is_a_file_series(tmp_path: Path) -> None:
 def test_unknown_checkpoints_mode_is_refused() -> None:
     with pytest.raises(ValueError, match="checkpoints must be"):
         MLTrackCallback(checkpoints="best")  # type: ignore[arg-type]
+
+
+@pytest.mark.filterwarnings("ignore:mltrack.*repeated problems")
+def test_a_logging_problem_warns_and_training_goes_on_unless_strict() -> None:
+    from jupyter_mltrack.client import MLTrackWarning
+    from jupyter_mltrack.errors import InvalidInput
+
+    x, y = data()
+    with mlt.init_run(project="keras", **QUIET) as run:
+        run["training"] = 1.0  # a field where the callback wants its namespace
+        model = tiny_model()
+        with pytest.warns(MLTrackWarning, match="training"):
+            history = model.fit(x, y, epochs=2, callbacks=[MLTrackCallback(run=run)], verbose=0)
+        assert len(history.history["loss"]) == 2  # the training itself was not disturbed
+        assert run["training"].fetch() == 1.0
+
+    with mlt.init_run(project="keras", strict=True, **QUIET) as strict:
+        strict["training"] = 1.0
+        with pytest.raises(InvalidInput, match="training"):
+            tiny_model().fit(x, y, epochs=1, callbacks=[MLTrackCallback(run=strict)], verbose=0)

@@ -11,7 +11,10 @@ import sys
 from ..errors import MLTrackError
 
 # Modules under jupyter_mltrack.cli that add sub-commands, in help order.
-COMMANDS = ["db", "runs", "show", "compare", "export", "sync", "abort"]
+COMMANDS = [
+    "db", "runs", "show", "compare", "export", "sync", "abort",
+    "checkpoints", "diff", "restore", "gc",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

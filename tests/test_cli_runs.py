@@ -8,11 +8,17 @@ import json
 from pathlib import Path
 
 import pytest
+from client_helpers import metric_logging_only
 
 import jupyter_mltrack as mlt
 from jupyter_mltrack.cli import main
 from jupyter_mltrack.store import runs
 from jupyter_mltrack.store.engine import Store
+
+
+@pytest.fixture(autouse=True)
+def _metric_logging_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    metric_logging_only(monkeypatch)
 
 
 def _cli(capsys: pytest.CaptureFixture[str], store: Store, *argv: str) -> tuple[int, str, str]:

@@ -9,6 +9,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from client_helpers import metric_logging_only
 
 import jupyter_mltrack as mlt
 from jupyter_mltrack.client import MLTrackWarning, Run
@@ -16,6 +17,11 @@ from jupyter_mltrack.errors import InvalidInput
 from jupyter_mltrack.store import fields
 from jupyter_mltrack.store.engine import Store
 from jupyter_mltrack.types import File
+
+
+@pytest.fixture(autouse=True)
+def _metric_logging_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    metric_logging_only(monkeypatch)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from client_helpers import metric_logging_only
 
 import jupyter_mltrack as mlt
 from jupyter_mltrack.client import Run
@@ -18,6 +19,11 @@ from jupyter_mltrack.store import fields
 from jupyter_mltrack.store.engine import Store
 from jupyter_mltrack.store.models import Blob
 from jupyter_mltrack.types import File, encode_png
+
+
+@pytest.fixture(autouse=True)
+def _metric_logging_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    metric_logging_only(monkeypatch)
 
 
 @pytest.fixture

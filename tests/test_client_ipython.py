@@ -5,10 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+import pytest
+from client_helpers import metric_logging_only
 from nbclient import NotebookClient
 
 from jupyter_mltrack.store import fields, runs
 from jupyter_mltrack.store.engine import open_store
+
+
+@pytest.fixture(autouse=True)
+def _metric_logging_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    metric_logging_only(monkeypatch)
 
 
 def test_failing_cell_marks_the_run_failed_and_keeps_the_traceback(tmp_path: Path) -> None:

@@ -10,12 +10,18 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from client_helpers import metric_logging_only
 
 import jupyter_mltrack as mlt
 from jupyter_mltrack.client import Run
 from jupyter_mltrack.errors import InvalidInput, NotFound
 from jupyter_mltrack.store import fields, runs
 from jupyter_mltrack.store.engine import Store
+
+
+@pytest.fixture(autouse=True)
+def _metric_logging_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    metric_logging_only(monkeypatch)
 
 
 def _run(store: Store, **kw: object) -> Run:

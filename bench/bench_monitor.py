@@ -133,6 +133,7 @@ def main() -> int:
     p.add_argument("--worker")
     p.add_argument("--out", type=Path)
     args = p.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     if args.worker:
         worker(args.worker, args.seconds, args.interval, args.children, args.out)
         return 0

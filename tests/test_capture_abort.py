@@ -75,19 +75,15 @@ def _points(run_id: str, path: str) -> int:
 
 
 def _abort_elsewhere(run_id: str) -> None:
-    """Ask for the abort from another process, as `mltrack abort` would."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from jupyter_mltrack.store import runs; "
-            "from jupyter_mltrack.store.engine import open_store; "
-            "runs.request_abort(open_store(), sys.argv[1])",
-            run_id,
-        ],
-        check=True,
+    """`mltrack abort RUN`, from another process."""
+    done = subprocess.run(
+        [sys.executable, "-m", "jupyter_mltrack.cli", "abort", run_id],
+        capture_output=True,
+        text=True,
         timeout=60,
     )
+    assert done.returncode == 0, done.stderr
+    assert f"abort requested for {run_id}" in done.stdout
 
 
 def _wait_points(run_id: str, path: str, n: int, timeout: float = 20) -> None:

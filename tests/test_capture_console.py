@@ -122,3 +122,35 @@ def test_console_in_a_script_keeps_what_the_user_sees(tmp_path: Path) -> None:
     files = run["source_code/files"].fetch()
     assert [f["path"] for f in files] == ["train.py"] and files[0]["uploaded"]
     assert open_store().blobs.get(files[0]["sha256"]) == script.read_bytes()
+
+
+FORK = """
+import os, sys
+import jupyter_mltrack as mlt
+run = mlt.init_run(project="fork", capture_hardware_metrics=False)
+print("parent before")
+pid = os.fork()
+if pid == 0:  # a data-loader worker, say: its prints belong to the run too
+    print("from child")
+    sys.exit(0)
+os.waitpid(pid, 0)
+print("parent after")
+run.stop()
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_a_forked_child_prints_into_the_run(tmp_path: Path) -> None:
+    script = tmp_path / "fork.py"
+    script.write_text(FORK)
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["parent before", "from child", "parent after"]
+    run = mlt.init_run(project="fork", with_id="FORK-1", mode="read-only")
+    assert sorted(_lines(run.info.id, "monitoring/stdout")) == [
+        "from child",
+        "parent after",
+        "parent before",
+    ]

@@ -20,6 +20,7 @@ million-step tqdm bar costs one line, not a growing buffer.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -177,6 +178,18 @@ def _compact(pending: str) -> str:
 
 
 _TAPS = {"stdout": _Tap("stdout"), "stderr": _Tap("stderr")}
+
+
+def _after_fork() -> None:
+    # A child forked while another thread held a tap's lock (a writer thread printing a
+    # warning) would block on its first print: give each tap fresh locks in the child.
+    for tap in _TAPS.values():
+        tap._lock = threading.Lock()
+        tap._local = threading.local()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 class ConsoleCapture:

@@ -168,8 +168,9 @@ def init_run(
     if tags and m != "read-only":
         run["sys/tags"].add([tags] if isinstance(tags, str) else list(tags))
     if m != "read-only":
-        # Cell provenance rows go straight to the store; an offline spool has no place for them.
-        sink = partial(cells.record, st, info.id) if m != "offline" else None
+        # Cell provenance rows go straight to the store: not for an offline spool (no place
+        # for them) nor a debug run (its store is deleted when it stops).
+        sink = partial(cells.record, st, info.id) if m in ("async", "sync") else None
         run_context.attach(run, context, cells_sink=sink)
     return run
 

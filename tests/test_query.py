@@ -257,3 +257,13 @@ def test_sort_errors_point_into_the_sort_text(sqlite_store):
     assert e.value.position == 19
     with pytest.raises(QuerySyntaxError):
         runs_table(sqlite_store, columns=["sys/bogus"])
+
+
+def test_contains_on_a_path_that_is_a_set_in_one_run_and_text_in_another(store):
+    a = make_run(store, name="set")
+    scalar(store, a, "params/x", {"alpha", "beta"})
+    b = make_run(store, name="text")
+    scalar(store, b, "params/x", "not json [alpha")
+    assert _names(store, 'params/x CONTAINS "alpha"') == {"set", "text"}
+    assert _names(store, 'params/x CONTAINS "beta"') == {"set"}
+    assert _names(store, 'params/x CONTAINS "json ["') == {"text"}

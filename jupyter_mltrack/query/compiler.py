@@ -187,7 +187,7 @@ class Compiler:
             text = self.string_value(value, cond)
             tests = []
             if hint in (None, "string_set"):
-                tests.append(and_(Field.type == "string_set", self.member(Field.text, text)))
+                tests.append(self.member(Field.text, text))
             if hint in (None, "string", "string_series"):
                 types = STRING_TYPES if hint is None else (hint,)
                 tests.append(and_(Field.type.in_(types), self.substring(Field.text, text)))
@@ -307,11 +307,18 @@ class Compiler:
         return col.regexp_match(pattern)  # type: ignore[no-any-return]
 
     def member(self, col: Any, item: str) -> ColumnElement[bool]:
-        """`item` is an element of the JSON list in `col` (string sets such as sys/tags)."""
+        """`item` is an element of a string set (the JSON list in `col`, e.g. sys/tags).
+
+        Inside a CASE on the type, which both backends evaluate in order, so the JSON
+        functions never see the text of a plain string field (they would raise on it).
+        """
         if self.dialect == "postgresql":
-            return func.jsonb_exists(sql_cast(col, JSONB), item)  # type: ignore[no-any-return]
-        elements = func.json_each(col).table_valued("value")
-        return select(elements.c.value).where(elements.c.value == item).exists()
+            test: ColumnElement[Any] = func.jsonb_exists(sql_cast(col, JSONB), item)
+        else:
+            elements = func.json_each(col).table_valued("value")
+            found = select(elements.c.value).where(elements.c.value == item).exists()
+            test = and_(func.json_valid(col) == 1, found)
+        return case((Field.type == "string_set", test), else_=false())
 
     def type_is(self, hint: str) -> ColumnElement[bool]:
         if hint == "state":

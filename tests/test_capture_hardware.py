@@ -143,3 +143,20 @@ def test_bad_interval_is_refused_with_a_clear_error(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("MLTRACK_MONITORING_INTERVAL", "fast")
     with pytest.raises(InvalidInput, match="MLTRACK_MONITORING_INTERVAL"):
         mlt.init_run(project="hw")
+
+
+def test_monitoring_namespace_moves_hardware_and_console_series() -> None:
+    from jupyter_mltrack.errors import InvalidInput
+
+    run = mlt.init_run(
+        project="hw", monitoring_namespace="monitoring/box1/", monitoring_interval=0.1
+    )
+    print("hello box")
+    time.sleep(0.4)
+    run.stop()
+    st = open_store()
+    paths = {f.path for f in fields.list_fields(st, run.info.id, prefix="monitoring")}
+    assert {"monitoring/box1/cpu", "monitoring/box1/stdout"} <= paths
+    assert not {"monitoring/cpu", "monitoring/stdout"} & paths
+    with pytest.raises(InvalidInput, match="monitoring_namespace"):
+        mlt.init_run(project="hw", monitoring_namespace="a//b")

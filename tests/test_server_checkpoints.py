@@ -249,3 +249,56 @@ async def test_openapi_covers_every_route(jp_fetch):
     ):
         assert p in spec["paths"]
     assert set(spec["paths"]["/checkpoints/{checkpoint_id}"]) == {"get", "patch", "delete"}
+
+
+JUNK: list[Any] = [
+    None,
+    "",
+    "../x",
+    "/etc/passwd",
+    "a" * 5000,
+    -1,
+    1e308,
+    [],
+    {"path": None},
+    "\u0000",
+    "é.ipynb",
+    "x.ipynb/..",
+]
+
+
+async def test_junk_input_never_gives_a_500(jp_fetch, root):
+    """A small fuzz over every endpoint: bad bodies and parameters get 4xx JSON, never 500."""
+    entry = await call(jp_fetch, "checkpoints", method="POST", body={"path": "a.ipynb"})
+    seen = set()
+    for value in JUNK:
+        for body in (
+            {"path": value},
+            {"path": "a.ipynb", "name": value},
+            {"path": "a.ipynb", "run_id": value},
+            {"path": "a.ipynb", "trigger": value},
+            value,
+        ):
+            for path, method in (
+                (("checkpoints",), "POST"),
+                (("checkpoints", entry["id"]), "PATCH"),
+                (("checkpoints", entry["id"], "restore"), "POST"),
+            ):
+                kwargs = {"method": method, "body": json.dumps(body)}
+                try:
+                    r = await jp_fetch("mltrack", "api", *path, **kwargs)
+                    seen.add(r.code)
+                except HTTPClientError as e:
+                    assert e.code < 500, (path, method, body, e.response.body)
+                    seen.add(e.code)
+        text = value if isinstance(value, str) else json.dumps(value)
+        for path, params in (
+            (("checkpoints",), {"path": text, "limit": text, "trigger": text}),
+            (("diff",), {"base": text, "remote": text, "path": text}),
+            (("checkpoints",), {"offset": text, "text": text}),
+        ):
+            try:
+                await jp_fetch("mltrack", "api", *path, params=params)
+            except HTTPClientError as e:
+                assert e.code < 500, (path, params, e.response.body)
+    assert {400, 403, 422} <= seen

@@ -181,3 +181,26 @@ def test_open_store_used_by_offline_spool_is_a_real_store(tmp_path: Path) -> Non
     st = open_store(f"sqlite:///{tmp_path}/x.db", cached=False)
     assert st.revision() is not None
     st.dispose()
+
+
+def test_stop_with_the_store_down_spools_what_is_left_for_sync(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLTRACK_OFFLINE_DIR", str(tmp_path / "offline"))
+    run = mlt.init_run(store=sqlite_store.config.url, flush_period=60)
+    run["loss"].log(1.0)
+    run.wait()
+    real_write = run._store.write
+    run._store.write = lambda: (_ for _ in ()).throw(OSError("server gone"))  # type: ignore[method-assign]
+    run["loss"].log(2.0)
+    run["final/f1"] = 0.8
+    with pytest.warns(MLTrackWarning, match=r"last 1 points and 1 field updates are kept in"):
+        run.stop()
+    run._store.write = real_write  # type: ignore[method-assign]
+    assert runs.get(sqlite_store, run.id).state == "running"  # not told yet
+    (sp,) = spool.list_spools()
+    spool.sync(sp, sqlite_store)
+    data = fields.read_series(sqlite_store, run.info.id, "loss")
+    assert data is not None and list(data.values) == [1.0, 2.0]
+    assert fields.get_field(sqlite_store, run.info.id, "final/f1").value == 0.8  # type: ignore[union-attr]
+    assert runs.get(sqlite_store, run.id).state == "finished"

@@ -190,11 +190,20 @@ class Run:
             attempts += 1
             time.sleep(min(2.0, seconds or 2.0) * attempts / 3)
         if w.backlog:
-            self._reporter.notice(
-                f"mltrack: run {self.id} stopped with {sum(b.points for b in w.backlog):,} "
-                f"points and {sum(len(b.ops) for b in w.backlog)} field updates not written "
-                f"({w.last_error}); they are lost"
-            )
+            points = sum(b.points for b in w.backlog)
+            updates = sum(len(b.ops) for b in w.backlog)
+            spooled = w.spool_backlog() if self._spool_dir is None else None
+            if spooled is not None:
+                self._reporter.notice(
+                    f"mltrack: the store is still unreachable ({w.last_error}); run {self.id}'s "
+                    f"last {points:,} points and {updates} field updates are kept in {spooled}:"
+                    " run `mltrack sync` when the store is back"
+                )
+            else:
+                self._reporter.notice(
+                    f"mltrack: run {self.id} stopped with {points:,} points and {updates} "
+                    f"field updates not written ({w.last_error}); they are lost"
+                )
         self._state = "stopped"
         for h in self._handles.values():
             h._fbuf = None

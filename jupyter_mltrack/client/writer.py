@@ -16,12 +16,14 @@ import threading
 import time
 from array import array
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
 from ..store import fields
 from ..store import runs as runs_repo
+from ..store.engine import Store
 from ..store.fields import ScalarWrite, SeriesAppend, TypeConflict
 from . import files as file_ops
 from .reporting import short_repr
@@ -302,17 +304,23 @@ class Writer:
             "dropped so far). Scalars and files are kept."
         )
 
-    def _write(self, batch: Batch) -> bool:
+    def _write(self, batch: Batch, target: tuple[Store, int] | None = None) -> bool:
+        """One transaction for the batch's fields and points, then its run updates. Whatever
+        is committed is removed from the batch at once, so a retry never writes it twice."""
         run = self.run
-        store = run._store
+        store, run_id = target or (run._store, run._info.id)
         while True:
             try:
-                with store.write() as s:
-                    fields.record_blobs(s, batch.blobs)
-                    self._apply_ops(s, batch.ops)
-                    fields.append_series(s, run._info.id, batch.series)
-                for upd in batch.run_updates:
-                    self._apply_run_update(upd)
+                if batch.ops or batch.series or batch.blobs:
+                    with store.write() as s:
+                        fields.record_blobs(s, batch.blobs)
+                        self._apply_ops(s, run_id, batch.ops)
+                        fields.append_series(s, run_id, batch.series)
+                    self.written_points += batch.points
+                    batch.ops, batch.series, batch.blobs = [], [], []
+                while batch.run_updates:
+                    self._apply_run_update(store, run_id, batch.run_updates[0])
+                    batch.run_updates.pop(0)
             except TypeConflict as e:
                 # Another process made this path a different type: drop just that series.
                 batch.series = [b for b in batch.series if b.path != e.path]
@@ -343,8 +351,34 @@ class Writer:
                 )
             self.failures = 0
             self.last_error = None
-            self.written_points += batch.points
             return True
+
+    def spool_backlog(self) -> Path | None:
+        """At stop, with the store still unreachable: move what is left to an offline spool
+        that `mltrack sync` appends to this run later, instead of losing it."""
+        from . import spool
+
+        if not self.backlog:
+            return None
+        run = self.run
+        try:
+            st, sp = spool.create(
+                run._store.config,
+                project=run._info.project,
+                with_id=run._info.short_id,
+                custom_run_id=None,
+            )
+            local = runs_repo.create(st, run._info.project, name=run._info.name)
+            self.failures = 0
+            for batch in self.backlog:
+                if not self._write(batch, (st, local.id)):
+                    return None
+            st.dispose()
+        except Exception as e:
+            run._reporter.notice(f"mltrack: could not spool the unwritten data either: {e!r}")
+            return None
+        self.backlog = []
+        return sp.path
 
     def _failed(self, batch: Batch, e: Exception) -> None:
         self.failures += 1
@@ -359,8 +393,7 @@ class Writer:
                 f"{self._backoff():.0f} s (attempt {self.failures})"
             )
 
-    def _apply_ops(self, s: Any, ops: list[tuple[Any, ...]]) -> None:
-        run_id = self.run._info.id
+    def _apply_ops(self, s: Any, run_id: int, ops: list[tuple[Any, ...]]) -> None:
         scalars: list[ScalarWrite] = []
         for op in ops:
             kind = op[0]
@@ -390,8 +423,7 @@ class Writer:
                 fields.delete_field(s, run_id, op[1])
         fields.upsert_scalars(s, run_id, scalars)
 
-    def _apply_run_update(self, upd: tuple[Any, ...]) -> None:
-        store, run_id = self.run._store, self.run._info.id
+    def _apply_run_update(self, store: Store, run_id: int, upd: tuple[Any, ...]) -> None:
         if upd[0] == "info":
             runs_repo.update_info(store, run_id, **upd[1])
         elif upd[0] == "state" and not self.child:

@@ -192,3 +192,28 @@ def test_fetch_runs_table_filters_with_a_query(store: Store) -> None:
         row["sys/id"] for row in sorted(everything.items, key=lambda r: r["sys/id"])
     ]
     assert len(everything) == 3
+
+
+def test_sys_name_description_delete_and_structure(
+    store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = _run(store, name="first")
+    run["sys/name"] = "renamed"
+    run["sys/description"] = "longer story"
+    run["scratch/a"] = 1
+    run["scratch/b"].log(2.0)
+    run["keep"] = True
+    del run["scratch"]
+    run.wait()
+    info = runs.get(store, run.id)
+    assert (info.name, info.description) == ("renamed", "longer story")
+    assert not run.exists("scratch/a") and not run.exists("scratch")
+    assert fields.get_field(store, run.info.id, "scratch/b") is None
+    run["scratch/a"] = "a string now"  # the path is free again, with another type
+    assert run["scratch/a"].fetch() == "a string now"
+    run.print_structure()
+    out = capsys.readouterr().out
+    assert "keep: bool" in out and "scratch:" in out and "id: sys" in out
+    whole = run.fetch()
+    assert whole["keep"] is True and whole["sys"]["name"] == "renamed"
+    run.stop()

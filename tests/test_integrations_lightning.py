@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from torch.utils.data import DataLoader, TensorDataset
 
 import jupyter_mltrack as mlt
+from jupyter_mltrack.client import MLTrackWarning
 from jupyter_mltrack.integrations import lightning as integration
 from jupyter_mltrack.integrations.lightning import MLTrackLogger
 
@@ -56,17 +58,16 @@ def loaders() -> tuple[DataLoader[Any], DataLoader[Any]]:
 
 
 def trainer(tmp_path: Path, logger: Any, **kw: Any) -> pl.Trainer:
-    return pl.Trainer(
-        max_epochs=2,
-        logger=logger,
-        accelerator="cpu",
-        devices=1,
-        default_root_dir=tmp_path,
-        log_every_n_steps=1,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        **kw,
-    )
+    options: dict[str, Any] = {
+        "max_epochs": 2,
+        "accelerator": "cpu",
+        "devices": 1,
+        "default_root_dir": tmp_path,
+        "log_every_n_steps": 1,
+        "enable_progress_bar": False,
+        "enable_model_summary": False,
+    }
+    return pl.Trainer(logger=logger, **{**options, **kw})
 
 
 def test_trainer_logs_hyperparams_metrics_summary_and_checkpoints(tmp_path: Path) -> None:
@@ -74,18 +75,22 @@ def test_trainer_logs_hyperparams_metrics_summary_and_checkpoints(tmp_path: Path
     train, val = loaders()
     checkpoint = ModelCheckpoint(dirpath=tmp_path / "ckpt", monitor="val_loss", save_top_k=1)
     with mlt.init_run(project="lightning", **QUIET) as run:
-        t = trainer(tmp_path, MLTrackLogger(run=run), callbacks=[checkpoint])
-        t.fit(Regression(lr=0.05, hidden=4), train, val)
+        t = trainer(tmp_path, MLTrackLogger(run=run), callbacks=[checkpoint], max_epochs=3)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", MLTrackWarning)
+            t.fit(Regression(lr=0.05, hidden=4), train, val)
+        # save_top_k=1 deletes the older checkpoints: each was still stored, none warned.
+        assert [w.message for w in caught if w.category is MLTrackWarning] == []
         ns = run["training"]
         assert ns["hyperparams"].fetch() == {"lr": 0.05, "hidden": 4, "fail_at_step": -1}
         assert "Linear" in ns["model/summary"].fetch()
 
         loss = ns["train_loss"].fetch_values()
-        assert list(loss["step"]) == list(range(8))  # 4 batches x 2 epochs, every step
+        assert list(loss["step"]) == list(range(12))  # 4 batches x 3 epochs, every step
         assert loss["value"].iloc[-1] == pytest.approx(float(t.callback_metrics["train_loss"]))
         val_loss = ns["val_loss"].fetch_values()
-        assert len(val_loss) == 2 and list(val_loss["step"]) == [3, 7]
-        assert ns["epoch"].fetch_values()["value"].max() == 1
+        assert list(val_loss["step"]) == [3, 7, 11]
+        assert ns["epoch"].fetch_values()["value"].max() == 2
 
         best = Path(checkpoint.best_model_path)
         assert ns["model/best_model_path"].fetch() == str(best)
@@ -94,6 +99,10 @@ def test_trainer_logs_hyperparams_metrics_summary_and_checkpoints(tmp_path: Path
         )
         copy = ns[f"model/checkpoints/{best.stem}"].download(tmp_path / "copy.ckpt")
         assert Path(copy).read_bytes() == best.read_bytes()
+        improved = val_loss["value"].tolist()
+        saves = sum(1 for i, v in enumerate(improved) if v < min(improved[:i], default=1e9))
+        assert len(ns["model/checkpoints"].fetch()) == saves
+        assert sorted(p.name for p in (tmp_path / "ckpt").iterdir()) == [best.name]
         assert run["sys/state"].fetch() == "running"  # the user's run is left open
 
 

@@ -4,6 +4,7 @@ config (no download) on CPU."""
 from __future__ import annotations
 
 import os
+import warnings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the tiny model is built from a config
 
@@ -15,6 +16,7 @@ import torch
 from transformers import BertConfig, BertForSequenceClassification, Trainer, TrainingArguments
 
 import jupyter_mltrack as mlt
+from jupyter_mltrack.client import MLTrackWarning
 from jupyter_mltrack.integrations.transformers import MLTrackCallback
 
 QUIET = {"capture_hardware_metrics": False, "capture_stdout": False, "capture_stderr": False}
@@ -108,8 +110,13 @@ def test_own_run_is_stopped_and_reused_by_evaluate_and_checkpoints_uploaded(
     tmp_path: Path,
 ) -> None:
     callback = MLTrackCallback(project="hf", name="bert", upload_checkpoints=True, **QUIET)
-    trainer = make_trainer(tmp_path, callback, save_strategy="epoch")
-    trainer.train()
+    trainer = make_trainer(tmp_path, callback, save_strategy="epoch", save_total_limit=1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MLTrackWarning)
+        trainer.train()
+    # save_total_limit=1 deleted checkpoint-4 at the next save: it was stored all the same.
+    assert [w.message for w in caught if w.category is MLTrackWarning] == []
+    assert not (tmp_path / "out" / "checkpoint-4").exists()
     run_id = callback.run.id
     assert callback.run["sys/state"].fetch() == "finished"
 
@@ -121,7 +128,8 @@ def test_own_run_is_stopped_and_reused_by_evaluate_and_checkpoints_uploaded(
     assert len(read["finetuning/eval/loss"].fetch_values()) == 3  # 2 epochs + evaluate()
 
     folder = tmp_path / "out" / "checkpoint-8"
-    stored = read["finetuning/checkpoints/checkpoint-8"].fetch()
-    assert {"config.json", "model.safetensors", "trainer_state.json"} <= set(stored)
+    for step in (4, 8):
+        stored = read[f"finetuning/checkpoints/checkpoint-{step}"].fetch()
+        assert {"config.json", "model.safetensors", "trainer_state.json"} <= set(stored)
     copy = read["finetuning/checkpoints/checkpoint-8/model.safetensors"].download(tmp_path / "m")
     assert Path(copy).read_bytes() == (folder / "model.safetensors").read_bytes()

@@ -12,6 +12,9 @@ from __future__ import annotations
 import functools
 import importlib
 import math
+import os
+import shutil
+import tempfile
 import warnings
 from collections.abc import Callable, Mapping
 from types import ModuleType
@@ -245,3 +248,83 @@ def assign(run: Run, path: str, value: Any) -> None:
             assign(run, join(path, k), v)
         return
     run[path] = value
+
+
+class Staging:
+    """Keeps checkpoint files readable until the run's writer has stored them.
+
+    The writer reads a `File(path)` when it flushes, up to a flush period later, but
+    frameworks delete checkpoints as they go (Lightning's `save_top_k`, the Trainer's
+    `save_total_limit`). So each file is hard-linked into a staging folder first (free on
+    the same filesystem; a copy is never made: a file that cannot be linked is uploaded from
+    where it is). At the next checkpoint the previous ones have long been stored: `release`
+    waits for the writer (then instant) and drops their links, so staging holds at most one
+    round of checkpoints.
+    """
+
+    def __init__(self) -> None:
+        self._folders: list[str] = []
+        self._pending: list[str] = []
+        self._count = 0
+
+    def file(self, path: str | os.PathLike[str]) -> Any:
+        """A `File` for `path` that survives the framework deleting `path`."""
+        from ..types import File
+
+        src = os.fspath(path)
+        name = os.path.basename(src)
+        if not self._folders:
+            self._folders.append(tempfile.mkdtemp(prefix="mltrack-staging-"))
+        beside = os.path.join(os.path.dirname(os.path.abspath(src)), ".mltrack-staging")
+        for folder in dict.fromkeys([*self._folders, beside]):
+            self._count += 1
+            target_dir = os.path.join(folder, str(self._count))
+            target = os.path.join(target_dir, name)
+            try:
+                os.makedirs(target_dir)
+                if folder not in self._folders:
+                    self._folders.append(folder)
+                os.link(src, target)
+            except OSError:
+                shutil.rmtree(target_dir, ignore_errors=True)
+                continue
+            self._pending.append(target)
+            return File(target, name=name)
+        return File(src, name=name)
+
+    def new_path(self, name: str) -> str:
+        """A fresh path in the staging folder, for a file the integration writes itself
+        (`pending` then hands it to the writer and `release` removes it)."""
+        if not self._folders:
+            self._folders.append(tempfile.mkdtemp(prefix="mltrack-staging-"))
+        self._count += 1
+        folder = os.path.join(self._folders[0], str(self._count))
+        os.makedirs(folder)
+        return os.path.join(folder, name)
+
+    def pending(self, path: str) -> Any:
+        """A `File` for a file written at `new_path`, removed once stored."""
+        from ..types import File
+
+        self._pending.append(path)
+        return File(path)
+
+    def release(self, run: Run | None) -> None:
+        """Drop staged files once the writer has them (after `run.wait()`)."""
+        if not self._pending:
+            return
+        if run is not None:
+            run.wait()
+        for p in self._pending:
+            try:
+                os.remove(p)
+                os.rmdir(os.path.dirname(p))
+            except OSError:
+                pass
+        self._pending.clear()
+
+    def close(self, run: Run | None) -> None:
+        self.release(run)
+        for folder in self._folders:
+            shutil.rmtree(folder, ignore_errors=True)
+        self._folders.clear()

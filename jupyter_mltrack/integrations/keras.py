@@ -13,12 +13,9 @@ model as `model/checkpoint` (one file) or `model/checkpoints` (a file series, on
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._common import RunSlot, assign, finite, guarded, join, require
+from ._common import RunSlot, Staging, assign, finite, guarded, join, require
 
 if TYPE_CHECKING:
     from ..client import Run
@@ -77,7 +74,7 @@ class MLTrackCallback(keras.callbacks.Callback):  # type: ignore[misc,name-defin
         self._batch_step = 0
         self._epoch_step = 0
         self._run_id: str | None = None
-        self._checkpoint_dir: str | None = None
+        self._staging = Staging()
 
     @property
     def run(self) -> Run:
@@ -132,6 +129,7 @@ class MLTrackCallback(keras.callbacks.Callback):  # type: ignore[misc,name-defin
         if lr is not None and not (logs and "learning_rate" in logs):
             run[self._path("train/epoch/learning_rate")].log(lr, step=epoch)
         if self.checkpoints == "epoch":
+            self._staging.release(run)  # last epoch's file is stored by now
             run[self._path("model/checkpoints")].log(self._save_model(f"epoch_{epoch}"), step=epoch)
 
     @guarded("the end of training")
@@ -142,7 +140,7 @@ class MLTrackCallback(keras.callbacks.Callback):  # type: ignore[misc,name-defin
                 self.run[self._path("model/checkpoint")].upload(self._save_model("last"))
         finally:
             self.slot.finish()  # the run has the checkpoint files once this returns
-            self._remove_checkpoint_dir()
+            self._staging.close(None)
 
     # -- evaluate ----------------------------------------------------------------------------
     @guarded("evaluation metrics")
@@ -172,16 +170,7 @@ class MLTrackCallback(keras.callbacks.Callback):  # type: ignore[misc,name-defin
         return float(out) if out is not None else None
 
     def _save_model(self, stem: str) -> Any:
-        """Save the model as a .keras file kept until the run has stored it (train end)."""
-        from ..types import File
-
-        if self._checkpoint_dir is None:
-            self._checkpoint_dir = tempfile.mkdtemp(prefix="mltrack-keras-")
-        path = os.path.join(self._checkpoint_dir, f"{stem}.keras")
+        """Save the model as a .keras file, kept until the run has stored it."""
+        path = self._staging.new_path(f"{stem}.keras")
         self.model.save(path)
-        return File(path)
-
-    def _remove_checkpoint_dir(self) -> None:
-        if self._checkpoint_dir is not None:
-            shutil.rmtree(self._checkpoint_dir, ignore_errors=True)
-            self._checkpoint_dir = None
+        return self._staging.pending(path)

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._common import RunSlot, assign, finite, guarded, join, require
+from ._common import RunSlot, Staging, assign, finite, guarded, join, require
 
 
 def _import_lightning() -> Any:
@@ -70,6 +70,7 @@ class MLTrackLogger(Logger):  # type: ignore[misc,valid-type]
         self.prefix = prefix
         self.log_model_checkpoints = log_model_checkpoints
         self._uploaded: dict[str, float] = {}  # checkpoint path -> mtime uploaded
+        self._staging = Staging()
 
     # -- what Lightning asks of a logger -----------------------------------------------------
     @property
@@ -86,7 +87,11 @@ class MLTrackLogger(Logger):  # type: ignore[misc,valid-type]
 
     @property
     def name(self) -> str:
-        return str(self.slot.init_run_kwargs.get("project") or "mltrack")
+        """The project (checkpoints go under `<root>/<project>/<run id>/checkpoints`)."""
+        project = self.slot.init_run_kwargs.get("project")
+        if project is None and self.slot.created:
+            project = self.slot.last.info.project
+        return str(project or "mltrack")
 
     @property
     def version(self) -> str:
@@ -140,16 +145,15 @@ class MLTrackLogger(Logger):  # type: ignore[misc,valid-type]
             run[join(model, "best_model_score")] = score
         if not self.log_model_checkpoints:
             return
-        from ..types import File
-
+        self._staging.release(run)  # the previous round's files are stored by now
         for path in _checkpoint_files(checkpoint_callback):
             mtime = path.stat().st_mtime
             if self._uploaded.get(str(path)) == mtime:
                 continue
             self._uploaded[str(path)] = mtime
-            run[join(model, "checkpoints", _checkpoint_name(path, checkpoint_callback))].upload(
-                File(path)
-            )
+            # Staged: save_top_k may delete the file before the writer reads it.
+            name = _checkpoint_name(path, checkpoint_callback)
+            run[join(model, "checkpoints", name)].upload(self._staging.file(path))
 
     @rank_zero_only  # type: ignore[untyped-decorator]
     def finalize(self, status: str) -> None:
@@ -157,12 +161,14 @@ class MLTrackLogger(Logger):  # type: ignore[misc,valid-type]
         a run this logger created. A run passed in stays open for the user."""
         if status == "failed" and self.slot.created and self.slot.owned:
             self.slot.mark_failed()
-        self.slot.finish()
+        self.slot.finish()  # the staged checkpoints are stored once this returns
+        self._staging.close(None)
 
     # -- a logger is pickled for spawned DDP processes ---------------------------------------
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["slot"] = self.slot.portable()
+        state["_staging"] = Staging()
         return state
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from ._common import RunSlot, assign, finite, guarded, join, require
+from ._common import RunSlot, Staging, assign, finite, guarded, join, require
 
 if TYPE_CHECKING:
     from ..client import Run
@@ -63,6 +63,7 @@ class MLTrackCallback(transformers.TrainerCallback):  # type: ignore[misc,name-d
         self.upload_checkpoints = upload_checkpoints
         self._last_step: dict[str, float] = {}
         self._training = False
+        self._staging = Staging()
 
     @property
     def run(self) -> Run:
@@ -125,15 +126,15 @@ class MLTrackCallback(transformers.TrainerCallback):  # type: ignore[misc,name-d
         folder = os.path.join(args.output_dir, f"checkpoint-{state.global_step}")
         if not os.path.isdir(folder):
             return
-        from ..types import File
-
         run = self.slot.get()
+        self._staging.release(run)  # the previous checkpoint's files are stored by now
         name = os.path.basename(folder)
         for root, _dirs, files in os.walk(folder):
             for f in sorted(files):
                 full = os.path.join(root, f)
                 rel = os.path.relpath(full, folder).replace(os.sep, "/")
-                run[self._p("checkpoints", name, rel)].upload(File(full))
+                # Staged: save_total_limit may delete the folder before the writer reads it.
+                run[self._p("checkpoints", name, rel)].upload(self._staging.file(full))
 
     @guarded("prediction metrics")
     def on_predict(
@@ -155,6 +156,7 @@ class MLTrackCallback(transformers.TrainerCallback):  # type: ignore[misc,name-d
         if state.is_world_process_zero:
             self._training = False
             self.slot.finish()
+            self._staging.close(None)
 
 
 def _metric_path(key: str) -> str:

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CursorResult, case, delete, insert, select
+from sqlalchemy import CursorResult, case, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from .engine import Store
@@ -35,6 +35,10 @@ FILE_TYPES = ("file",)
 ALL_TYPES = SCALAR_TYPES + SERIES_TYPES + SET_TYPES + FILE_TYPES
 
 _BIG_ENDIAN = sys.byteorder == "big"
+# Small batches (slow loops, one flush per second) are merged into the series' last chunk
+# while it holds fewer than CHUNK_POINTS points; big batches always get their own chunk.
+MERGE_BELOW = 1024
+CHUNK_POINTS = 4096
 
 
 def pack(values: array[float]) -> bytes:
@@ -310,6 +314,12 @@ def append_series(session: Session, run_id: int, batches: Sequence[SeriesAppend]
             )
             raise TypeConflict(b.path, str(existing), b.type)
         field_id, count = row
+        if (
+            b.count < MERGE_BELOW
+            and int(count) > b.count
+            and _merge_into_last(session, field_id, b)
+        ):
+            continue
         chunks.append(
             {
                 "field_id": field_id,
@@ -322,7 +332,51 @@ def append_series(session: Session, run_id: int, batches: Sequence[SeriesAppend]
                 "timestamps": b.timestamps,
             }
         )
-    session.execute(insert(SeriesChunk), chunks)
+    if chunks:
+        session.execute(insert(SeriesChunk), chunks)
+
+
+def _merge_into_last(session: Session, field_id: int, b: SeriesAppend) -> bool:
+    """Append a small batch to the series' last chunk when that one is small too.
+
+    A loop logging one point per flush would otherwise cost a row (and its ~100 bytes of
+    overhead) per point. The upsert before this holds the field row's lock, so the last
+    chunk cannot change under us, even with two processes appending.
+    """
+    last = session.execute(
+        select(
+            SeriesChunk.id,
+            SeriesChunk.count,
+            SeriesChunk.steps,
+            SeriesChunk.values,
+            SeriesChunk.timestamps,
+        )
+        .where(SeriesChunk.field_id == field_id)
+        .order_by(SeriesChunk.seq.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return False
+    chunk_id, count, steps, old_values, timestamps = last
+    if count + b.count > CHUNK_POINTS:
+        return False
+    if b.type == "float_series":
+        values = bytes(old_values) + b.values
+    else:
+        merged = json.loads(old_values) + json.loads(b.values)
+        values = json.dumps(merged, ensure_ascii=False).encode()
+    session.execute(
+        update(SeriesChunk)
+        .where(SeriesChunk.id == chunk_id)
+        .values(
+            count=count + b.count,
+            last_step=b.last_step,
+            steps=bytes(steps) + b.steps,
+            values=values,
+            timestamps=bytes(timestamps) + b.timestamps,
+        )
+    )
+    return True
 
 
 def record_blobs(session: Session, blobs: Iterable[tuple[str, int, str]]) -> None:

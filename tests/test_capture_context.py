@@ -185,3 +185,19 @@ def test_source_files_globs_in_a_script(tmp_path: Path) -> None:
     files = run["source_code/files"].fetch()
     assert sorted(f["path"] for f in files) == ["main.py", "pkg/data.py", "pkg/model.py"]
     assert run["source_code/entrypoint"].fetch() == "main.py"
+
+
+def test_script_that_ends_right_after_init_run_keeps_its_source(tmp_path: Path) -> None:
+    # Python deletes __main__.__file__ once the script's last line has run; the one-off
+    # captures then still run (at exit, on their thread) and must know the script anyway.
+    (tmp_path / "quick.py").write_text(
+        "import jupyter_mltrack as mlt\nprint(mlt.init_run(project='quick').id)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "quick.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    run = mlt.init_run(with_id=done.stdout.strip(), mode="read-only")
+    assert run["source_code/entrypoint"].fetch() == "quick.py"
+    assert [f["path"] for f in run["source_code/files"].fetch()] == ["quick.py"]
+    assert run["sys/state"].fetch() == "finished"

@@ -90,7 +90,7 @@ def build(run: Any, options: CaptureOptions, *, cells_sink: Any = None) -> list[
     if options.source:
         from .source import SourceCapture
 
-        parts.append(("source", SourceCapture(run, options.source_files).start))
+        parts.append(("source", SourceCapture(run, options.source_files, script).start))
     if parts:
         captures.append(ContextCapture(parts))
     return captures

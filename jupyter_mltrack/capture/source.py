@@ -59,12 +59,17 @@ def expand(patterns: tuple[str, ...]) -> list[Path]:
 class SourceCapture:
     name = "source"
 
-    def __init__(self, run: RunLike, source_files: tuple[str, ...] | None) -> None:
+    def __init__(
+        self, run: RunLike, source_files: tuple[str, ...] | None, script: Path | None
+    ) -> None:
         self.run = run
         self.source_files = source_files
+        # Found by the caller when the run starts: once a script's last line has run, Python
+        # deletes `__main__.__file__`, and this may run later (at exit, on a worker thread).
+        self.script = script
 
     def start(self) -> None:
-        script = entry_script()
+        script = self.script
         if script is not None:
             try:
                 shown = os.path.relpath(script)

@@ -107,3 +107,14 @@ def test_log_estimator_alone_and_an_unfitted_estimator_is_refused() -> None:
         assert run["model/estimator/params/penalty"].fetch() == "None"
         with pytest.raises(ValueError, match="not fitted"):
             log_classifier(LogisticRegression(), [[0.0]], [[0.0]], [0], [0], run=run)
+
+
+def test_a_helper_that_raises_leaves_its_own_run_failed() -> None:
+    X_train, X_test, y_train, y_test = split(load_iris)
+    clf = LogisticRegression(max_iter=500).fit(X_train, y_train)
+    with pytest.raises(ValueError, match="features"):
+        log_classifier(clf, X_train, X_test[:, :2], y_train, y_test, project="skfail", **QUIET)
+    table = mlt.init_project("skfail").fetch_runs_table().to_pandas()
+    assert table["sys/state"].tolist() == ["failed"]
+    read = mlt.init_run(with_id=table["sys/id"][0], mode="read-only")
+    assert read["model/train/scores/accuracy"].fetch() == pytest.approx(clf.score(X_train, y_train))

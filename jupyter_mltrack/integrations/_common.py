@@ -9,6 +9,7 @@ package installs and imports without any of them.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import math
@@ -16,7 +17,7 @@ import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -117,6 +118,19 @@ class RunSlot:
             if is_strict(self._run):
                 raise
             integration_warning(f"could not flush the run at the end of training: {e}")
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Run]:
+        """For one-shot helpers: the run, marked failed if the body raises, then finished."""
+        run = self.get()
+        try:
+            yield run
+        except BaseException:
+            if self.owned:
+                self.mark_failed()
+            raise
+        finally:
+            self.finish()
 
     def mark_failed(self) -> None:
         """Record the exception being handled now (the training's) and mark the run failed,

@@ -93,16 +93,17 @@ def log_study(
     every trial, the best trial and the plots. Creates a run (and stops it) when none is
     given; returns the run either way."""
     slot = RunSlot(run, init_run_kwargs)
-    logger = _StudyLogger(slot.get(), base_namespace)
-    logger.study(study)
-    if log_trials:
-        for trial in study.get_trials(deepcopy=False):
-            if trial.state.is_finished():
-                logger.trial(trial)
-    logger.best(study, max((t.number for t in study.get_trials(deepcopy=False)), default=0))
-    if log_plots:
-        logger.plots(study)
-    slot.finish()
+    with slot.session() as run_:
+        logger = _StudyLogger(run_, base_namespace)
+        logger.study(study)
+        trials = study.get_trials(deepcopy=False)
+        if log_trials:
+            for trial in trials:
+                if trial.state.is_finished():
+                    logger.trial(trial)
+        logger.best(study, max((t.number for t in trials), default=0))
+        if log_plots:
+            logger.plots(study)
     return slot.last
 
 

@@ -45,8 +45,8 @@ def log_estimator(
     """Log the estimator's class and parameters (and the pickled estimator if asked)."""
     _sklearn()
     slot = RunSlot(run, init_run_kwargs)
-    _log_estimator(slot.get(), estimator, namespace, upload_model)
-    slot.finish()
+    with slot.session() as run_:
+        _log_estimator(run_, estimator, namespace, upload_model)
     return slot.last
 
 
@@ -106,15 +106,12 @@ def log_classifier(
     _sklearn()
     _check_fitted(estimator)
     slot = RunSlot(run, init_run_kwargs)
-    run_ = slot.get()
-    try:
+    with slot.session() as run_:
         _log_estimator(run_, estimator, namespace, upload_model)
         for split, X, y in (("train", X_train, y_train), ("test", X_test, y_test)):
             scores = classifier_scores(estimator, X, y)
             assign(run_, join(namespace, split, "scores"), scores)
         _log_classifier_diagnostics(run_, estimator, X_test, y_test, namespace)
-    finally:
-        slot.finish()
     return slot.last
 
 
@@ -231,8 +228,7 @@ def log_regressor(
     from ..types import File
 
     slot = RunSlot(run, init_run_kwargs)
-    run_ = slot.get()
-    try:
+    with slot.session() as run_:
         _log_estimator(run_, estimator, namespace, upload_model)
         for split, X, y in (("train", X_train, y_train), ("test", X_test, y_test)):
             assign(run_, join(namespace, split, "scores"), regressor_scores(estimator, X, y))
@@ -260,8 +256,6 @@ def log_regressor(
                     extension="json",
                 )
             )
-    finally:
-        slot.finish()
     return slot.last
 
 

@@ -123,3 +123,26 @@ def test_multi_objective_logs_each_value_and_the_pareto_front() -> None:
         }
         front = {int(n) for n in run["best/trial_numbers"].fetch().split(",")}
         assert front == {t.number for t in s.best_trials}
+
+
+def test_parallel_trials_are_all_logged_without_warnings() -> None:
+    import warnings
+
+    from jupyter_mltrack.client import MLTrackWarning
+
+    s = optuna.create_study(sampler=optuna.samplers.RandomSampler(1))
+    with mlt.init_run(project="optuna", **QUIET) as run:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", MLTrackWarning)
+            s.optimize(
+                objective,
+                n_trials=8,
+                n_jobs=2,
+                callbacks=[MLTrackCallback(run=run, plots_update_freq=None)],
+            )
+        assert [w.message for w in caught if w.category is MLTrackWarning] == []
+        assert run["study/n_trials"].fetch() == 8
+        assert sorted(int(n) for n in run["trials"].fetch() if n.isdigit()) == list(range(8))
+        complete = [t for t in s.trials if t.state == optuna.trial.TrialState.COMPLETE]
+        assert len(run["trials/values"].fetch_values()) == len(complete)
+        assert run["best/value"].fetch() == pytest.approx(s.best_value)

@@ -1,9 +1,10 @@
 """The runs table: filter with a query, sort on any column, page, and read the page's columns.
 
-Three statements whatever the size of the project: a COUNT of the matching runs, the ids of
-one page in sort order (a LEFT JOIN on `fields` per sort key), then the page's runs and the
-fields its columns name (`run_id IN (page) AND path IN (columns)`, the unique index). Values
-come from the scalar columns and the series aggregates; points are never read.
+Three statements whatever the size of the project: the ids of one page in sort order (a LEFT
+JOIN on `fields` per sort key) with the number of matching runs as a window count, then the
+page's runs, then the fields its columns name (`run_id IN (page) AND path IN (columns)`, the
+unique index). Values come from the scalar columns and the series aggregates; points are
+never read.
 """
 
 from __future__ import annotations
@@ -116,16 +117,25 @@ def runs_table(
     order_by, joins = _order_by(compiler, sort_keys, sort or DEFAULT_SORT)
 
     with store.read() as s:
-        total = s.scalar(select(func.count()).select_from(Run).where(*where)) or 0
-        page = select(Run.id)
+        # The total rides along as a window count, so the filter runs once; only a page
+        # past the end (no rows to carry it) needs a separate COUNT.
+        page = select(Run.id, func.count().over())
         for alias, path in joins:
             page = page.outerjoin(alias, and_(alias.run_id == Run.id, alias.path == path))
         page = page.where(*where).order_by(*order_by, Run.id.desc()).offset(offset)
         if limit is not None:
             page = page.limit(limit)
-        ids = list(s.scalars(page))
+        found = s.execute(page).all()
+        ids = [row[0] for row in found]
+        if found:
+            total = found[0][1]
+        elif limit == 0 or offset > 0:
+            total = s.scalar(select(func.count()).select_from(Run).where(*where)) or 0
+        else:
+            total = 0
         rows = _page_rows(s, ids, wanted)
-    items = [_item(run, project_name, fields, wanted, now) for run, project_name, fields in rows]
+    plan = [(o.key, o.is_sys, o.path, o.agg) for o in wanted]
+    items = [_item(run, project_name, fields, plan, now) for run, project_name, fields in rows]
     time_cols = [o.key for o in wanted if o.path in TIME_SYS]
     time_cols += sorted(_datetime_columns(rows, wanted))
     return RunsTable(items, int(total), [o.key for o in wanted], time_cols)
@@ -184,29 +194,34 @@ def _page_rows(
             select(*Run.__table__.columns, Project.name.label("project_name"))
             .join(Project, Project.id == Run.project_id)
             .where(Run.id.in_(ids))
-        )
+        ).all()
     }
     by_run: dict[int, dict[str, Any]] = {i: {} for i in ids}
     if paths:
         cols = [c for c in Field.__table__.columns if c.name not in ("id", "updated_at")]
-        for f in conn.execute(select(*cols).where(Field.run_id.in_(ids), Field.path.in_(paths))):
+        query = select(*cols).where(Field.run_id.in_(ids), Field.path.in_(paths))
+        for f in conn.execute(query).all():
             by_run[f.run_id][f.path] = f
     return [(runs[i], runs[i].project_name, by_run[i]) for i in ids if i in runs]
 
 
 def _item(
-    run: Any, project_name: str, fields: dict[str, Any], wanted: list[Operand], now: float
+    run: Any,
+    project_name: str,
+    fields: dict[str, Any],
+    plan: list[tuple[str, bool, str, str | None]],
+    now: float,
 ) -> dict[str, Any]:
     row: dict[str, Any] = {}
-    for operand in wanted:
-        if operand.is_sys:
-            row[operand.key] = sys_value(operand.path, run, project_name, now)
+    for key, is_sys, path, agg in plan:
+        if is_sys:
+            row[key] = sys_value(path, run, project_name, now)
         else:
-            f = fields.get(operand.path)
+            f = fields.get(path)
             if f is None:
-                row[operand.key] = [] if operand.path == "sys/tags" else None
+                row[key] = [] if path == "sys/tags" else None
             else:
-                row[operand.key] = field_value(f, operand.agg)
+                row[key] = field_value(f, agg)
     return row
 
 

@@ -31,6 +31,13 @@ PEERS_DIR = Path(os.environ.get("BENCH_PEERS", REPO.parent / "shared" / "bench-p
 VENVS = Path(os.environ.get("BENCH_VENVS", "/tmp/bench/venvs"))
 OURS = ("mltrack", str(REPO / ".venv" / "bin" / "python"), str(HERE / "peers" / "bench_mltrack.py"))
 
+# Metric logging only, as the peers are configured: the run context (hardware, console, git,
+# environment, source, cells) is switched off through its environment variables.
+NO_CAPTURE = {
+    f"MLTRACK_CAPTURE_{k}": "0"
+    for k in ("HARDWARE", "STDOUT", "STDERR", "GIT", "ENVIRONMENT", "SOURCE", "CELLS")
+}
+
 # (scenario label, our job, {peer: job}); a job is (variant, scenario, n).
 SCENARIOS = [
     (
@@ -106,7 +113,7 @@ def run_job(peer: str, job: tuple[str, str, int], rep: int, data: Path, results:
         "--tag",
         tag,
     ]
-    env = dict(os.environ, WANDB_SILENT="true", PYTHONWARNINGS="ignore")
+    env = dict(os.environ, WANDB_SILENT="true", PYTHONWARNINGS="ignore", **NO_CAPTURE)
     t = time.time()
     p = subprocess.run(
         cmd, capture_output=True, text=True, env=env, cwd=str(PEERS_DIR), timeout=1200
@@ -257,8 +264,8 @@ def main() -> int:
         n = m1[0]["n_points"]
         checks.append(
             (
-                f"{n:,} points (100 series) durable, s",
-                statistics.median(r["total_s"] for r in m1),
+                f"{n:,} points (100 series) logged + wait() returned, s",
+                statistics.median(r["loop_s"] + r["wait_s"] for r in m1),
                 2.0,
             )
         )
@@ -296,7 +303,7 @@ def main() -> int:
     print("| figure | ours | target | ok |")
     print("|---|---|---|---|")
     for name, value, target in checks:
-        if a.quick and (("points" in name and "durable" in name) or "read back" in name):
+        if a.quick and (("points" in name and "wait()" in name) or "read back" in name):
             print(f"| {name} | {value:,.3f} | (1M-point target; not at --quick size) | - |")
             continue
         print(f"| {name} | {value:,.3f} | {target:,.3f} | {'yes' if value <= target else 'NO'} |")
@@ -309,15 +316,15 @@ def main() -> int:
 def _warm_init() -> float:
     code = (
         "import time, tempfile, os; import jupyter_mltrack as m; d = tempfile.mkdtemp();"
-        "kw = dict(capture_hardware_metrics=False, capture_stdout=False, capture_stderr=False,"
-        " capture_git=False, capture_environment=False, capture_cells=False);"
+        "kw = {};"
         "r = m.init_run(store=d + '/s.db', project='p', **kw); r.stop(); ts = []\n"
         "for _ in range(5):\n"
         "    t = time.perf_counter(); r = m.init_run(store=d + '/s.db', project='p', **kw);"
         " ts.append(time.perf_counter() - t); r.stop()\n"
         "print(sorted(ts)[2])"
     )
-    out = subprocess.run([OURS[1], "-c", code], capture_output=True, text=True, check=True)
+    env = dict(os.environ, **NO_CAPTURE)
+    out = subprocess.run([OURS[1], "-c", code], capture_output=True, text=True, check=True, env=env)
     return float(out.stdout.strip())
 
 

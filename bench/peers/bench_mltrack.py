@@ -7,7 +7,8 @@ client is timed by exactly the code that timed neptune, W&B, MLflow and Aim.
 Variants
   log   run["train/loss"].log(v, step=i)           (one call per point)
   dict  multi: run["train"].log({100 names: v}, step=s); single: same as log
-The store is a SQLite file in the out dir; `extra()` adds the time to read the series back
+The store is a SQLite file in the out dir; bench_client.py switches the rest of the run
+context off through MLTRACK_CAPTURE_* variables; `extra()` adds the time to read the series back
 (fetch_values of the single series, pandas imported beforehand) and the db/WAL split.
 """
 
@@ -26,14 +27,6 @@ import jupyter_mltrack as mlt  # noqa: E402
 IMPORT_S = time.perf_counter() - _t
 
 
-# Metric logging only, like the peers (their capture is off too); older builds lack these.
-NO_CONTEXT = {
-    k: False
-    for k in ("capture_git", "capture_environment", "capture_cells")
-    if k in mlt.init_run.__code__.co_varnames
-}
-
-
 class Log:
     api = 'run["train/loss"].log(v, step=i)'
 
@@ -48,7 +41,6 @@ class Log:
             capture_hardware_metrics=False,
             capture_stdout=False,
             capture_stderr=False,
-            **NO_CONTEXT,
         )
 
     def single(self, vals, i0, i1):
@@ -65,11 +57,13 @@ class Log:
                 run[name].log(vals[base + j], step=s)
 
     def finalize(self):
-        self.run.wait()
+        t = time.perf_counter()
+        self.run.wait()  # the issue's "durable": wait() returned
+        self.wait_s = time.perf_counter() - t
         self.run.stop()
 
     def extra(self):
-        out = {}
+        out = {"wait_s": getattr(self, "wait_s", None)}
         db = os.path.join(self.out_dir, "mltrack.db")
         out["db_bytes"] = os.path.getsize(db)
         wal = db + "-wal"

@@ -207,9 +207,11 @@ def float_append(
     """Pack a float series batch and compute its aggregates (finite values only)."""
     n = len(values)
     last = values[n - 1]
-    # sum() is a C loop and is finite exactly when no NaN/Inf is in the batch (or finite
-    # values overflow, which only costs the exact path below).
-    finite = values if math.isfinite(sum(values)) else [v for v in values if math.isfinite(v)]
+    # On a list of floats (tolist() is one C call) sum/min/max are C loops; the sum is finite
+    # exactly when no NaN/Inf is in the batch (or finite values overflow, which only costs
+    # the exact path below).
+    listed = values.tolist()
+    finite = listed if math.isfinite(sum(listed)) else [v for v in listed if math.isfinite(v)]
     return SeriesAppend(
         path=path,
         type="float_series",

@@ -93,7 +93,7 @@ export function listCheckpoints(
     params.exclude_trigger = query.excludeTrigger;
   }
   if (query.q) {
-    params.q = query.q;
+    params.text = query.q;
   }
   if (query.limit !== undefined) {
     params.limit = String(query.limit);

@@ -66,7 +66,6 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
     const history = new HistoryModel({
       list: query => api.listCheckpoints(query)
     });
-    let settings: IMLTrackSettings = { ...DEFAULT_SETTINGS };
     const sidebar = new MLTrackSidebar({
       model,
       history,
@@ -129,16 +128,6 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
           follow(panel);
         }
       });
-      panel.context.saveState.connect((context, state) => {
-        if (state === 'completed' && settings.saveCheckpoints) {
-          void api
-            .createCheckpoint({ path: context.path, trigger: 'save' })
-            .then(() => history.refresh())
-            .catch(reason =>
-              console.warn('jupyter-mltrack: save checkpoint', reason)
-            );
-        }
-      });
     });
     follow(notebooks?.currentWidget ?? null);
 
@@ -154,9 +143,12 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
         url.searchParams.delete(LINK_CHECKPOINT);
         url.searchParams.delete(LINK_DIFF);
         window.history.replaceState(null, '', url.toString());
-        return link.remote
-          ? app.commands.execute(CommandIDs.compare, { ...link })
-          : app.commands.execute(CommandIDs.open, { id: link.base });
+        // Open once the saved layout is back, or restoring it would cover the new tab.
+        void app.restored.then(() =>
+          link.remote
+            ? app.commands.execute(CommandIDs.compare, { ...link })
+            : app.commands.execute(CommandIDs.open, { id: link.base })
+        );
       }
     });
     const pattern = new RegExp(`[?&](${LINK_CHECKPOINT}|${LINK_DIFF})=`);
@@ -171,7 +163,7 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
         .load(PLUGIN_ID)
         .then(loaded => {
           const update = (): void => {
-            settings = Private.readSettings(loaded.composite);
+            const settings = Private.readSettings(loaded.composite);
             model.settings = settings;
             history.pageSize = settings.historyPageSize;
           };
@@ -206,4 +198,7 @@ namespace Private {
   }
 }
 
-export default [sidebarPlugin];
+// The kernel comm (src/comm.ts): run-start checkpoints saved and linked by the lab.
+import { kernelCommPlugin } from './comm';
+
+export default [sidebarPlugin, kernelCommPlugin];

@@ -102,7 +102,7 @@ export class FoldedNotebookDiff extends NotebookDiffWidget {
   }
 
   private _cell(model: CellDiffModel): Widget {
-    return new CellDiffWidget({
+    const widget = new CellDiffWidget({
       model,
       rendermime: this._mime,
       mimetype: this.model.mimetype,
@@ -110,6 +110,34 @@ export class FoldedNotebookDiff extends NotebookDiffWidget {
       translator: this._translator,
       ...this._viewOptions
     });
+    // nbdime shows a changed markdown cell as its raw source diff: add both sides rendered.
+    if (model.cellType === 'markdown' && !model.unchanged) {
+      widget.addWidget(this._renderedMarkdown(model));
+    }
+    return widget;
+  }
+
+  /** Base and remote markdown rendered side by side, untrusted (sanitized). */
+  private _renderedMarkdown(model: CellDiffModel): Widget {
+    const row = new Panel();
+    row.addClass('jp-mltrack-rendered-markdown');
+    const sides = [model.source.base, model.source.remote];
+    for (const [i, text] of sides.entries()) {
+      if (text === null) {
+        continue;
+      }
+      const renderer = this._mime.createRenderer('text/markdown');
+      renderer.addClass(
+        i === 0 ? 'jp-mltrack-side-base' : 'jp-mltrack-side-remote'
+      );
+      const data = this._mime.createModel({
+        data: { 'text/markdown': text },
+        trusted: false
+      });
+      void renderer.renderModel(data);
+      row.addWidget(renderer);
+    }
+    return row;
   }
 
   /** A row standing for `cells` unchanged cells; activating it draws them in its place. */

@@ -127,8 +127,9 @@ export class HistoryModel implements IDisposable {
     return this._total;
   }
 
+  /** Whether the server holds more than the pages fetched (before the save filter). */
   get hasMore(): boolean {
-    return this._items.length < this._total;
+    return this._fetched < this._total;
   }
 
   /** True when the view lists nothing because no notebook is open. */
@@ -245,6 +246,7 @@ export class HistoryModel implements IDisposable {
     this._limit = this._pageSize;
     this._items = [];
     this._total = 0;
+    this._fetched = 0;
     this._signature = '';
     this._selection = [];
     this._status = 'idle';
@@ -298,6 +300,7 @@ export class HistoryModel implements IDisposable {
       return;
     }
     this._items = items;
+    this._fetched = page.items.length;
     this._total = page.total;
     this._signature = signature;
     this._status = 'ready';
@@ -317,6 +320,7 @@ export class HistoryModel implements IDisposable {
   private _limit: number;
   private _items: ICheckpoint[] = [];
   private _total = 0;
+  private _fetched = 0;
   private _signature = '';
   private _selection: string[] = [];
   private _status: HistoryStatus = 'idle';

@@ -56,6 +56,7 @@ export function renderItem(options: CheckpointItem.IOptions): HTMLLIElement {
   li.dataset.trigger = String(entry.trigger);
   li.tabIndex = 0;
   li.setAttribute('aria-label', `${name}, ${formatAbsolute(entry.created_at)}`);
+  li.title = entry.author ? `By ${entry.author}` : '';
   li.classList.toggle('jp-mod-selected', selected);
 
   const head = element('div', 'jp-mltrack-checkpoint-head');
@@ -102,9 +103,6 @@ export function renderItem(options: CheckpointItem.IOptions): HTMLLIElement {
 
   const meta = element('div', 'jp-mltrack-meta');
   meta.appendChild(element('span', 'jp-mltrack-changes', changesText(entry)));
-  if (entry.author) {
-    meta.appendChild(element('span', 'jp-mltrack-author', entry.author));
-  }
   for (const run of entry.runs ?? []) {
     const badge = element('span', 'jp-mltrack-run', `${run.id} ${run.state}`);
     badge.dataset.state = run.state;
@@ -115,7 +113,7 @@ export function renderItem(options: CheckpointItem.IOptions): HTMLLIElement {
 
   const actions = element('div', 'jp-mltrack-actions');
   actions.append(
-    button('compare', 'Compare with current', name),
+    button('compare', 'Compare', name, 'Compare with current'),
     button('open', 'Open', name),
     button('more', 'More…', name)
   );
@@ -132,11 +130,17 @@ export function updateTimes(root: HTMLElement, now = Date.now()): void {
   });
 }
 
-function button(action: string, label: string, name: string): HTMLElement {
+function button(
+  action: string,
+  label: string,
+  name: string,
+  caption = label
+): HTMLElement {
   const node = element('button', 'jp-mltrack-action jp-mod-minimal', label);
   node.type = 'button';
   node.dataset.action = action;
-  node.setAttribute('aria-label', `${label} (${name})`);
+  node.title = caption;
+  node.setAttribute('aria-label', `${caption} (${name})`);
   if (action === 'more') {
     node.setAttribute('aria-haspopup', 'menu');
   }

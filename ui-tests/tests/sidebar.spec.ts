@@ -1,7 +1,9 @@
 import { expect, test } from '@jupyterlab/galata';
 
 test.describe('ML Track sidebar', () => {
-  test('shows the store of the server extension', async ({ page }) => {
+  test('shows the store and what to do without a notebook', async ({
+    page
+  }) => {
     const tab = page.locator(
       '.jp-SideBar.jp-mod-left [data-id="mltrack-sidebar"]'
     );
@@ -18,7 +20,7 @@ test.describe('ML Track sidebar', () => {
       '—'
     );
     await expect(panel.locator('.jp-mltrack-empty')).toContainText(
-      'No checkpoints yet.'
+      'Open a notebook'
     );
   });
 

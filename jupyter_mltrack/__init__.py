@@ -43,3 +43,9 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
     return [{"module": "jupyter_mltrack.server"}]
 
+
+def load_ipython_extension(ipython: Any) -> None:
+    """`%load_ext jupyter_mltrack`: the `%mltrack` magics (imported only then)."""
+    from .kernel import load_ipython_extension as load
+
+    load(ipython)

@@ -15,7 +15,7 @@ import {
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { Kernel, KernelMessage } from '@jupyterlab/services';
 
-import { requestAPI } from './api';
+import { createCheckpoint } from './api';
 import { ICheckpoint, ICreateCheckpoint } from './tokens';
 
 /** The comm target name the kernel opens. */
@@ -47,10 +47,7 @@ export async function answerRequest(
   panel: Pick<NotebookPanel, 'context'>,
   request: IKernelRequest,
   create: (body: ICreateCheckpoint) => Promise<ICheckpoint> = body =>
-    requestAPI<ICheckpoint>('checkpoints', {
-      method: 'POST',
-      body: JSON.stringify(body)
-    })
+    createCheckpoint(body)
 ): Promise<IKernelReply> {
   const request_id = String(request.request_id ?? '');
   if (request.action === 'hello') {

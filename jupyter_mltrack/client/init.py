@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 import os
 import socket
+import sys
 import tempfile
 import warnings
 from functools import partial
@@ -172,6 +173,11 @@ def init_run(
         # for them) nor a debug run (its store is deleted when it stops).
         sink = partial(cells.record, st, info.id) if m in ("async", "sync") else None
         run_context.attach(run, context, cells_sink=sink)
+    if m in ("async", "sync") and "IPython" in sys.modules:
+        # In a notebook kernel: checkpoint the notebook and link it to the run (kernel/link.py).
+        from ..kernel.link import link_run_start
+
+        link_run_start(run)
     return run
 
 

@@ -60,6 +60,7 @@ class CheckpointInfo:
     cells_removed: int
     cells_modified: int
     runs: tuple[LinkedRun, ...] = field(default_factory=tuple)
+    from_disk: bool = False  # read from the saved file: unsaved edits may be missing
 
     def as_dict(self) -> dict[str, Any]:
         """The REST/Python entry shape of DESIGN §4."""
@@ -82,6 +83,7 @@ class CheckpointInfo:
                 "modified": self.cells_modified,
             },
             "runs": [{"id": r.id, "state": r.state, "project": r.project} for r in self.runs],
+            "from_disk": self.from_disk,
         }
 
 
@@ -190,6 +192,7 @@ def _infos(session: Session, rows: Sequence[Any]) -> list[CheckpointInfo]:
             cells_removed=c.cells_removed,
             cells_modified=c.cells_modified,
             runs=tuple(runs[c.id]),
+            from_disk=bool(c.from_disk),
         )
         for c, path, deleted in rows
     ]

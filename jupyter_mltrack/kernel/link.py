@@ -1,0 +1,192 @@
+"""Checkpoint the notebook when a run starts in it, and link the two (DESIGN §6).
+
+`init_run` calls `link_run_start(run)` in IPython. The lab frontend is asked first (it saves
+the notebook, so the checkpoint holds edits made a second ago); without an answer in 2 s the
+kernel snapshots the notebook itself (`locator`). Several runs started in one cell share one
+checkpoint. Failures here are warnings: the run goes on without its notebook rather than
+stopping a training job.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from ..client.reporting import MLTrackWarning
+from .comm import FRONTEND
+from .locator import Located, locate
+
+DISABLE_ENV = "MLTRACK_NOTEBOOK_LINK"
+
+
+@dataclass
+class LinkResult:
+    checkpoint_id: str | None
+    via: str  # frontend | colab | file | history | same cell | none
+    seconds: float
+    note: str = ""
+
+
+LAST: LinkResult | None = None
+KNOWN: str | None = None  # a checkpoint of this notebook made from this kernel (follows renames)
+_cell_cache: dict[tuple[str, str], str] = {}
+
+
+def shell() -> Any:
+    """The IPython shell running this code, or None."""
+    import sys
+
+    if "IPython" not in sys.modules:
+        return None
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def _cell_key(sh: Any) -> str:
+    """Identifies the cell running now: its execute request, else its execution count."""
+    kernel = getattr(sh, "kernel", None)
+    try:
+        parent = kernel.get_parent() if kernel is not None else None
+        msg_id = (parent or {}).get("header", {}).get("msg_id")
+        if msg_id:
+            return str(msg_id)
+    except Exception:
+        pass
+    return f"count-{getattr(sh, 'execution_count', 0)}"
+
+
+def _author() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return ""
+
+
+def snapshot(
+    store: Any,
+    located: Located,
+    *,
+    trigger: str,
+    run_id: str | None = None,
+    name: str = "",
+    description: str = "",
+) -> str:
+    from ..checkpoints import service
+
+    if located.source == "history":
+        description = description or f"rebuilt from the kernel's input history: {located.note}"
+    info = service.create(
+        store,
+        located.path,
+        located.notebook,
+        name=name,
+        description=description,
+        run_id=run_id,
+        trigger=trigger,
+        author=_author(),
+        from_disk=located.from_disk,
+    )
+    assert info is not None
+    return info.id
+
+
+def checkpoint(
+    store: Any,
+    *,
+    trigger: str,
+    run: Any = None,
+    name: str = "",
+    description: str = "",
+    user_ns: dict[str, Any] | None = None,
+) -> LinkResult:
+    """One checkpoint of this notebook: through the frontend, else by the kernel itself."""
+    from ..store import checkpoints as repo
+
+    t0 = time.perf_counter()
+    started = time.time()
+    run_id = run.id if run is not None else None
+    payload: dict[str, Any] = {"trigger": trigger, "name": name, "description": description}
+    if run_id is not None:
+        payload["run_id"] = run_id
+    rid = FRONTEND.request("checkpoint", **payload)
+    if rid is not None:
+        if run is not None:
+            internal = run.info.id
+
+            def found() -> str | None:
+                info = repo.checkpoint_of_run(store, internal)
+                return info.id if info is not None else None
+        else:
+
+            def found() -> str | None:
+                items, _ = repo.list_checkpoints(store, None, trigger=trigger, limit=10)
+                for it in items:
+                    if (
+                        it.created_at >= started - 1.0
+                        and it.name == name
+                        and it.description == description
+                    ):
+                        return it.id
+                return None
+
+        cid = FRONTEND.wait(rid, found)
+        if cid is not None:
+            return LinkResult(cid, "frontend", time.perf_counter() - t0)
+    sh = shell()
+    located = locate(user_ns if user_ns is not None else (sh.user_ns if sh is not None else {}))
+    if located is None:
+        return LinkResult(None, "none", time.perf_counter() - t0, "no notebook found")
+    cid = snapshot(
+        store, located, trigger=trigger, run_id=run_id, name=name, description=description
+    )
+    return LinkResult(cid, located.source, time.perf_counter() - t0, located.note)
+
+
+def link_run_start(run: Any) -> LinkResult | None:
+    """Called by `init_run` in IPython: checkpoint the notebook (once per cell) and link it."""
+    global LAST, KNOWN
+    if os.environ.get(DISABLE_ENV, "1").lower() in ("0", "false", "no", "off"):
+        return None
+    sh = shell()
+    # Kernels only (a Jupyter kernel, Colab, VS Code): a terminal IPython has no notebook.
+    if sh is None or getattr(sh, "kernel", None) is None or run.mode not in ("async", "sync"):
+        return None
+    store = run._store
+    t0 = time.perf_counter()
+    try:
+        key = (_cell_key(sh), str(store.config.url))
+        cached = _cell_cache.get(key)
+        if cached is not None:
+            from ..checkpoints import service
+
+            service.link_run(store, cached, run.id)
+            result = LinkResult(cached, "same cell", time.perf_counter() - t0)
+        else:
+            result = checkpoint(store, trigger="run", run=run, user_ns=sh.user_ns)
+            if result.checkpoint_id is not None:
+                _cell_cache.clear()
+                _cell_cache[key] = result.checkpoint_id
+    except Exception as e:
+        warnings.warn(
+            f"mltrack: run {run.id} is not linked to its notebook: {e}",
+            MLTrackWarning,
+            stacklevel=3,
+        )
+        return None
+    if result.checkpoint_id is None:
+        warnings.warn(
+            f"mltrack: run {run.id} is not linked to a notebook: {result.note}",
+            MLTrackWarning,
+            stacklevel=3,
+        )
+    LAST = result
+    if result.checkpoint_id is not None:
+        KNOWN = result.checkpoint_id
+    return result

@@ -145,3 +145,11 @@ def test_a_logging_problem_warns_and_training_goes_on_unless_strict() -> None:
         strict["training"] = 1.0
         with pytest.raises(InvalidInput, match="training"):
             tiny_model().fit(x, y, epochs=1, callbacks=[MLTrackCallback(run=strict)], verbose=0)
+
+
+def test_a_run_that_cannot_be_created_stops_fit_with_the_reason() -> None:
+    from jupyter_mltrack.errors import InvalidInput
+
+    x, y = data()
+    with pytest.raises(InvalidInput, match="mode"):
+        tiny_model().fit(x, y, epochs=1, callbacks=[MLTrackCallback(mode="sometimes")], verbose=0)

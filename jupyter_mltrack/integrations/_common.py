@@ -169,7 +169,8 @@ def is_strict(run: Any) -> bool:
 
 def guarded(what: str) -> Callable[[F], F]:
     """Decorate a framework hook so an error while logging becomes one warning instead of
-    stopping the training, unless the run is strict. `self.slot` gives the run."""
+    stopping the training, unless the run is strict (or could not even be created).
+    `self.slot` gives the run."""
 
     def decorate(fn: F) -> F:
         @functools.wraps(fn)
@@ -178,7 +179,9 @@ def guarded(what: str) -> Callable[[F], F]:
                 return fn(self, *args, **kwargs)
             except Exception as e:
                 slot: RunSlot | None = getattr(self, "slot", None)
-                if slot is not None and slot.created and is_strict(slot.last):
+                # No run yet means init_run itself refused the arguments: a setup error the
+                # user must see now, not a logging hiccup to ride over.
+                if slot is not None and (not slot.created or is_strict(slot.last)):
                     raise
                 warned: set[str] = self.__dict__.setdefault("_mltrack_warned", set())
                 if what not in warned:

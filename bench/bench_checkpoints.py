@@ -19,6 +19,7 @@ changes source and outputs of 5 % of the cells). Printed:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import copy
 import gzip
@@ -183,6 +184,11 @@ def bench_checkpoint_time(work: Path, reps: int) -> None:
     nbformat.write(nb, root / "nb.ipynb")
     cm = FileContentsManager(root_dir=str(root))
     read_t, model = best(lambda: cm.get("nb.ipynb", content=True, type="notebook"), max(reps, 3))
+    # What POST /checkpoints really does to read: text through the contents manager, then
+    # one nbformat validation (server/checkpoints.py read_notebook).
+    from jupyter_mltrack.server.checkpoints import read_notebook
+
+    ours_read_t, _ = best(lambda: asyncio.run(read_notebook(cm, "nb.ipynb", 1 << 30)), max(reps, 3))
     store = fresh_store(work / "store")
     rnd = random.Random(3)
     content = model["content"]
@@ -210,17 +216,19 @@ def bench_checkpoint_time(work: Path, reps: int) -> None:
         git(repo, "commit", "-q", "-m", f"c{k}")
         git_times.append(time.perf_counter() - t)
     git_t = statistics.median(git_times)
+    post_t = ours_read_t + snap_t
     print(f"contents manager read (get, validated):   {read_t:.4f} s")
+    print(f"ours, read via the contents manager:      {ours_read_t:.4f} s (text + one validation)")
     print(
         f"ours, snapshot of the read notebook:      {snap_t:.4f} s (median; first {first_t:.3f} s)"
     )
     print(
-        f"ours, read + snapshot (what POST costs):  {read_t + snap_t:.4f} s "
-        f"= {(read_t + snap_t) / read_t:.2f}x the read alone (target <= 2x)"
+        f"ours, read + snapshot (what POST costs):  {post_t:.4f} s "
+        f"= {post_t / read_t:.2f}x the contents manager's read alone (target <= 2x)"
     )
     print(
         f"git add && git commit (median):           {git_t:.4f} s; "
-        f"snapshot = {snap_t / git_t:.2f}x, read + snapshot = {(read_t + snap_t) / git_t:.2f}x "
+        f"snapshot = {snap_t / git_t:.2f}x, read + snapshot = {post_t / git_t:.2f}x "
         "of one commit (target <= 1/3)"
     )
     store.dispose()

@@ -116,7 +116,7 @@ def test_console_in_a_script_keeps_what_the_user_sees(tmp_path: Path) -> None:
     assert _lines(rid, "monitoring/stdout") == ["hello from the script", "progress 3", "bye"]
     assert _lines(rid, "monitoring/stderr") == ["a warning"]
     cpu = fields.read_series(open_store(), rid, "monitoring/cpu")
-    assert cpu is not None and len(cpu) >= 2
+    assert cpu is not None and len(cpu) >= 1
     # The script itself is the run's source code.
     assert run["source_code/entrypoint"].fetch() == "train.py"
     files = run["source_code/files"].fetch()

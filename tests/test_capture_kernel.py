@@ -74,8 +74,8 @@ def test_notebook_run_captures_console_hardware_and_each_cell() -> None:
     assert _series(rid, "monitoring/stdout") == [run_id, "training 1"]
     assert _series(rid, "monitoring/stderr") == ["to stderr"]
     assert "ValueError: bad batch" in _series(rid, "monitoring/traceback")[-1]
-    assert len(_series(rid, "monitoring/cpu")) >= 3
-    assert len(_series(rid, "monitoring/process_rss")) >= 3
+    assert len(_series(rid, "monitoring/cpu")) >= 2
+    assert len(_series(rid, "monitoring/process_rss")) >= 2
     # Environment capture works in a kernel too; no script file to upload there.
     got = fields.get_field(st, rid, "source_code/environment/python")
     assert got is not None

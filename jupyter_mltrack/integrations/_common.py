@@ -230,6 +230,11 @@ def finite(value: Any) -> float | int | None:
     return n
 
 
+# The text of a config value that is not a scalar (a list, an object) is cut here: it is for
+# reading in a table, and a 50 MB repr would be refused by the store anyway.
+MAX_CONFIG_TEXT = 10_000
+
+
 def loggable(value: Any) -> Any:
     """A configuration value as the store can hold it: scalars stay, mappings become
     namespaces (keys made safe), everything else (None, lists, objects) its string.
@@ -254,7 +259,10 @@ def loggable(value: Any) -> Any:
     n = number(value)
     if n is not None and not isinstance(value, (list, tuple)):
         return value if isinstance(value, (int, float)) else n
-    return str(value)
+    text = str(value)
+    if len(text) > MAX_CONFIG_TEXT:  # a dataset or tensor passed as a hyperparameter
+        text = f"{text[:MAX_CONFIG_TEXT]}... ({len(text):,} characters in all)"
+    return text
 
 
 def assign(run: Run, path: str, value: Any) -> None:

@@ -19,6 +19,7 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import * as api from './api';
+import { kernelCommPlugin } from './comm';
 import { addCommands } from './commands';
 import { parseLink } from './links';
 import { HistoryModel, MLTrackSidebar, SidebarModel } from './panel';
@@ -198,7 +199,5 @@ namespace Private {
   }
 }
 
-// The kernel comm (src/comm.ts): run-start checkpoints saved and linked by the lab.
-import { kernelCommPlugin } from './comm';
-
+/** The sidebar, and the kernel comm (run-start checkpoints saved and linked by the lab). */
 export default [sidebarPlugin, kernelCommPlugin];

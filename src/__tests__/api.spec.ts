@@ -1,6 +1,13 @@
 import { ServerConnection } from '@jupyterlab/services';
 
-import { MLTrackAPIError, requestAPI } from '../api';
+import {
+  fetchDiff,
+  listCheckpoints,
+  MLTrackAPIError,
+  requestAPI,
+  restoreCheckpoint,
+  updateCheckpoint
+} from '../api';
 
 /** Settings whose `fetch` answers every request with `status` and `body`. */
 function serverAnswering(status: number, body: string) {
@@ -79,5 +86,105 @@ describe('requestAPI', () => {
     expect(error).toBeInstanceOf(MLTrackAPIError);
     expect(error.code).toBe('502');
     expect(error.message).toMatch(/^502/);
+  });
+});
+
+describe('checkpoint calls', () => {
+  /** Method, path, query and JSON body of the first request. */
+  async function sent(fetch: jest.Mock) {
+    const [input, init] = fetch.mock.calls[0] as [
+      RequestInfo | URL,
+      RequestInit?
+    ];
+    const request = input instanceof Request ? input : null;
+    const url = new URL(request ? request.url : String(input));
+    return {
+      method: request?.method ?? init?.method ?? 'GET',
+      path: url.pathname,
+      params: url.searchParams,
+      body: JSON.parse(
+        (request ? await request.clone().text() : String(init?.body ?? '')) ||
+          'null'
+      )
+    };
+  }
+
+  it('lists with path, text search, paging and the excluded trigger', async () => {
+    const { fetch, settings } = serverAnswering(
+      200,
+      '{"items": [], "total": 0}'
+    );
+
+    await listCheckpoints(
+      {
+        path: 'a b/nb.ipynb',
+        q: 'scaling',
+        excludeTrigger: 'save',
+        limit: 20,
+        offset: 40
+      },
+      settings
+    );
+
+    const { path, params } = await sent(fetch);
+    expect(path).toBe('/lab-base/mltrack/api/checkpoints');
+    expect(params.get('path')).toBe('a b/nb.ipynb');
+    expect(params.get('text')).toBe('scaling');
+    expect(params.get('exclude_trigger')).toBe('save');
+    expect(params.get('limit')).toBe('20');
+    expect(params.get('offset')).toBe('40');
+  });
+
+  it('lists all notebooks when no path is given', async () => {
+    const { fetch, settings } = serverAnswering(
+      200,
+      '{"items": [], "total": 0}'
+    );
+    await listCheckpoints({ path: null, limit: 5 }, settings);
+    expect((await sent(fetch)).params.has('path')).toBe(false);
+  });
+
+  it('escapes ids in paths and sends JSON bodies', async () => {
+    const { fetch, settings } = serverAnswering(200, '{"id": "a/b"}');
+    await updateCheckpoint('a/b', { name: 'n' }, settings);
+    const { path, body } = await sent(fetch);
+    expect(path).toBe('/lab-base/mltrack/api/checkpoints/a%2Fb');
+    expect(body).toEqual({ name: 'n' });
+  });
+
+  it('restores as a copy without a target and over a notebook with one', async () => {
+    const copy = serverAnswering(201, '{"path": "nb-restored-abc.ipynb"}');
+    await restoreCheckpoint('abc', undefined, copy.settings);
+    expect((await sent(copy.fetch)).body).toEqual({});
+
+    const revert = serverAnswering(201, '{"path": "nb.ipynb"}');
+    await restoreCheckpoint('abc', 'nb.ipynb', revert.settings);
+    expect((await sent(revert.fetch)).body).toEqual({
+      target_path: 'nb.ipynb'
+    });
+    expect((await sent(revert.fetch)).path).toBe(
+      '/lab-base/mltrack/api/checkpoints/abc/restore'
+    );
+  });
+
+  it('sends the path only for a diff against the current notebook', async () => {
+    const current = serverAnswering(
+      200,
+      '{"base": {}, "diff": [], "summary": {}}'
+    );
+    await fetchDiff('a', 'current', 'nb.ipynb', current.settings);
+    const params = (await sent(current.fetch)).params;
+    expect([
+      params.get('base'),
+      params.get('remote'),
+      params.get('path')
+    ]).toEqual(['a', 'current', 'nb.ipynb']);
+
+    const pair = serverAnswering(
+      200,
+      '{"base": {}, "diff": [], "summary": {}}'
+    );
+    await fetchDiff('a', 'b', 'nb.ipynb', pair.settings);
+    expect((await sent(pair.fetch)).params.has('path')).toBe(false);
   });
 });

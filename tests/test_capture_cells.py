@@ -1,0 +1,71 @@
+"""The cell_executions repository (store/cells.py) on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from jupyter_mltrack.errors import InvalidInput
+from jupyter_mltrack.store import cells, runs
+from jupyter_mltrack.store.cells import CellExecutionInfo
+from jupyter_mltrack.store.engine import Store
+
+
+def _cell(cell_id: str, start: float, end: float | None, **kw: object) -> CellExecutionInfo:
+    return CellExecutionInfo(
+        cell_id=cell_id,
+        execution_count=kw.pop("count", None),  # type: ignore[arg-type]
+        started_at=start,
+        ended_at=end,
+        peak_rss=kw.pop("rss", None),  # type: ignore[arg-type]
+        peak_gpu_memory=kw.pop("gpu", None),  # type: ignore[arg-type]
+        error=bool(kw.pop("error", False)),
+    )
+
+
+def test_record_and_read_back_in_start_order(store: Store) -> None:
+    run = runs.create(store, "cells")
+    other = runs.create(store, "cells")
+    cells.record(
+        store,
+        run.id,
+        [
+            _cell("b", 20.0, 25.5, count=2, rss=3 << 30, gpu=5 << 30, error=True),
+            _cell("a", 10.0, 12.0, count=1, rss=1 << 30),
+        ],
+    )
+    cells.record(store, run.id, [_cell("c", 30.0, None, count=3)])
+    cells.record(store, other.id, [_cell("x", 1.0, 2.0)])
+    cells.record(store, run.id, [])  # nothing to do
+    rows, total = cells.list_for_run(store, run.id)
+    assert total == 3
+    assert [(r.cell_id, r.execution_count, r.error) for r in rows] == [
+        ("a", 1, False),
+        ("b", 2, True),
+        ("c", 3, False),
+    ]
+    assert rows[1].peak_rss == 3 << 30 and rows[1].peak_gpu_memory == 5 << 30  # > 32 bits
+    assert rows[1].duration == 5.5 and rows[2].duration is None
+    assert rows[0].as_dict()["duration"] == 2.0
+    page, total = cells.list_for_run(store, run.id, limit=1, offset=1)
+    assert [r.cell_id for r in page] == ["b"] and total == 3
+
+
+def test_bad_rows_are_refused_and_long_ids_cut(store: Store) -> None:
+    run = runs.create(store, "cells")
+    with pytest.raises(InvalidInput, match="before started_at"):
+        cells.record(store, run.id, [_cell("a", 10.0, 5.0)])
+    cells.record(store, run.id, [_cell("z" * 300, 1.0, 2.0)])
+    rows, _ = cells.list_for_run(store, run.id)
+    assert [len(r.cell_id) for r in rows] == [cells.MAX_CELL_ID]
+
+
+def test_rows_go_with_their_run(store: Store) -> None:
+    from sqlalchemy import delete
+
+    from jupyter_mltrack.store.models import Run
+
+    run = runs.create(store, "cells")
+    cells.record(store, run.id, [_cell("a", 1.0, 2.0)])
+    with store.write() as s:
+        s.execute(delete(Run).where(Run.id == run.id))
+    assert cells.list_for_run(store, run.id) == ([], 0)

@@ -171,11 +171,20 @@ def test_cell_ids_from_jupyterlab_are_recorded() -> None:
         )
         assert execute("x = 1", "c-work")["status"] == "ok"
         assert execute("run.stop()", "c-stop")["status"] == "ok"
+        st = open_store()
+        info = runs.list_runs(st, "nb-ids")[0]
+        _wait(lambda: cells.list_for_run(st, info.id)[1] == 3)
+        rows, _ = cells.list_for_run(st, info.id)
+        assert [r.cell_id for r in rows] == ["c-init", "c-work", "c-stop"]
+
+        # An abort while no cell runs ends the run and leaves the idle kernel alone.
+        assert execute(SETUP.replace('project="nb"', 'project="nb-idle"'), "c-2")["status"] == "ok"
+        idle = runs.list_runs(st, "nb-idle")[0]
+        runs.request_abort(st, idle.short_id)
+        _wait(lambda: runs.get(st, idle.id).state == "aborted")
+        time.sleep(0.5)
+        reply = execute("print(run._state, x)", "c-3")
+        assert reply["status"] == "ok", reply
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=False)
-    st = open_store()
-    info = runs.list_runs(st, "nb-ids")[0]
-    _wait(lambda: cells.list_for_run(st, info.id)[1] == 3)
-    rows, _ = cells.list_for_run(st, info.id)
-    assert [r.cell_id for r in rows] == ["c-init", "c-work", "c-stop"]

@@ -255,3 +255,24 @@ async def test_openapi_describes_the_runs_endpoints(jp_fetch):
     ):
         assert path in spec["paths"], path
     assert "RunsTable" in spec["components"]["schemas"]
+
+
+async def test_field_paths_list_paths_types_and_run_counts(jp_fetch, server_store):
+    a = make_run(server_store, project="paths-a")
+    b = make_run(server_store, project="paths-a")
+    other = make_run(server_store, project="paths-b")
+    scalar(server_store, a, "params/lr", 0.1)
+    scalar(server_store, b, "params/lr", 0.2)
+    float_series(server_store, b, "train/loss", [1.0, 0.5])
+    scalar(server_store, other, "params/only_b", "x")
+    body = await _get(jp_fetch, "fields", project="paths-a")
+    assert body == {
+        "items": [
+            {"path": "params/lr", "type": "float", "runs": 2},
+            {"path": "train/loss", "type": "float_series", "runs": 1},
+        ],
+        "truncated": False,
+    }
+    everything = await _get(jp_fetch, "fields")
+    assert "params/only_b" in [i["path"] for i in everything["items"]]
+    assert (await _get(jp_fetch, "fields", project="nope"))["items"] == []

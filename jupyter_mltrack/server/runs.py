@@ -10,13 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
+from sqlalchemy import func, select
 from tornado import web
 
 from ..errors import InvalidInput
 from ..query import runs_table
 from ..query.detail import run_detail
 from ..query.series import DEFAULT_POINTS, MAX_POINTS, read_points
-from ..store import runs
+from ..store import projects, runs
+from ..store.engine import Store
+from ..store.models import Field, Project, Run
 from .base import AUTH_RESOURCE, MLTrackHandler  # noqa: F401  (declared per module)
 
 MAX_PAGE = 10_000
@@ -88,6 +91,33 @@ class SeriesHandler(MLTrackHandler):
         self.write_json(points.to_dict(x))
 
 
+MAX_FIELD_PATHS = 5000
+
+
+def field_paths(store: Store, project: str | None = None) -> dict[str, Any]:
+    """Every field path of a project's runs (all projects: None), with its type and how many
+    runs have it: what the runs table's query box completes and its column picker offers.
+    One GROUP BY over the `(run_id, path)` rows; never reads values or points."""
+    query = select(Field.path, Field.type, func.count()).group_by(Field.path, Field.type)
+    if project is not None:
+        project_id = select(Project.id).where(Project.name == projects.normalize_name(project))
+        query = query.join(Run, Run.id == Field.run_id).where(
+            Run.project_id == project_id.scalar_subquery()
+        )
+    with store.read() as s:
+        rows = s.execute(query.order_by(Field.path, Field.type).limit(MAX_FIELD_PATHS + 1)).all()
+    items = [{"path": p, "type": t, "runs": n} for p, t, n in rows[:MAX_FIELD_PATHS]]
+    return {"items": items, "truncated": len(rows) > MAX_FIELD_PATHS}
+
+
+class FieldsHandler(MLTrackHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        project = self.get_query_argument("project", None) or None
+        self.write_json(await self.run_blocking(field_paths, self.store, project))
+
+
 class AbortHandler(MLTrackHandler):
     @web.authenticated
     @authorized
@@ -134,6 +164,16 @@ OPENAPI_PATHS: dict[str, Any] = {
             "responses": {
                 "200": _json({"$ref": "#/components/schemas/RunsTable"}, "One page of runs"),
                 "400": _json(_ERROR, "Bad query (the message points at the position)"),
+            },
+        }
+    },
+    "/fields": {
+        "get": {
+            "summary": "Field paths of the runs (for query completion and column pickers)",
+            "operationId": "listFieldPaths",
+            "parameters": [_query("project", {"type": "string"}, "one project (default: all)")],
+            "responses": {
+                "200": _json({"$ref": "#/components/schemas/FieldPaths"}, "path, type, runs"),
             },
         }
     },
@@ -192,6 +232,24 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
             "columns": {"type": "array", "items": {"type": "string"}},
         },
     },
+    "FieldPaths": {
+        "type": "object",
+        "required": ["items", "truncated"],
+        "properties": {
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "path": {"type": "string"},
+                        "type": {"type": "string"},
+                        "runs": {"type": "integer"},
+                    },
+                },
+            },
+            "truncated": {"type": "boolean", "description": f"more than {MAX_FIELD_PATHS}"},
+        },
+    },
     "RunDetail": {
         "type": "object",
         "required": ["id", "sys", "tags", "fields", "files", "checkpoint", "cells"],
@@ -225,6 +283,7 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
 
 default_handlers = [
     (r"/runs", RunsHandler),
+    (r"/fields", FieldsHandler),
     (rf"/runs/{RUN_ID}", RunHandler),
     (rf"/runs/{RUN_ID}/series", SeriesHandler),
     (rf"/runs/{RUN_ID}/abort", AbortHandler),

@@ -1,0 +1,143 @@
+"""The inline HTML of the magics is inert: everything from notebooks and runs is escaped, no
+script or event handler survives, images only as checked data URIs; diffs show every part."""
+
+from __future__ import annotations
+
+import base64
+from html.parser import HTMLParser
+
+import nbformat
+
+from jupyter_mltrack.kernel import html
+
+EVIL = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+ACTIVE_TAGS = {"script", "iframe", "object", "embed", "a", "form", "link", "meta", "base"}
+
+
+class _Active(HTMLParser):
+    """Collects what a browser would act on: active elements, handlers, script URLs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ACTIVE_TAGS:
+            self.found.append(tag)
+        for name, value in attrs:
+            v = (value or "").strip().lower()
+            if name.startswith("on") or v.startswith("javascript:"):
+                self.found.append(f"{tag}[{name}]")
+            if name in ("src", "href") and not v.startswith("data:image/"):
+                self.found.append(f"{tag}[{name}={v[:20]}]")
+
+
+def active(page: str) -> list[str]:
+    p = _Active()
+    p.feed(page)
+    return p.found
+
+
+def _nb(cells: list[dict]) -> dict:  # type: ignore[type-arg]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = cells
+    return dict(nb)
+
+
+def test_history_escapes_names_descriptions_and_paths() -> None:
+    entry = {
+        "id": "abc123",
+        "created_at": 1.7e9,
+        "trigger": "run",
+        "name": EVIL,
+        "description": EVIL,
+        "changes": {"added": 1, "removed": 0, "modified": 2},
+        "runs": [{"id": EVIL, "state": "running"}],
+        "notebook_path": EVIL + ".ipynb",
+        "author": "me",
+        "from_disk": True,
+    }
+    page = html.history([entry], None)
+    assert not active(page)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "(from disk)" in page
+
+
+def test_diff_shows_source_outputs_images_and_counts_side_by_side() -> None:
+    png = base64.b64encode(b"\x89PNG fake").decode()
+    old_png = base64.b64encode(b"\x89PNG old").decode()
+    base = _nb(
+        [
+            nbformat.v4.new_markdown_cell("# Title"),
+            nbformat.v4.new_code_cell(
+                "plot()",
+                execution_count=1,
+                outputs=[nbformat.v4.new_output("display_data", {"image/png": old_png})],
+            ),
+            nbformat.v4.new_code_cell("gone = 1", execution_count=2),
+        ]
+    )
+    remote = _nb(
+        [
+            nbformat.v4.new_markdown_cell("# Title"),
+            nbformat.v4.new_code_cell(
+                "plot()",
+                execution_count=5,
+                outputs=[nbformat.v4.new_output("display_data", {"image/png": png})],
+            ),
+            nbformat.v4.new_code_cell(
+                "print('hi')",
+                execution_count=6,
+                outputs=[
+                    nbformat.v4.new_output("stream", name="stdout", text=EVIL),
+                    nbformat.v4.new_output("display_data", {"text/html": EVIL}),
+                    nbformat.v4.new_output(
+                        "display_data", {"image/svg+xml": "<svg onload='alert(1)'></svg>"}
+                    ),
+                ],
+            ),
+        ]
+    )
+    page = html.diff(base, remote, "a1", "b2")
+    assert not active(page)
+    assert "1 added, 1 removed, 1 modified" in page
+    assert "changed: outputs, execution count" in page
+    assert f"data:image/png;base64,{old_png}" in page and f"data:image/png;base64,{png}" in page
+    assert "[1]" in page and "[5]" in page and "1 unchanged cell(s)" in page
+    assert "data:image/svg+xml;base64," in page  # through <img>: its scripts never run
+    assert "text/html (shown as text)" in page
+
+
+def test_bad_image_data_is_refused() -> None:
+    out = {"output_type": "display_data", "data": {"image/png": '"><script>x</script>'}}
+    assert html.output(out) == '<span class="mlt-muted">[image with invalid data]</span>'
+
+
+def test_run_view_has_fields_metrics_and_a_chart() -> None:
+    detail = {
+        "id": "UI-1",
+        "sys": {"sys/name": EVIL, "sys/state": "running", "sys/duration": 3.0},
+        "tags": [EVIL],
+        "fields": [
+            {
+                "path": "train/loss",
+                "type": "float_series",
+                "last": 0.5,
+                "min": 0.5,
+                "max": 3.0,
+                "count": 3,
+                "last_step": 2.0,
+            },
+            {"path": "params/opt", "type": "string", "value": EVIL},
+        ],
+        "checkpoint": {"id": "c1", "notebook_path": "nb.ipynb"},
+    }
+    page = html.run(detail, {"train/loss": ([0.0, 1.0, 2.0], [3.0, float("nan"), 0.5])})
+    assert not active(page)
+    assert "<svg" in page and "<polyline" in page and "params/opt" in page
+    assert "nb.ipynb" in page and "0.5" in page
+
+
+def test_runs_table_escapes_values_and_says_how_many() -> None:
+    items = [{"sys/id": "A-1", "sys/name": EVIL, "sys/tags": [EVIL]}]
+    page = html.runs_table(items, ["sys/id", "sys/name", "sys/tags"], total=7)
+    assert not active(page) and "1 of 7 runs shown" in page

@@ -9,20 +9,13 @@ that fails can never take the run down: `safely` turns any error into one warnin
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 log = logging.getLogger("jupyter_mltrack.capture")
 
 T = TypeVar("T")
-
-
-class Handle(Protocol):
-    """The field handle `run[path]` returns (see jupyter_mltrack.client)."""
-
-    def log(self, value: Any, step: float | None = None, timestamp: float | None = None) -> Any: ...
-
-    def upload(self, value: Any) -> Any: ...
 
 
 class RunLike(Protocol):
@@ -39,6 +32,17 @@ class Capture(Protocol):
     def start(self) -> None: ...
 
     def stop(self) -> None: ...
+
+
+def ipython_shell() -> Any:
+    """The running IPython shell, if any, without importing IPython when it is not loaded."""
+    mod = sys.modules.get("IPython")
+    if mod is None:
+        return None
+    try:
+        return mod.get_ipython()
+    except Exception:
+        return None
 
 
 def safely(what: str, fn: Callable[[], T], default: T) -> T:

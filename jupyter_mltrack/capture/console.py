@@ -216,14 +216,3 @@ class ConsoleCapture:
         if self._on:
             self._on = False
             self._tap.unsubscribe(self._line)
-
-
-def _ipython() -> Any:
-    """The running IPython shell, if any, without importing IPython when it is not loaded."""
-    mod = sys.modules.get("IPython")
-    if mod is None:
-        return None
-    try:
-        return mod.get_ipython()
-    except Exception:
-        return None

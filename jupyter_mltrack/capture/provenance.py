@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..store.cells import CellExecutionInfo
-from .base import log
-from .console import _ipython
+from .base import ipython_shell, log
 from .hardware import HardwareMonitor, ProcessTree
 
 Sink = Callable[[list[CellExecutionInfo]], None]
@@ -126,7 +125,7 @@ class CellProvenance:
 
     # -- life cycle ------------------------------------------------------------------------
     def start(self) -> None:
-        shell = self.shell or _ipython()
+        shell = self.shell or ipython_shell()
         if shell is None or self._registered:
             return  # a script: no cells
         self.shell = shell

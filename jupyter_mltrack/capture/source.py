@@ -13,14 +13,14 @@ import os
 import sys
 from pathlib import Path
 
-from .base import RunLike, log
+from .base import RunLike, ipython_shell, log
 
 MAX_FILES = 1000
 
 
 def entry_script() -> Path | None:
     """The file `python script.py` ran, or None in a notebook, a REPL or `python -c`."""
-    if _in_ipython():
+    if ipython_shell() is not None:
         return None
     main_file = getattr(sys.modules.get("__main__"), "__file__", None)
     if not main_file:
@@ -29,11 +29,6 @@ def entry_script() -> Path | None:
     if path.suffix != ".py" or not path.is_file() or path.name == "ipykernel_launcher.py":
         return None
     return path
-
-
-def _in_ipython() -> bool:
-    ipython = sys.modules.get("IPython")
-    return ipython is not None and ipython.get_ipython() is not None
 
 
 def expand(patterns: tuple[str, ...]) -> list[Path]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from jupyter_mltrack.errors import InvalidInput
@@ -69,3 +71,50 @@ def test_rows_go_with_their_run(store: Store) -> None:
     with store.write() as s:
         s.execute(delete(Run).where(Run.id == run.id))
     assert cells.list_for_run(store, run.id) == ([], 0)
+
+
+def test_peak_gpu_memory_of_a_cell_from_nvml(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Per-cell GPU peaks through a real IPython shell. NVML is FAKED (no GPU on this
+    machine, see capture_helpers): this process holds 1 GiB, then 6 GiB during one cell."""
+    import os
+    import sys
+
+    from capture_helpers import FakeDevice, fake_nvml
+    from IPython.core.interactiveshell import InteractiveShell
+
+    import jupyter_mltrack as mlt
+    from jupyter_mltrack.capture.gpu import GpuSampler, Nvml
+    from jupyter_mltrack.capture.hardware import HardwareMonitor
+    from jupyter_mltrack.capture.provenance import CellProvenance
+
+    dev = FakeDevice("GPU-1", "A100", procs=((os.getpid(), 1 << 30), (1, 9 << 30)))
+    monkeypatch.setitem(sys.modules, "fake_pynvml_cells", fake_nvml([dev]))
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))  # its history database
+    run = mlt.init_run(project="cells", capture_hardware_metrics=False, capture_cells=False)
+    monitor = HardwareMonitor(run, 60, gpu=GpuSampler(Nvml("fake_pynvml_cells"), visible=None))
+    monitor.start()
+    rows: list[CellExecutionInfo] = []
+    shell = InteractiveShell()
+    prov = CellProvenance(rows.extend, monitor=monitor, shell=shell)
+    shell.user_ns.update(prov=prov, dev=dev, monitor=monitor, pid=os.getpid())
+    try:
+        assert shell.run_cell("prov.start()", store_history=True).success
+        # A spike inside the cell, seen by one hardware sample, then released.
+        grow = "dev.procs = ((pid, 6 << 30),)\nmonitor.sample_once()\ndev.procs = ((pid, 1 << 30),)"
+        assert shell.run_cell(grow, store_history=True).success
+        assert not shell.run_cell("1/0", store_history=True).success
+        assert shell.run_cell("prov.stop()", store_history=True).success
+        prov.flush()
+    finally:
+        monitor.stop()
+        run.stop()
+        shell.history_manager.end_session()
+    assert [r.execution_count for r in rows] == [1, 2, 3, 4]
+    assert [r.peak_gpu_memory for r in rows] == [1 << 30, 6 << 30, 1 << 30, 1 << 30]
+    assert [r.error for r in rows] == [False, False, True, False]
+    assert all(r.peak_rss and r.peak_rss > 10 << 20 for r in rows)
+    # Once stopped, later cells are not recorded.
+    shell.run_cell("x = 2", store_history=True)
+    assert len(rows) == 4

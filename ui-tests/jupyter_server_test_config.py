@@ -1,9 +1,10 @@
 """Jupyter server configuration for the Galata browser tests.
 
-Port 8890 (not 8888, which another server on the machine may hold) must match
-playwright.config.ts. The store and blobs live in a fresh temporary folder per run.
+Port 8890 (not 8888, which another server on the machine may hold), or MLTRACK_UI_PORT,
+must match playwright.config.ts. The store and blobs live in a fresh temporary folder per run.
 """
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from jupyterlab.galata import configure_jupyter_server
 c = get_config()  # type: ignore[name-defined]  # noqa: F821
 configure_jupyter_server(c)
 
-PORT = 8890
+PORT = int(os.environ.get("MLTRACK_UI_PORT", "8890"))  # must match playwright.config.ts
 c.ServerApp.port = PORT
 c.ServerApp.port_retries = 0
 c.ServerApp.allow_root = True  # CI runs as root

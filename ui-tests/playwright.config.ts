@@ -8,7 +8,8 @@ import { defineConfig } from '@playwright/test';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
-const PORT = 8890;
+// MLTRACK_UI_PORT lets two test runs share a machine.
+const PORT = Number(process.env.MLTRACK_UI_PORT ?? 8890);
 
 export default defineConfig({
   ...baseConfig,

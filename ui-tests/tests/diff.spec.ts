@@ -129,8 +129,14 @@ test.describe('diff viewer', () => {
       diff.locator('.jp-Diff-outputsContainer img:visible')
     ).toHaveCount(0);
 
-    await diff.locator('.jp-mltrack-folded').first().click();
-    await expect(diff.locator('.jp-mltrack-folded')).toHaveCount(1);
+    // With those filters the plot, the count and the metadata changes fold too: one run of 8.
+    const folded = diff.locator('.jp-mltrack-folded');
+    await expect(folded).toHaveText(['8 unchanged cells']);
+    const cells = diff.locator('.jp-Cell-diff');
+    const shown = await cells.count();
+    await folded.click();
+    await expect(folded).toHaveCount(0);
+    await expect(cells).toHaveCount(shown + 8);
   });
 
   test('two selected checkpoints open side by side, older on the left', async ({

@@ -108,7 +108,9 @@ def get(store: Store, run_id: str | int, *, project: str | None = None) -> RunIn
     with store.read() as s:
         q = select(Run, Project.name).join(Project, Project.id == Run.project_id)
         conds = []
-        if isinstance(run_id, int) or (isinstance(run_id, str) and run_id.isdigit()):
+        numeric = isinstance(run_id, int) or (isinstance(run_id, str) and run_id.isdigit())
+        # An id past 64 bits names no run; passed to the database it overflows (a 500).
+        if numeric and 0 <= int(run_id) < 2**63:
             conds.append(Run.id == int(run_id))
         if isinstance(run_id, str):
             conds.append(Run.short_id == run_id.upper())

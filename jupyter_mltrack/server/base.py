@@ -45,6 +45,9 @@ class MLTrackHandler(APIHandler):
             body = self.get_json_body()
         except web.HTTPError:
             raise
+        except UnicodeDecodeError:
+            # jupyter_server decodes the body before parsing and lets this one escape (a 500).
+            raise web.HTTPError(400, "the request body is not UTF-8 JSON") from None
         if body is None:
             return {}
         if not isinstance(body, dict):

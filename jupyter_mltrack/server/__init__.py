@@ -17,11 +17,11 @@ from jupyter_server.utils import url_path_join
 from ..errors import StoreError
 from ..store.config import ENV_BLOBS, ENV_STORE, StoreConfig, resolve
 from ..store.engine import Store, open_store
-from . import checkpoints, diff, files, health, openapi, runs
+from . import checkpoints, diff, fallback, files, health, openapi, runs
 from .config import MLTrack
 
 # Each resource module brings `default_handlers` and its OpenAPI fragment.
-MODULES = [health, openapi, runs, files, checkpoints, diff]
+MODULES = [health, openapi, runs, files, checkpoints, diff, fallback]
 
 
 class Service:

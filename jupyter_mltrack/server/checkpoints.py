@@ -311,7 +311,13 @@ def _errors(*codes: int) -> dict[str, Any]:
     return {str(c): {"description": "Error", "content": _json("Error")} for c in codes}
 
 
-_ID = {"name": "checkpoint_id", "in": "path", "required": True, "schema": {"type": "string"}}
+# The route only matches this pattern; any other id would get the server's HTML 404 page.
+_ID = {
+    "name": "checkpoint_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9A-Za-z_-]{1,64}$"},
+}
 OPENAPI_PATHS: dict[str, Any] = {
     "/checkpoints": {
         "get": {
@@ -334,7 +340,7 @@ OPENAPI_PATHS: dict[str, Any] = {
             ],
             "responses": {
                 "200": {"description": "A page of history", "content": _json("CheckpointList")},
-                **_errors(400, 403),
+                **_errors(400, 403, 422),
             },
         },
         "post": {
@@ -361,7 +367,8 @@ OPENAPI_PATHS: dict[str, Any] = {
             "summary": "Rename or describe a checkpoint",
             "operationId": "updateCheckpoint",
             "parameters": [_ID],
-            "requestBody": {"required": True, "content": _json("CheckpointUpdate")},
+            # An empty PATCH is accepted as "change nothing".
+            "requestBody": {"required": False, "content": _json("CheckpointUpdate")},
             "responses": {
                 "200": {"description": "The checkpoint", "content": _json("Checkpoint")},
                 **_errors(400, 404),

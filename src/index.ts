@@ -20,6 +20,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import * as api from './api';
 import { kernelCommPlugin } from './comm';
+import { runsPlugin } from './runsPlugin';
 import { addCommands } from './commands';
 import { parseLink } from './links';
 import { HistoryModel, MLTrackSidebar, SidebarModel } from './panel';
@@ -200,4 +201,4 @@ namespace Private {
 }
 
 /** The sidebar, and the kernel comm (run-start checkpoints saved and linked by the lab). */
-export default [sidebarPlugin, kernelCommPlugin];
+export default [sidebarPlugin, kernelCommPlugin, runsPlugin];

@@ -1,0 +1,169 @@
+/**
+ * Charts of float series, one per field path, each overlaying one line per run: the run
+ * view (one run, live while it runs) and compare (N runs) both use it. The bar above picks
+ * the x axis (step or time) and the smoothing.
+ */
+import { Panel, Widget } from '@lumino/widgets';
+
+import { LineChart, XAxis } from '../charts/chart';
+import { SeriesFeed, SeriesFetch } from './feed';
+
+export interface IChartsOptions {
+  fetch: SeriesFetch;
+  /** Points per line asked of the server. */
+  maxPoints?: number;
+}
+
+interface IChartEntry {
+  chart: LineChart;
+  feeds: SeriesFeed[];
+  polling: boolean;
+}
+
+export class ChartsPanel extends Panel {
+  constructor(options: IChartsOptions) {
+    super();
+    this._fetch = options.fetch;
+    this._maxPoints = options.maxPoints ?? 2000;
+    this.addClass('jp-mltrack-charts');
+    const bar = new Widget();
+    bar.addClass('jp-mltrack-charts-bar');
+    const axis = document.createElement('select');
+    axis.className = 'jp-mltrack-x-axis';
+    axis.setAttribute('aria-label', 'x axis');
+    for (const value of ['step', 'time']) {
+      const option = document.createElement('option');
+      option.value = value;
+      option.textContent = `x: ${value}`;
+      axis.appendChild(option);
+    }
+    axis.addEventListener(
+      'change',
+      () => void this.setAxis(axis.value as XAxis)
+    );
+    const smoothing = document.createElement('input');
+    smoothing.type = 'range';
+    smoothing.min = '0';
+    smoothing.max = '0.99';
+    smoothing.step = '0.01';
+    smoothing.value = '0';
+    smoothing.className = 'jp-mltrack-smoothing';
+    smoothing.setAttribute('aria-label', 'smoothing');
+    const smoothingLabel = document.createElement('label');
+    smoothingLabel.textContent = 'smoothing ';
+    smoothingLabel.appendChild(smoothing);
+    smoothing.addEventListener('input', () => {
+      this._smoothing = Number(smoothing.value);
+      this._charts.forEach(e => (e.chart.smoothing = this._smoothing));
+    });
+    bar.node.append(axis, smoothingLabel);
+    this.addWidget(bar);
+    this._grid = new Panel();
+    this._grid.addClass('jp-mltrack-chart-grid');
+    this.addWidget(this._grid);
+  }
+
+  get charts(): ReadonlyMap<string, LineChart> {
+    const out = new Map<string, LineChart>();
+    this._charts.forEach((e, k) => out.set(k, e.chart));
+    return out;
+  }
+
+  /**
+   * Show `field` for each of `runs` (id and label) unless it is shown already; resolves once
+   * the lines are drawn.
+   */
+  async showField(
+    field: string,
+    runs: { id: string; label: string }[]
+  ): Promise<void> {
+    if (this._charts.has(field)) {
+      return;
+    }
+    const chart = new LineChart({
+      title: field,
+      xAxis: this._axis,
+      smoothing: this._smoothing
+    });
+    const feeds = runs.map(
+      run =>
+        new SeriesFeed({
+          runId: run.id,
+          field,
+          fetch: this._fetch,
+          maxPoints: this._maxPoints,
+          axis: this._axis
+        })
+    );
+    const entry = { chart, feeds, polling: false };
+    this._charts.set(field, entry);
+    this._grid.addWidget(chart);
+    await this._loadAll(
+      entry,
+      runs.map(r => r.label)
+    );
+  }
+
+  /** Append new points of every chart (live runs); one request per line, none overlapping. */
+  async poll(): Promise<void> {
+    await Promise.all(
+      [...this._charts.values()].map(async entry => {
+        if (entry.polling) {
+          return;
+        }
+        entry.polling = true;
+        try {
+          const updates = await Promise.all(entry.feeds.map(f => f.poll()));
+          if (updates.some(u => u.reset)) {
+            entry.chart.setLines(
+              entry.feeds.map((f, i) => ({
+                label: entry.chart.lines[i]?.label ?? f.runId,
+                x: [...f.x],
+                y: [...f.y]
+              }))
+            );
+          } else {
+            updates.forEach((u, i) => entry.chart.append(i, u.x, u.y));
+          }
+        } catch {
+          // A failed poll is retried on the next tick.
+        } finally {
+          entry.polling = false;
+        }
+      })
+    );
+  }
+
+  async setAxis(axis: XAxis): Promise<void> {
+    this._axis = axis;
+    await Promise.all(
+      [...this._charts.values()].map(entry => {
+        entry.chart.xAxis = axis;
+        entry.feeds.forEach(f => (f.axis = axis));
+        return this._loadAll(
+          entry,
+          entry.chart.lines.map(l => l.label)
+        );
+      })
+    );
+  }
+
+  private async _loadAll(entry: IChartEntry, labels: string[]): Promise<void> {
+    // A run without this series (compare) draws no line rather than failing the chart.
+    await Promise.all(entry.feeds.map(f => f.load().catch(() => null)));
+    entry.chart.setLines(
+      entry.feeds.map((f, i) => ({
+        label: labels[i] ?? f.runId,
+        x: [...f.x],
+        y: [...f.y]
+      }))
+    );
+  }
+
+  private _fetch: SeriesFetch;
+  private _maxPoints: number;
+  private _axis: XAxis = 'step';
+  private _smoothing = 0;
+  private _grid: Panel;
+  private _charts = new Map<string, IChartEntry>();
+}

@@ -1,0 +1,235 @@
+/**
+ * Plain parts of the run view, built as DOM with text only (`textContent`): the field tree,
+ * per-cell timings, the linked checkpoint, files and the source/git/requirements fields.
+ */
+import { fileURL, ICellTiming, IRunField } from '../runs/api';
+import { formatDuration, formatTime, formatValue } from '../runs/format';
+import { ICheckpoint } from '../tokens';
+
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className = '',
+  text?: string
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className) {
+    node.className = className;
+  }
+  if (text !== undefined) {
+    node.textContent = text;
+  }
+  return node;
+}
+
+export function section(title: string, className: string): HTMLElement {
+  const node = el('section', `jp-mltrack-run-section ${className}`);
+  node.appendChild(el('h3', 'jp-mltrack-section-title', title));
+  return node;
+}
+
+const SERIES = ['float_series', 'string_series', 'file_series'];
+
+/** One field's value as the tree shows it. */
+export function describeField(field: IRunField): string {
+  if (SERIES.includes(field.type)) {
+    const parts = [`last ${formatValue(field.last)}`];
+    if (field.type === 'float_series') {
+      parts.push(
+        `min ${formatValue(field.min)}`,
+        `max ${formatValue(field.max)}`
+      );
+    }
+    parts.push(`${field.count ?? 0} points`);
+    return parts.join(' · ');
+  }
+  if (field.type === 'file' && isObject(field.value)) {
+    return `${String(field.value.name ?? '')} (${formatBytes(Number(field.value.size))})`;
+  }
+  if (field.type === 'file_set' && Array.isArray(field.value)) {
+    return `${field.value.length} files`;
+  }
+  if (field.type === 'datetime' && typeof field.value === 'number') {
+    return formatTime(field.value);
+  }
+  return formatValue(field.value);
+}
+
+/** Fields grouped by namespace into nested, collapsible `<details>`. */
+export function fieldTree(fields: IRunField[]): HTMLElement {
+  const root = el('div', 'jp-mltrack-field-tree');
+  const groups = new Map<string, HTMLElement>();
+  const groupOf = (parts: string[]): HTMLElement => {
+    let parent: HTMLElement = root;
+    for (let depth = 1; depth < parts.length; depth++) {
+      const key = parts.slice(0, depth).join('/');
+      let group = groups.get(key);
+      if (!group) {
+        const details = el('details', 'jp-mltrack-field-group');
+        details.open = depth === 1;
+        details.appendChild(el('summary', '', parts[depth - 1]));
+        parent.appendChild(details);
+        groups.set(key, details);
+        group = details;
+      }
+      parent = group;
+    }
+    return parent;
+  };
+  for (const field of [...fields].sort((a, b) =>
+    a.path.localeCompare(b.path)
+  )) {
+    const parts = field.path.split('/');
+    const row = el('div', 'jp-mltrack-field');
+    row.dataset.path = field.path;
+    row.title = `${field.path} (${field.type})`;
+    row.append(
+      el('span', 'jp-mltrack-field-name', parts[parts.length - 1]),
+      el('span', 'jp-mltrack-field-value', describeField(field)),
+      el('span', 'jp-mltrack-field-type', field.type)
+    );
+    groupOf(parts).appendChild(row);
+  }
+  return root;
+}
+
+/** Per-cell timings of a notebook run: execution count, wall time, peak memory, error. */
+export function cellsTable(cells: ICellTiming[]): HTMLElement {
+  const table = el('table', 'jp-mltrack-cells');
+  const head = el('tr');
+  for (const title of [
+    'cell',
+    'started',
+    'duration',
+    'peak RSS',
+    'peak GPU',
+    'error'
+  ]) {
+    head.appendChild(el('th', '', title));
+  }
+  table.appendChild(head);
+  for (const cell of cells) {
+    const row = el('tr');
+    const seconds =
+      cell.started_at !== null && cell.ended_at !== null
+        ? cell.ended_at - cell.started_at
+        : null;
+    const label =
+      cell.execution_count !== null
+        ? `[${cell.execution_count}]`
+        : (cell.cell_id ?? '');
+    for (const text of [
+      label,
+      cell.started_at !== null ? formatTime(cell.started_at) : '',
+      seconds !== null
+        ? seconds < 60
+          ? `${seconds.toFixed(2)}s`
+          : formatDuration(seconds)
+        : 'running',
+      cell.peak_rss !== null ? formatBytes(cell.peak_rss) : '',
+      cell.peak_gpu_memory !== null ? formatBytes(cell.peak_gpu_memory) : '',
+      cell.error ?? ''
+    ]) {
+      row.appendChild(el('td', '', text));
+    }
+    if (cell.error) {
+      row.classList.add('jp-mod-error');
+    }
+    table.appendChild(row);
+  }
+  return table;
+}
+
+export interface ICheckpointActions {
+  open: (id: string) => void;
+  diffCurrent: (id: string, path: string) => void;
+}
+
+/** The checkpoint of the notebook the run came from, with "Open" and "Diff vs current". */
+export function checkpointBlock(
+  checkpoint: ICheckpoint,
+  actions: ICheckpointActions
+): HTMLElement {
+  const node = el('div', 'jp-mltrack-run-checkpoint');
+  const label = checkpoint.name
+    ? `${checkpoint.name} (${checkpoint.notebook_path})`
+    : checkpoint.notebook_path;
+  node.appendChild(el('span', 'jp-mltrack-run-checkpoint-name', label));
+  const open = el(
+    'button',
+    'jp-mltrack-button jp-mltrack-open-checkpoint',
+    'Open'
+  );
+  open.addEventListener('click', () => actions.open(checkpoint.id));
+  const diff = el(
+    'button',
+    'jp-mltrack-button jp-mltrack-diff-current',
+    'Diff vs current'
+  );
+  diff.disabled = !!checkpoint.notebook_deleted;
+  diff.addEventListener('click', () =>
+    actions.diffCurrent(checkpoint.id, checkpoint.notebook_path)
+  );
+  node.append(open, diff);
+  return node;
+}
+
+/** Download links of file and file-set fields (images previewed). */
+export function filesList(runId: string, files: IRunField[]): HTMLElement {
+  const list = el('ul', 'jp-mltrack-files');
+  for (const field of files) {
+    if (field.type === 'file' && isObject(field.value)) {
+      list.appendChild(fileItem(runId, field.path, field.value, {}));
+    } else if (field.type === 'file_set' && Array.isArray(field.value)) {
+      for (const member of field.value) {
+        if (isObject(member) && typeof member.path === 'string') {
+          const name = `${field.path}: ${member.path}`;
+          list.appendChild(
+            fileItem(
+              runId,
+              field.path,
+              { ...member, name },
+              { member: member.path }
+            )
+          );
+        }
+      }
+    }
+  }
+  return list;
+}
+
+function fileItem(
+  runId: string,
+  path: string,
+  meta: Record<string, unknown>,
+  opts: { member?: string; index?: number }
+): HTMLElement {
+  const item = el('li', 'jp-mltrack-file');
+  const link = el('a', '', `${String(meta.name ?? path)}`);
+  link.href = fileURL(runId, path, { ...opts, download: true });
+  link.download = String(meta.name ?? 'file');
+  item.append(
+    el('span', 'jp-mltrack-file-path', path),
+    link,
+    el('span', 'jp-mltrack-file-size', formatBytes(Number(meta.size)))
+  );
+  return item;
+}
+
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) {
+    return '';
+  }
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit ? value.toFixed(1) : value} ${units[unit]}`;
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

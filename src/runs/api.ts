@@ -1,0 +1,196 @@
+/**
+ * The runs endpoints of the REST API (docs/query.md): the table, one run, its series
+ * downsampled by the server, its files, the field paths, and abort.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import { API_NAMESPACE, requestAPI } from '../api';
+import { ICheckpoint } from '../tokens';
+
+/** A value of one cell of the runs table: numbers, strings, tag lists, or nothing. */
+export type CellValue = string | number | boolean | string[] | null;
+
+/** One row of `GET runs`: column name (`sys/id`, `params/lr`, `max(val/acc)`) to value. */
+export type RunRow = Record<string, CellValue>;
+
+/** `GET runs`. */
+export interface IRunsPage {
+  items: RunRow[];
+  total: number;
+  columns: string[];
+}
+
+export interface IRunsQuery {
+  query?: string;
+  /** Extra columns besides the default ones. */
+  columns?: string[];
+  /** Comma-separated keys, `-` for descending. */
+  sort?: string;
+  limit?: number;
+  offset?: number;
+  project?: string | null;
+}
+
+/** `GET fields`: a field path, its type and how many runs have it. */
+export interface IFieldPath {
+  path: string;
+  type: string;
+  runs: number;
+}
+
+/** One field of `GET runs/<id>`. */
+export interface IRunField {
+  path: string;
+  type: string;
+  updated_at?: number;
+  value?: unknown;
+  count?: number;
+  last?: unknown;
+  min?: number | null;
+  max?: number | null;
+  last_step?: number | null;
+}
+
+/** Per-cell timings of a notebook run (run-context issue). */
+export interface ICellTiming {
+  cell_id: string | null;
+  execution_count: number | null;
+  started_at: number | null;
+  ended_at: number | null;
+  peak_rss: number | null;
+  peak_gpu_memory: number | null;
+  error: string | null;
+}
+
+/** `GET runs/<id>`. */
+export interface IRunDetail {
+  id: string;
+  sys: Record<string, CellValue>;
+  tags: string[];
+  fields: IRunField[];
+  files: IRunField[];
+  checkpoint: ICheckpoint | null;
+  cells: ICellTiming[];
+}
+
+/** `GET runs/<id>/series`. */
+export interface ISeries {
+  field: string;
+  type: string;
+  count: number;
+  returned: number;
+  downsampled: boolean;
+  x: 'step' | 'time';
+  steps: (number | null)[];
+  values: unknown[];
+  timestamps: (number | null)[];
+  indices: number[];
+}
+
+export interface ISeriesQuery {
+  maxPoints?: number;
+  x?: 'step' | 'time';
+  afterStep?: number | null;
+}
+
+/** Series types whose points a chart draws. */
+export const FLOAT_SERIES = 'float_series';
+
+function query(params: Record<string, string | number | null | undefined>) {
+  const clean: Record<string, string> = {};
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') {
+      clean[key] = String(value);
+    }
+  }
+  return URLExt.objectToQueryString(clean);
+}
+
+function runPath(id: string): string {
+  return 'runs/' + encodeURIComponent(id);
+}
+
+export function listRuns(q: IRunsQuery): Promise<IRunsPage> {
+  return requestAPI<IRunsPage>(
+    'runs' +
+      query({
+        query: q.query,
+        columns: q.columns?.length ? q.columns.join(',') : undefined,
+        sort: q.sort,
+        limit: q.limit,
+        offset: q.offset,
+        project: q.project
+      }),
+    { method: 'GET' }
+  );
+}
+
+export async function listFieldPaths(
+  project?: string | null
+): Promise<IFieldPath[]> {
+  const body = await requestAPI<{ items: IFieldPath[] }>(
+    'fields' + query({ project }),
+    { method: 'GET' }
+  );
+  return body.items;
+}
+
+export function getRun(id: string): Promise<IRunDetail> {
+  return requestAPI<IRunDetail>(runPath(id), { method: 'GET' });
+}
+
+export function getSeries(
+  id: string,
+  field: string,
+  q: ISeriesQuery = {}
+): Promise<ISeries> {
+  return requestAPI<ISeries>(
+    runPath(id) +
+      '/series' +
+      query({
+        field,
+        max_points: q.maxPoints,
+        x: q.x,
+        after_step: q.afterStep
+      }),
+    { method: 'GET' }
+  );
+}
+
+export function abortRun(id: string): Promise<{ state: string }> {
+  return requestAPI<{ state: string }>(runPath(id) + '/abort', {
+    method: 'POST',
+    body: '{}'
+  });
+}
+
+/**
+ * URL of a file field's bytes (an `<img>` source or a download link). The server serves them
+ * with `nosniff` and a sandboxing CSP; the token rides in the query as for other lab files.
+ */
+export function fileURL(
+  id: string,
+  path: string,
+  opts: { index?: number; member?: string; download?: boolean } = {}
+): string {
+  const settings = ServerConnection.makeSettings();
+  const encoded = path.split('/').map(encodeURIComponent).join('/');
+  const params: Record<string, string | number | undefined> = {
+    index: opts.index,
+    member: opts.member,
+    download: opts.download ? '1' : undefined
+  };
+  if (settings.token) {
+    params.token = settings.token;
+  }
+  return (
+    URLExt.join(
+      settings.baseUrl,
+      API_NAMESPACE,
+      runPath(id),
+      'files',
+      encoded
+    ) + query(params)
+  );
+}

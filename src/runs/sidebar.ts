@@ -1,0 +1,155 @@
+/**
+ * A small left-area section: the runs of the active notebook (`sys/notebook_path`), newest
+ * first, with their live state, refreshed every few seconds while visible.
+ */
+import { Widget } from '@lumino/widgets';
+
+import { IRunsPage, IRunsQuery } from './api';
+import { formatCell } from './format';
+
+export const RUNS_SIDEBAR_ID = 'mltrack-runs-sidebar';
+const REFRESH_MS = 3000;
+const SHOWN = 50;
+
+export interface IRunsSidebarOptions {
+  fetch: (query: IRunsQuery) => Promise<IRunsPage>;
+  openRun: (id: string) => void;
+  openTable: (query: string) => void;
+}
+
+/** The query selecting one notebook's runs. */
+export function notebookQuery(path: string): string {
+  return `sys/notebook_path = ${JSON.stringify(path)}`;
+}
+
+export class RunsSidebar extends Widget {
+  constructor(options: IRunsSidebarOptions) {
+    super();
+    this._options = options;
+    this.id = RUNS_SIDEBAR_ID;
+    this.addClass('jp-mltrack-runs-sidebar');
+    this.title.caption = 'ML Track runs of this notebook';
+    const header = document.createElement('h2');
+    header.className = 'jp-mltrack-header';
+    header.textContent = 'Runs';
+    this._path = document.createElement('div');
+    this._path.className = 'jp-mltrack-runs-sidebar-path';
+    this._list = document.createElement('ul');
+    this._list.className = 'jp-mltrack-runs-sidebar-list';
+    this._list.addEventListener('click', e => {
+      const item = (e.target as HTMLElement).closest('li');
+      if (item?.dataset.id) {
+        options.openRun(item.dataset.id);
+      }
+    });
+    const all = document.createElement('button');
+    all.className = 'jp-mltrack-button jp-mltrack-open-table';
+    all.textContent = 'Open runs table';
+    all.addEventListener('click', () =>
+      options.openTable(this._notebook ? notebookQuery(this._notebook) : '')
+    );
+    this.node.append(header, this._path, this._list, all);
+    this._timer = window.setInterval(() => {
+      if (this.isVisible) {
+        void this.refresh();
+      }
+    }, REFRESH_MS);
+    this._render();
+  }
+
+  /** The notebook whose runs are listed (null: none open). */
+  get notebook(): string | null {
+    return this._notebook;
+  }
+  set notebook(path: string | null) {
+    if (path !== this._notebook) {
+      this._notebook = path;
+      this._items = [];
+      this._render();
+      void this.refresh();
+    }
+  }
+
+  async refresh(): Promise<void> {
+    const path = this._notebook;
+    if (!path) {
+      return;
+    }
+    try {
+      const page = await this._options.fetch({
+        query: notebookQuery(path),
+        limit: SHOWN
+      });
+      if (path === this._notebook) {
+        this._items = page.items.map(r => ({
+          id: String(r['sys/id'] ?? ''),
+          name: String(r['sys/name'] ?? ''),
+          state: String(r['sys/state'] ?? ''),
+          created: formatCell('sys/creation_time', r['sys/creation_time'])
+        }));
+        this._error = null;
+        this._render();
+      }
+    } catch (reason) {
+      this._error = reason instanceof Error ? reason.message : String(reason);
+      this._render();
+    }
+  }
+
+  private _render(): void {
+    this._path.textContent =
+      this._notebook ?? 'Open a notebook to see its runs.';
+    if (this._error) {
+      const li = document.createElement('li');
+      li.className = 'jp-mltrack-error';
+      li.textContent = this._error;
+      this._list.replaceChildren(li);
+      return;
+    }
+    if (this._notebook && this._items.length === 0) {
+      const li = document.createElement('li');
+      li.className = 'jp-mltrack-empty';
+      li.textContent = 'No runs from this notebook yet.';
+      this._list.replaceChildren(li);
+      return;
+    }
+    this._list.replaceChildren(
+      ...this._items.map(run => {
+        const li = document.createElement('li');
+        li.className = 'jp-mltrack-runs-sidebar-item';
+        li.dataset.id = run.id;
+        li.title = `${run.id} ${run.name}, created ${run.created}`;
+        const id = document.createElement('span');
+        id.className = 'jp-mltrack-run-id';
+        id.textContent = run.id;
+        const name = document.createElement('span');
+        name.className = 'jp-mltrack-run-name';
+        name.textContent = run.name;
+        const state = document.createElement('span');
+        state.className = 'jp-mltrack-state';
+        state.dataset.state = run.state;
+        state.textContent = run.state;
+        li.append(id, name, state);
+        return li;
+      })
+    );
+  }
+
+  dispose(): void {
+    window.clearInterval(this._timer);
+    super.dispose();
+  }
+
+  private _options: IRunsSidebarOptions;
+  private _notebook: string | null = null;
+  private _items: {
+    id: string;
+    name: string;
+    state: string;
+    created: string;
+  }[] = [];
+  private _error: string | null = null;
+  private _path: HTMLElement;
+  private _list: HTMLUListElement;
+  private _timer: number;
+}

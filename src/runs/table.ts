@@ -1,0 +1,290 @@
+/**
+ * The runs grid with virtual scrolling: a spacer as tall as all matching runs, and only the
+ * rows in view (plus a few) as DOM nodes, reused as the user scrolls. Missing pages are
+ * fetched when they come near the viewport. Every value goes in through `textContent`.
+ */
+import { Message } from '@lumino/messaging';
+import { Widget } from '@lumino/widgets';
+
+import { columnLabel, formatCell } from './format';
+import { DEFAULT_COLUMNS, RunsTableModel } from './model';
+
+export const ROW_HEIGHT = 26;
+const OVERSCAN = 10;
+const WIDTHS: Record<string, number> = {
+  'sys/id': 100,
+  'sys/name': 180,
+  'sys/state': 84,
+  'sys/owner': 90,
+  'sys/creation_time': 150,
+  'sys/duration': 84,
+  'sys/tags': 160,
+  'source_code/notebook': 140
+};
+const DEFAULT_WIDTH = 130;
+
+export interface IRunsGridOptions {
+  model: RunsTableModel;
+  /** Open one run (double click, Enter, the id link). */
+  openRun: (id: string) => void;
+  /** Open a checkpoint (the notebook column's link). */
+  openCheckpoint: (id: string) => void;
+  /** Remove an added column (the × of its header). */
+  removeColumn: (column: string) => void;
+}
+
+export class RunsGrid extends Widget {
+  constructor(options: IRunsGridOptions) {
+    super();
+    this._options = options;
+    this.model = options.model;
+    this.addClass('jp-mltrack-grid');
+    this.node.tabIndex = 0;
+    this.node.setAttribute('role', 'grid');
+    this._header = document.createElement('div');
+    this._header.className = 'jp-mltrack-grid-header';
+    this._header.setAttribute('role', 'row');
+    this._spacer = document.createElement('div');
+    this._spacer.className = 'jp-mltrack-grid-spacer';
+    this._rows = document.createElement('div');
+    this._rows.className = 'jp-mltrack-grid-rows';
+    this._spacer.appendChild(this._rows);
+    this.node.append(this._header, this._spacer);
+    this.node.addEventListener('scroll', () => this._scheduleRender());
+    this._rows.addEventListener('click', e => this._onClick(e));
+    this._rows.addEventListener('dblclick', e => {
+      const index = this._indexOf(e.target as HTMLElement);
+      const id = index === null ? null : this.model.idAt(index);
+      if (id) {
+        this._options.openRun(id);
+      }
+    });
+    this._header.addEventListener('click', e => this._onHeaderClick(e));
+    this.model.changed.connect(this._scheduleRender, this);
+    this.model.viewChanged.connect(() => {
+      this.node.scrollTop = 0;
+      this._scheduleRender();
+    }, this);
+  }
+
+  readonly model: RunsTableModel;
+
+  /** Index of the first and last rows drawn (for tests and paging). */
+  get rendered(): [number, number] {
+    return [this._first, this._last];
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    this._scheduleRender();
+  }
+
+  protected onResize(msg: Widget.ResizeMessage): void {
+    super.onResize(msg);
+    this._scheduleRender();
+  }
+
+  private _scheduleRender(): void {
+    if (this._frame === 0) {
+      this._frame = requestAnimationFrame(() => {
+        this._frame = 0;
+        this.render();
+      });
+    }
+  }
+
+  /** Draw the header and the rows in view now. */
+  render(): void {
+    const columns = this.model.columns;
+    const widths = columns.map(c => WIDTHS[c] ?? DEFAULT_WIDTH);
+    const template = widths.map(w => `${w}px`).join(' ');
+    const totalWidth = widths.reduce((a, b) => a + b, 0);
+    this._renderHeader(columns, template);
+    const total = this.model.total ?? 0;
+    this._spacer.style.height = `${total * ROW_HEIGHT}px`;
+    this._spacer.style.width = `${totalWidth}px`;
+    const viewport = this.node.clientHeight || 600;
+    const top = Math.max(0, this.node.scrollTop - this._header.offsetHeight);
+    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+    const last = Math.min(
+      total - 1,
+      Math.ceil((top + viewport) / ROW_HEIGHT) + OVERSCAN
+    );
+    this._first = first;
+    this._last = last;
+    if (total > 0) {
+      void this.model.ensure(first, last);
+    }
+    const count = Math.max(0, last - first + 1);
+    while (this._rows.children.length < count) {
+      this._rows.appendChild(this._makeRow());
+    }
+    while (this._rows.children.length > count) {
+      this._rows.lastElementChild!.remove();
+    }
+    this._rows.style.transform = `translateY(${first * ROW_HEIGHT}px)`;
+    for (let i = 0; i < count; i++) {
+      this._fillRow(
+        this._rows.children[i] as HTMLElement,
+        first + i,
+        columns,
+        template
+      );
+    }
+  }
+
+  private _renderHeader(columns: string[], template: string): void {
+    const sort = this.model.sortKeys;
+    const key = columns.join('\u0000') + '|' + this.model.sort;
+    this._header.style.gridTemplateColumns = template;
+    if (key === this._headerKey) {
+      return;
+    }
+    this._headerKey = key;
+    this._header.replaceChildren(
+      ...columns.map(column => {
+        const cell = document.createElement('div');
+        cell.className = 'jp-mltrack-grid-hcell';
+        cell.dataset.column = column;
+        cell.setAttribute('role', 'columnheader');
+        cell.title = `${column}: click to sort, Shift+click to add a sort key`;
+        const label = document.createElement('span');
+        label.textContent = columnLabel(column);
+        cell.appendChild(label);
+        const at = sort.findIndex(k => k.column === column);
+        if (at >= 0) {
+          const arrow = document.createElement('span');
+          arrow.className = 'jp-mltrack-sort';
+          arrow.textContent =
+            (sort[at].descending ? '▼' : '▲') + (sort.length > 1 ? at + 1 : '');
+          cell.appendChild(arrow);
+          cell.setAttribute(
+            'aria-sort',
+            sort[at].descending ? 'descending' : 'ascending'
+          );
+        }
+        if (!DEFAULT_COLUMNS.includes(column)) {
+          const remove = document.createElement('button');
+          remove.className = 'jp-mltrack-remove-column';
+          remove.textContent = '×';
+          remove.title = `Remove the column ${column}`;
+          cell.appendChild(remove);
+        }
+        return cell;
+      })
+    );
+  }
+
+  private _makeRow(): HTMLElement {
+    const row = document.createElement('div');
+    row.className = 'jp-mltrack-grid-row';
+    row.setAttribute('role', 'row');
+    return row;
+  }
+
+  private _fillRow(
+    row: HTMLElement,
+    index: number,
+    columns: string[],
+    template: string
+  ): void {
+    const data = this.model.rowAt(index);
+    row.dataset.index = String(index);
+    row.style.gridTemplateColumns = template;
+    const id = typeof data?.['sys/id'] === 'string' ? data['sys/id'] : '';
+    row.classList.toggle('jp-mod-selected', !!id && this.model.isSelected(id));
+    row.classList.toggle('jp-mltrack-placeholder', !data);
+    row.setAttribute(
+      'aria-selected',
+      String(!!id && this.model.isSelected(id))
+    );
+    while (row.children.length < columns.length) {
+      const cell = document.createElement('div');
+      cell.className = 'jp-mltrack-grid-cell';
+      cell.setAttribute('role', 'gridcell');
+      row.appendChild(cell);
+    }
+    while (row.children.length > columns.length) {
+      row.lastElementChild!.remove();
+    }
+    columns.forEach((column, c) => {
+      const cell = row.children[c] as HTMLElement;
+      const value = data?.[column];
+      const text = data ? formatCell(column, value) : c === 0 ? '…' : '';
+      cell.dataset.column = column;
+      if (column === 'sys/id' || column === 'source_code/notebook') {
+        cell.classList.toggle('jp-mltrack-link', !!text);
+      }
+      if (column === 'sys/state') {
+        cell.dataset.state = text;
+      }
+      if (cell.textContent !== text) {
+        cell.textContent = text;
+        cell.title = text;
+      }
+    });
+  }
+
+  private _indexOf(target: HTMLElement): number | null {
+    const row = target.closest('.jp-mltrack-grid-row') as HTMLElement | null;
+    return row ? Number(row.dataset.index) : null;
+  }
+
+  private _onClick(event: MouseEvent): void {
+    const target = event.target as HTMLElement;
+    const index = this._indexOf(target);
+    if (index === null) {
+      return;
+    }
+    const cell = target.closest('.jp-mltrack-grid-cell') as HTMLElement | null;
+    if (cell?.classList.contains('jp-mltrack-link')) {
+      const value = this.model.rowAt(index)?.[cell.dataset.column ?? ''];
+      if (typeof value === 'string' && value) {
+        if (cell.dataset.column === 'sys/id') {
+          this._options.openRun(value);
+        } else {
+          this._options.openCheckpoint(value);
+        }
+        return;
+      }
+    }
+    this.model.select(
+      index,
+      event.shiftKey
+        ? 'range'
+        : event.ctrlKey || event.metaKey
+          ? 'toggle'
+          : 'only'
+    );
+  }
+
+  private _onHeaderClick(event: MouseEvent): void {
+    const target = event.target as HTMLElement;
+    const cell = target.closest('.jp-mltrack-grid-hcell') as HTMLElement | null;
+    const column = cell?.dataset.column;
+    if (!column) {
+      return;
+    }
+    if (target.classList.contains('jp-mltrack-remove-column')) {
+      this._options.removeColumn(column);
+      return;
+    }
+    void this.model.sortBy(column, event.shiftKey);
+  }
+
+  dispose(): void {
+    if (this._frame) {
+      cancelAnimationFrame(this._frame);
+    }
+    super.dispose();
+  }
+
+  private _options: IRunsGridOptions;
+  private _header: HTMLElement;
+  private _spacer: HTMLElement;
+  private _rows: HTMLElement;
+  private _headerKey = '';
+  private _frame = 0;
+  private _first = 0;
+  private _last = -1;
+}

@@ -1,0 +1,201 @@
+/**
+ * The runs plugin (`jupyter-mltrack:runs`): the runs table tab, the run view, compare, and
+ * a left-area section listing the active notebook's runs. Saved views live in this
+ * plugin's settings (schema/runs.json).
+ */
+import {
+  ILabShell,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import {
+  ICommandPalette,
+  MainAreaWidget,
+  WidgetTracker
+} from '@jupyterlab/apputils';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { Widget } from '@lumino/widgets';
+
+import { CompareView } from './compare/view';
+import { mltrackIcon } from './icons';
+import { runsIcon } from './runs/icons';
+import { RunView } from './run/view';
+import * as api from './runs/api';
+import { RunsTableModel } from './runs/model';
+import { RunsPanel } from './runs/panel';
+import { RunsSidebar } from './runs/sidebar';
+import { ViewsStore } from './runs/views';
+import { CommandIDs as CheckpointCommands, CURRENT } from './tokens';
+
+export const RUNS_PLUGIN_ID = 'jupyter-mltrack:runs';
+
+export namespace RunsCommandIDs {
+  export const openTable = 'mltrack:open-runs-table';
+  export const openRun = 'mltrack:open-run';
+  export const compare = 'mltrack:compare-runs';
+}
+
+/** Rank after the checkpoint sidebar (600). */
+const SIDEBAR_RANK = 610;
+/** How long the field paths of the completion are reused before asking again. */
+const PATHS_TTL_MS = 30_000;
+
+export const runsPlugin: JupyterFrontEndPlugin<void> = {
+  id: RUNS_PLUGIN_ID,
+  description:
+    'ML Track runs: the runs table with queries and saved views, the run view, compare.',
+  autoStart: true,
+  optional: [ILabShell, ICommandPalette, ISettingRegistry, INotebookTracker],
+  activate: (
+    app: JupyterFrontEnd,
+    labShell: ILabShell | null,
+    palette: ICommandPalette | null,
+    settingRegistry: ISettingRegistry | null,
+    notebooks: INotebookTracker | null
+  ): void => {
+    const { commands } = app;
+    const shell = labShell ?? app.shell;
+    const tracker = new WidgetTracker<MainAreaWidget>({
+      namespace: 'mltrack-runs'
+    });
+    const views = new ViewsStore();
+    settingRegistry
+      ?.load(RUNS_PLUGIN_ID)
+      .then(settings => views.connect(settings))
+      .catch(reason => {
+        console.error('jupyter-mltrack: cannot load the runs settings', reason);
+      });
+
+    let paths: { at: number; items: Promise<api.IFieldPath[]> } | null = null;
+    const fieldPaths = (): Promise<api.IFieldPath[]> => {
+      if (!paths || Date.now() - paths.at > PATHS_TTL_MS) {
+        paths = { at: Date.now(), items: api.listFieldPaths() };
+        paths.items.catch(() => (paths = null));
+      }
+      return paths.items;
+    };
+
+    const reveal = (id: string, make: () => Widget): MainAreaWidget => {
+      const open = tracker.find(w => w.id === id);
+      if (open) {
+        shell.activateById(id);
+        return open;
+      }
+      const content = make();
+      const widget = new MainAreaWidget({ content });
+      widget.id = id;
+      widget.title.label = content.title.label;
+      widget.title.icon = mltrackIcon;
+      widget.title.closable = true;
+      void tracker.add(widget);
+      shell.add(widget, 'main');
+      shell.activateById(id);
+      return widget;
+    };
+
+    commands.addCommand(RunsCommandIDs.openTable, {
+      label: 'ML Track: Open Runs Table',
+      caption: 'Search, sort and compare runs',
+      execute: async args => {
+        const widget = reveal('mltrack-runs', () => {
+          const model = new RunsTableModel({ fetch: q => api.listRuns(q) });
+          const panel = new RunsPanel({
+            model,
+            views,
+            paths: fieldPaths,
+            openRun: id =>
+              void commands.execute(RunsCommandIDs.openRun, { id }),
+            openCheckpoint: id =>
+              void commands.execute(CheckpointCommands.open, { id }),
+            compare: ids =>
+              void commands.execute(RunsCommandIDs.compare, { ids })
+          });
+          panel.title.label = 'Runs';
+          void model.reload();
+          return panel;
+        });
+        const panel = widget.content as RunsPanel;
+        if (typeof args.query === 'string') {
+          panel.queryBox.value = args.query;
+          await panel.model.setQuery(args.query);
+        }
+      }
+    });
+
+    commands.addCommand(RunsCommandIDs.openRun, {
+      label: args => (args.id ? `Open Run ${String(args.id)}` : 'Open Run'),
+      execute: args => {
+        const id = String(args.id ?? '');
+        if (!id) {
+          return;
+        }
+        reveal(`mltrack-run-${id}`, () => {
+          return new RunView({
+            runId: id,
+            getRun: api.getRun,
+            getSeries: api.getSeries,
+            abort: api.abortRun,
+            checkpoint: {
+              open: cp =>
+                void commands.execute(CheckpointCommands.open, { id: cp }),
+              diffCurrent: (cp, path) =>
+                void commands.execute(CheckpointCommands.compare, {
+                  base: cp,
+                  remote: CURRENT,
+                  path
+                })
+            }
+          });
+        });
+      }
+    });
+
+    commands.addCommand(RunsCommandIDs.compare, {
+      label: 'Compare Runs',
+      execute: args => {
+        const ids = Array.isArray(args.ids) ? args.ids.map(String) : [];
+        if (ids.length < 2) {
+          return;
+        }
+        reveal(
+          `mltrack-compare-${ids.join('-')}`,
+          () =>
+            new CompareView({
+              runIds: ids,
+              getRun: api.getRun,
+              getSeries: api.getSeries,
+              diff: (base, remote) =>
+                void commands.execute(CheckpointCommands.compare, {
+                  base,
+                  remote
+                }),
+              openRun: id =>
+                void commands.execute(RunsCommandIDs.openRun, { id })
+            })
+        );
+      }
+    });
+    palette?.addItem({
+      command: RunsCommandIDs.openTable,
+      category: 'ML Track'
+    });
+
+    const sidebar = new RunsSidebar({
+      fetch: q => api.listRuns(q),
+      openRun: id => void commands.execute(RunsCommandIDs.openRun, { id }),
+      openTable: query =>
+        void commands.execute(RunsCommandIDs.openTable, { query })
+    });
+    sidebar.title.icon = runsIcon;
+    shell.add(sidebar, 'left', { rank: SIDEBAR_RANK, type: 'ML Track Runs' });
+    const follow = (): void => {
+      sidebar.notebook = notebooks?.currentWidget?.context.path ?? null;
+    };
+    notebooks?.currentChanged.connect(follow);
+    notebooks?.widgetAdded.connect((_, panel) =>
+      panel.context.pathChanged.connect(follow)
+    );
+    follow();
+  }
+};

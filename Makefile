@@ -74,3 +74,13 @@ clean:
 	rm -rf $(STAMPS) labextension lib node_modules ui-tests/node_modules tsconfig.tsbuildinfo
 
 .PHONY: help setup lab chromium pg-up lint pytest jstest uitest test bench clean
+.PHONY: reliability-full
+
+# Full-size reliability run (docs/reliability.md): 20 SIGKILLs, 8 SQLite and 32 PostgreSQL
+# writers x 100,000 points, a real PostgreSQL restart, 200 schemathesis examples per operation.
+# Serial (-p no:xdist): the restart must not hit other tests.
+reliability-full: setup pg-up
+	rm -f reliability-report.txt
+	MLTRACK_RELIABILITY_FULL=1 MLTRACK_RELIABILITY_REPORT=$(CURDIR)/reliability-report.txt \
+	  pytest -p no:xdist -s tests/reliability tests/security
+	cat reliability-report.txt

@@ -9,6 +9,7 @@ import { Panel, Widget } from '@lumino/widgets';
 import { NotebookDiffModel } from 'nbdime/lib/diff/model';
 import type { IDiffEntry as NbdimeDiffEntry } from 'nbdime/lib/diff/diffentries';
 
+import { el } from '../dom';
 import { formatAbsolute } from '../time';
 import { CURRENT, ICheckpoint, IDiffResponse } from '../tokens';
 import {
@@ -282,17 +283,6 @@ export class CheckpointDiffPanel extends Panel {
   private _summary: HTMLElement;
   private _body: Panel;
   private _status: HTMLElement;
-}
-
-export function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  text = ''
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  node.textContent = text;
-  return node;
 }
 
 function button(

@@ -8,9 +8,9 @@ import { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 import { NotebookDiffModel } from 'nbdime/lib/diff/model';
 
+import { el } from '../dom';
 import { formatAbsolute } from '../time';
 import { CommandIDs, ICheckpointWithContent } from '../tokens';
-import { el } from './panel';
 import { FoldedNotebookDiff } from './view';
 
 export namespace CheckpointViewer {

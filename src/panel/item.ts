@@ -10,6 +10,7 @@ import {
   undoIcon
 } from '@jupyterlab/ui-components';
 
+import { el } from '../dom';
 import { checkpointIcon } from '../icons';
 import { formatAbsolute, formatRelative } from '../time';
 import { ICheckpoint } from '../tokens';
@@ -51,7 +52,7 @@ export namespace CheckpointItem {
 export function renderItem(options: CheckpointItem.IOptions): HTMLLIElement {
   const { entry, selected, showPath } = options;
   const name = displayName(entry);
-  const li = element('li', 'jp-mltrack-checkpoint');
+  const li = el('li', 'jp-mltrack-checkpoint');
   li.dataset.id = entry.id;
   li.dataset.trigger = String(entry.trigger);
   li.tabIndex = 0;
@@ -59,8 +60,8 @@ export function renderItem(options: CheckpointItem.IOptions): HTMLLIElement {
   li.title = entry.author ? `By ${entry.author}` : '';
   li.classList.toggle('jp-mod-selected', selected);
 
-  const head = element('div', 'jp-mltrack-checkpoint-head');
-  const pick = element('input', 'jp-mltrack-select');
+  const head = el('div', 'jp-mltrack-checkpoint-head');
+  const pick = el('input', 'jp-mltrack-select');
   pick.type = 'checkbox';
   pick.checked = selected;
   pick.dataset.action = 'select';
@@ -71,47 +72,47 @@ export function renderItem(options: CheckpointItem.IOptions): HTMLLIElement {
     icon: checkpointIcon,
     label: `Trigger: ${entry.trigger}`
   };
-  const icon = element('span', 'jp-mltrack-trigger');
+  const icon = el('span', 'jp-mltrack-trigger');
   icon.title = trigger.label;
   icon.setAttribute('role', 'img');
   icon.setAttribute('aria-label', trigger.label);
   trigger.icon.element({ container: icon, tag: 'span' });
 
-  const title = element('span', 'jp-mltrack-name', name);
+  const title = el('span', 'jp-mltrack-name', name);
   title.classList.toggle('jp-mod-unnamed', !entry.name);
   title.title = 'Double-click to rename';
   title.dataset.action = 'rename';
 
-  const time = element('time', 'jp-mltrack-time');
+  const time = el('time', 'jp-mltrack-time');
   time.dataset.created = String(entry.created_at);
   time.textContent = formatRelative(entry.created_at, options.now);
   time.title = formatAbsolute(entry.created_at);
   head.append(pick, icon, title, time);
   li.appendChild(head);
 
-  const description = element('p', 'jp-mltrack-description', entry.description);
+  const description = el('p', 'jp-mltrack-description', entry.description);
   description.dataset.action = 'describe';
   description.title = 'Double-click to edit the description';
   description.hidden = !entry.description;
   li.appendChild(description);
 
   if (showPath) {
-    const path = element('p', 'jp-mltrack-path', entry.notebook_path);
+    const path = el('p', 'jp-mltrack-path', entry.notebook_path);
     path.title = entry.notebook_path;
     li.appendChild(path);
   }
 
-  const meta = element('div', 'jp-mltrack-meta');
-  meta.appendChild(element('span', 'jp-mltrack-changes', changesText(entry)));
+  const meta = el('div', 'jp-mltrack-meta');
+  meta.appendChild(el('span', 'jp-mltrack-changes', changesText(entry)));
   for (const run of entry.runs ?? []) {
-    const badge = element('span', 'jp-mltrack-run', `${run.id} ${run.state}`);
+    const badge = el('span', 'jp-mltrack-run', `${run.id} ${run.state}`);
     badge.dataset.state = run.state;
     badge.title = `Run ${run.id}${run.project ? ' in ' + run.project : ''}: ${run.state}`;
     meta.appendChild(badge);
   }
   li.appendChild(meta);
 
-  const actions = element('div', 'jp-mltrack-actions');
+  const actions = el('div', 'jp-mltrack-actions');
   actions.append(
     button('compare', 'Compare', name, 'Compare with current'),
     button('open', 'Open', name),
@@ -136,7 +137,7 @@ function button(
   name: string,
   caption = label
 ): HTMLElement {
-  const node = element('button', 'jp-mltrack-action jp-mod-minimal', label);
+  const node = el('button', 'jp-mltrack-action jp-mod-minimal', label);
   node.type = 'button';
   node.dataset.action = action;
   node.title = caption;
@@ -144,16 +145,5 @@ function button(
   if (action === 'more') {
     node.setAttribute('aria-haspopup', 'menu');
   }
-  return node;
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  text = ''
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  node.textContent = text;
   return node;
 }

@@ -7,6 +7,7 @@ import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
 import { Menu, Widget } from '@lumino/widgets';
 
+import { el } from '../dom';
 import { checkpointIcon, diffIcon, mltrackIcon } from '../icons';
 import { CommandIDs, SIDEBAR_ID } from '../tokens';
 import { HistoryModel } from './history';
@@ -373,17 +374,6 @@ export class MLTrackSidebar extends Widget {
 interface ICheckbox {
   label: HTMLLabelElement;
   input: HTMLInputElement;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  text = ''
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  node.textContent = text;
-  return node;
 }
 
 function iconButton(

@@ -323,6 +323,19 @@ test.describe('links into the lab', () => {
     ).toHaveText(payload('name'));
     await page.waitForTimeout(1000);
 
+    // Control: the same payload does run when put in the page unsanitized, so the flag
+    // staying unset above means the views sanitized it, not that the payload was inert.
+    await page.evaluate(html => {
+      const probe = document.createElement('div');
+      probe.innerHTML = html; // eslint-disable-line no-restricted-properties
+      document.body.appendChild(probe);
+    }, `<img src="x" onerror="window.__mltrackXSSControl='ran'">`);
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { __mltrackXSSControl?: string })
+          .__mltrackXSSControl === 'ran'
+    );
+
     expect(
       await page.evaluate(
         () => (window as unknown as { __mltrackXSS?: string }).__mltrackXSS

@@ -23,6 +23,7 @@ from ..checkpoints.files import normalize_path
 from ..errors import Forbidden, InvalidInput, InvalidNotebook, NotFound, TooLarge
 from ..store import checkpoints as repo
 from ..store.models import TRIGGERS
+from . import lab_settings
 from .base import AUTH_RESOURCE, MLTrackHandler  # noqa: F401  (declared per module)
 
 CONTENTS_SCHEMA = "https://events.jupyter.org/jupyter_server/contents_service/v1"
@@ -275,7 +276,9 @@ def on_load(serverapp: Any, svc: Any) -> None:
             return
         try:
             if action == "save":
-                if not svc.config.save_checkpoints or not path.endswith(".ipynb"):
+                if not path.endswith(".ipynb") or not svc.config.save_checkpoints:
+                    return
+                if not lab_settings.save_checkpoints_enabled():
                     return
                 clean, nb = await read_notebook(
                     serverapp.contents_manager, path, int(svc.config.max_notebook_bytes)

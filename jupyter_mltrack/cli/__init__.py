@@ -12,8 +12,17 @@ from ..errors import MLTrackError
 
 # Modules under jupyter_mltrack.cli that add sub-commands, in help order.
 COMMANDS = [
-    "db", "runs", "show", "compare", "export", "sync", "abort",
-    "checkpoints", "diff", "restore", "gc",
+    "db",
+    "runs",
+    "show",
+    "compare",
+    "export",
+    "sync",
+    "abort",
+    "checkpoints",
+    "diff",
+    "restore",
+    "gc",
 ]
 
 

@@ -8,11 +8,8 @@ import math
 import time
 from typing import Any
 
-from sqlalchemy import select
-
-from ..store import checkpoints, fields, runs
+from ..store import cells, checkpoints, fields, runs
 from ..store.engine import Store
-from ..store.models import CellExecution
 from .table import sys_value
 
 SYS_PATHS = (
@@ -64,24 +61,19 @@ def run_detail(store: Store, run_id: str | int) -> dict[str, Any]:
             tags = value
         items.append(entry)
     checkpoint = checkpoints.checkpoint_of_run(store, run.id)
-    with store.read() as s:
-        cells = [
-            {
-                "cell_id": c.cell_id,
-                "execution_count": c.execution_count,
-                "started_at": c.started_at,
-                "ended_at": c.ended_at,
-                "peak_rss": c.peak_rss,
-                "peak_gpu_memory": c.peak_gpu_memory,
-                "error": c.error,
-            }
-            for c in s.scalars(
-                select(CellExecution)
-                .where(CellExecution.run_id == run.id)
-                .order_by(CellExecution.started_at)
-                .limit(MAX_CELLS)
-            )
-        ]
+    executions, _ = cells.list_for_run(store, run.id, limit=MAX_CELLS)
+    cell_rows = [
+        {
+            "cell_id": c.cell_id,
+            "execution_count": c.execution_count,
+            "started_at": c.started_at,
+            "ended_at": c.ended_at,
+            "peak_rss": c.peak_rss,
+            "peak_gpu_memory": c.peak_gpu_memory,
+            "error": c.error,
+        }
+        for c in executions
+    ]
     detail: dict[str, Any] = json_safe(
         {
             "id": run.short_id,
@@ -90,7 +82,7 @@ def run_detail(store: Store, run_id: str | int) -> dict[str, Any]:
             "fields": items,
             "files": [f for f in items if f["type"] in FILE_TYPES],
             "checkpoint": checkpoint.as_dict() if checkpoint is not None else None,
-            "cells": cells,
+            "cells": cell_rows,
         }
     )
     return detail

@@ -72,3 +72,27 @@ def test_read_points_on_each_backend(store):
     assert whole.values == values and not whole.downsampled
     with pytest.raises(InvalidInput):
         read_points(store, run.id, "train/loss", x="epoch")
+
+
+def test_a_series_created_between_the_two_reads_is_read_not_refused(store, monkeypatch):
+    """A chart polling a run whose writer commits the first points between read_points' series
+    read and its field lookup got a 400 "is a float_series, not a series" (seen under the
+    PostgreSQL concurrency test). The interleaving is replayed exactly: the first series read
+    finds nothing, then the writer commits."""
+    from jupyter_mltrack.store import fields
+
+    run = make_run(store, name="live")
+    original = fields.read_series
+    calls = []
+
+    def first_read_races_the_writer(*args, **kwargs):
+        data = original(*args, **kwargs)
+        if not calls:
+            float_series(store, run, "train/loss", [1.0, 2.0, 3.0])
+        calls.append(data)
+        return data
+
+    monkeypatch.setattr(fields, "read_series", first_read_races_the_writer)
+    pts = read_points(store, run.short_id, "train/loss")
+    assert calls[0] is None, "the first read must have missed the series for this to prove it"
+    assert pts.type == "float_series" and pts.values == [1.0, 2.0, 3.0]

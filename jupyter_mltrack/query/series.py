@@ -84,7 +84,12 @@ def read_points(
         info = fields.get_field(store, run.id, path)
         if info is None:
             raise NotFound(f"run {run.short_id} has no field {path!r}")
-        raise InvalidInput(f"{path!r} of run {run.short_id} is a {info.type}, not a series")
+        if info.type in fields.SERIES_TYPES:
+            # The run's writer committed the series' first points between the two reads (a
+            # live chart polling a run that just started): it is a series now, read it.
+            data = fields.read_series(store, run.id, path, as_numpy=numpy is not None)
+        if data is None:
+            raise InvalidInput(f"{path!r} of run {run.short_id} is a {info.type}, not a series")
     steps, values, stamps = data.steps, data.values, data.timestamps
     total = len(steps)
     start = 0

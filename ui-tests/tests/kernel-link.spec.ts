@@ -16,18 +16,10 @@ function startRun(name: string): string {
 async function runAndRead(
   page: IJupyterLabPageFixture,
   cell: number,
-  source: string,
-  afterRestart = false
+  source: string
 ): Promise<{ id: string; via: string; handshake: number; total: number }> {
   await page.notebook.setCell(cell, 'code', source);
-  if (afterRestart) {
-    // Galata's runCell waits for the status bar to leave "Starting", which it does not do
-    // after a restart here (a bare notebook shows the same); the kernel itself answers.
-    await page.notebook.selectCells(cell);
-    await page.keyboard.press('Shift+Enter');
-  } else {
-    await page.notebook.runCell(cell);
-  }
+  await page.notebook.runCell(cell);
   const output = page
     .locator('.jp-Cell')
     .nth(cell)
@@ -44,6 +36,44 @@ async function runAndRead(
   };
 }
 
+/** Print the handshake figure in one greppable line (DESIGN §6 target: at most 1 s). */
+function report(when: string, run: { handshake: number; total: number }): void {
+  console.log(
+    `[mltrack handshake] ${when}: save + checkpoint through the lab added ` +
+      `${run.handshake.toFixed(3)} s to init_run (target <= 1 s; init_run took ` +
+      `${run.total.toFixed(3)} s in all)`
+  );
+}
+
+/**
+ * Restart the notebook's kernel the way a user does (toolbar button, then "Restart").
+ *
+ * Galata's kernels mock (the `kernels` fixture, which tracks kernels to delete them after
+ * the test) proxies every POST under /api/kernels and answers it with status 201. The lab's
+ * `restartKernel` accepts only 200, so it throws, never reconnects, and the status bar stays
+ * at "Starting" forever; bare notebooks included. Restart requests bypass the mock here and
+ * reach the server untouched; kernel tracking and clean-up are unaffected (same kernel id).
+ */
+async function restartKernel(page: IJupyterLabPageFixture): Promise<void> {
+  await page.route(/\/api\/kernels\/[^/?]+\/restart/, route =>
+    route.continue()
+  );
+  const restarted = page.waitForResponse(
+    response =>
+      /\/api\/kernels\/[^/?]+\/restart/.test(response.url()) &&
+      response.request().method() === 'POST'
+  );
+  await page
+    .getByRole('button', { name: 'Restart the kernel', exact: true })
+    .click();
+  await page.locator('.jp-Dialog .jp-mod-accept').click();
+  expect((await restarted).status()).toBe(200);
+  await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+  await expect(
+    page.locator('#jp-main-statusbar').getByText(/Idle/)
+  ).toBeVisible({ timeout: 60000 });
+}
+
 async function runCheckpoints(
   request: APIRequestContext,
   path: string
@@ -55,7 +85,7 @@ async function runCheckpoints(
   return (await response.json()).items;
 }
 
-test('a run started in JupyterLab checkpoints the unsaved notebook, and stays linked after a kernel restart', async ({
+test('a run started in JupyterLab checkpoints the unsaved notebook through the lab', async ({
   page,
   request,
   tmpPath
@@ -66,12 +96,10 @@ test('a run started in JupyterLab checkpoints the unsaved notebook, and stays li
   await page.notebook.setCell(0, 'code', 'x = 2  # unsaved edit');
 
   const first = await runAndRead(page, 1, startRun('first'));
+  report('first run', first);
   expect(first.via).toBe('frontend');
-  expect(first.handshake).toBeLessThan(2); // printed below; 0.17 s measured on an idle machine
-  console.log(
-    `handshake (save + checkpoint through the lab) added ${first.handshake} s to init_run ` +
-      `(init_run took ${first.total} s in all)`
-  );
+  // 0.17 s on an idle machine, 1.6 s with three other test suites running beside it.
+  expect(first.handshake).toBeLessThan(2);
   const items = await runCheckpoints(request, path);
   expect(items).toHaveLength(1);
   expect(items[0].runs.map(r => r.id)).toEqual([first.id]);
@@ -81,10 +109,7 @@ test('a run started in JupyterLab checkpoints the unsaved notebook, and stays li
   expect(full.content.cells[0].source).toBe('x = 2  # unsaved edit');
 });
 
-// Kernel restarts do not complete under Galata on this machine: the status bar stays at
-// "Starting" and the new kernel never answers, for a bare notebook too (no jupyter-mltrack
-// code involved). The restart path is kept here to run where restarts work.
-test.fixme('the link survives a kernel restart', async ({
+test('after a kernel restart, init_run in the same notebook still checkpoints through the lab', async ({
   page,
   request,
   tmpPath
@@ -92,28 +117,27 @@ test.fixme('the link survives a kernel restart', async ({
   const path = `${tmpPath}/restart.ipynb`;
   await writeNotebook(request, path, notebook([code('x = 1'), code('')]));
   await page.notebook.openByPath(path);
-  await runAndRead(page, 1, startRun('before restart'));
-  let items = await runCheckpoints(request, path);
-  // Restart: nothing was injected into the kernel, so nothing has to be re-sent.
-  await page
-    .getByRole('button', { name: 'Restart the kernel', exact: true })
-    .click();
-  await page.locator('.jp-Dialog .jp-mod-accept').click();
-  await expect(page.locator('.jp-Dialog')).toHaveCount(0);
-  await page.waitForTimeout(3000);
+  const before = await runAndRead(page, 1, startRun('before restart'));
+  expect(before.via).toBe('frontend');
+
+  // Nothing was injected into the kernel, so nothing has to be sent again after the restart.
+  await restartKernel(page);
   await page.notebook.setCell(0, 'code', 'x = 3  # edited after the restart');
 
-  const second = await runAndRead(page, 1, startRun('after restart'), true);
-  expect(second.via).toBe('frontend');
-  expect(second.handshake).toBeLessThan(1);
-  console.log(`after a restart the handshake added ${second.handshake} s`);
-  items = await runCheckpoints(request, path);
+  const after = await runAndRead(page, 1, startRun('after restart'));
+  report('after a kernel restart', after);
+  expect(after.via).toBe('frontend');
+  expect(after.id).not.toBe(before.id);
+  expect(after.handshake).toBeLessThan(2);
+  const items = await runCheckpoints(request, path);
   expect(items).toHaveLength(2);
-  expect(items[0].runs.map(r => r.id)).toEqual([second.id]);
-  const after = await (
+  // Newest first: the new run's checkpoint, linked to it alone, holding the unsaved edit.
+  expect(items[0].runs.map(r => r.id)).toEqual([after.id]);
+  expect(items[1].runs.map(r => r.id)).toEqual([before.id]);
+  const latest = await (
     await request.get(`/mltrack/api/checkpoints/${items[0].id}`)
   ).json();
-  expect(after.content.cells[0].source).toBe(
+  expect(latest.content.cells[0].source).toBe(
     'x = 3  # edited after the restart'
   );
 });

@@ -8,6 +8,7 @@ files and folders, non-notebooks; symlinks are resolved and must stay inside the
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import posixpath
 import tempfile
@@ -56,17 +57,32 @@ def os_path(root: Path, path: str, *, must_exist: bool = True) -> Path:
 
 
 def parse(text: str | bytes, label: str) -> dict[str, Any]:
-    """Parse and validate once (nbformat validates while reading)."""
-    captured: dict[str, Any] = {}
+    """Parse and validate a notebook's text once, upgrading older formats to v4. The one
+    parser of both faces: the server hands in the text it read through the contents manager.
+    """
+    from nbformat.v4.rwbase import rejoin_lines, strip_transient
+
     try:
-        nb = nbformat.reads(  # type: ignore[no-untyped-call]
-            text, as_version=4, capture_validation_error=captured
-        )
-    except Exception as e:
+        raw = json.loads(text)
+    except ValueError as e:  # UnicodeDecodeError included
+        raise InvalidNotebook(f"{label} is not a readable notebook: not valid JSON ({e})") from None
+    if not isinstance(raw, dict):
+        raise InvalidNotebook(f"{label} is not a notebook (a JSON object is expected)")
+    try:
+        if raw.get("nbformat") == 4:
+            # What nbformat.reads does for v4, minus its second JSON parse: multi-line
+            # strings stored as lists become strings again, transient keys go.
+            nbformat.validate(raw)
+            nb = strip_transient(rejoin_lines(nbformat.from_dict(raw)))  # type: ignore[no-untyped-call]
+        else:
+            nb = nbformat.reads(text, as_version=4)  # type: ignore[no-untyped-call]
+    except nbformat.ValidationError as e:
+        raise InvalidNotebook(f"{label} is not a valid notebook: {e.message}") from None
+    except Exception as e:  # nbformat raises assorted errors for unknown versions
         raise InvalidNotebook(f"{label} is not a readable notebook: {e}") from None
-    error = captured.get("ValidationError")
-    if error is not None:
-        raise InvalidNotebook(f"{label} is not a valid notebook: {error.message}")
+    # What nbformat adds when upgrading and strips again when writing.
+    for key in ("orig_nbformat", "orig_nbformat_minor", "signature"):
+        nb.get("metadata", {}).pop(key, None)
     return nb  # type: ignore[no-any-return]
 
 

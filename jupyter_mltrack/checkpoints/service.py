@@ -4,7 +4,9 @@ notebooks read from the filesystem (`files.py`); both call these same functions.
 
 from __future__ import annotations
 
+import itertools
 import secrets
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import nbformat
@@ -133,12 +135,15 @@ def resolve_side(store: Store, ref: str) -> tuple[dict[str, Any], repo.Checkpoin
     return content(store, info), info
 
 
-def restore_name(current_path: str, checkpoint_id: str, exists: Any) -> str:
-    """A free name beside the original: `nb-restored-<id>.ipynb`, then `-1`, `-2`..."""
+def restore_names(current_path: str, checkpoint_id: str) -> Iterator[str]:
+    """Candidate names beside the original, in order: `nb-restored-<id>.ipynb`, then `-1`,
+    `-2`... The caller takes the first free one (the server asks its contents manager)."""
     stem = current_path[: -len(".ipynb")] if current_path.endswith(".ipynb") else current_path
-    candidate = f"{stem}-restored-{checkpoint_id[:6]}.ipynb"
-    n = 1
-    while exists(candidate):
-        candidate = f"{stem}-restored-{checkpoint_id[:6]}-{n}.ipynb"
-        n += 1
-    return candidate
+    yield f"{stem}-restored-{checkpoint_id[:6]}.ipynb"
+    for n in itertools.count(1):
+        yield f"{stem}-restored-{checkpoint_id[:6]}-{n}.ipynb"
+
+
+def restore_name(current_path: str, checkpoint_id: str, exists: Callable[[str], bool]) -> str:
+    """The first of `restore_names` for which `exists` is false."""
+    return next(c for c in restore_names(current_path, checkpoint_id) if not exists(c))

@@ -19,7 +19,7 @@ from jupyter_server.utils import ensure_async
 from tornado import web
 
 from ..checkpoints import service
-from ..checkpoints.files import normalize_path
+from ..checkpoints.files import normalize_path, parse
 from ..errors import Forbidden, InvalidInput, InvalidNotebook, NotFound, TooLarge
 from ..store import checkpoints as repo
 from ..store.models import TRIGGERS
@@ -69,39 +69,7 @@ async def read_notebook(cm: Any, path: str, max_bytes: int) -> tuple[str, dict[s
         if e.status_code == 404:
             raise NotFound(f"no notebook {clean}") from None
         raise InvalidNotebook(f"{clean} is not a readable notebook: {e.log_message}") from None
-    nb = parse_notebook(clean, model["content"])
-    return clean, nb
-
-
-def parse_notebook(path: str, text: str) -> dict[str, Any]:
-    """Parse and validate with nbformat (older formats are upgraded to v4 first)."""
-    import json
-
-    import nbformat
-    from nbformat.v4.rwbase import rejoin_lines, strip_transient
-
-    try:
-        raw = json.loads(text)
-    except ValueError as e:
-        raise InvalidNotebook(f"{path} is not valid JSON: {e}") from None
-    if not isinstance(raw, dict):
-        raise InvalidNotebook(f"{path} is not a notebook (a JSON object is expected)")
-    try:
-        if raw.get("nbformat") == 4:
-            # What nbformat.reads does for v4, minus its second JSON parse: multi-line
-            # strings stored as lists become strings again, transient keys go.
-            nbformat.validate(raw)
-            nb = strip_transient(rejoin_lines(nbformat.from_dict(raw)))  # type: ignore[no-untyped-call]
-        else:
-            nb = dict(nbformat.reads(text, as_version=4))  # type: ignore[no-untyped-call]
-    except nbformat.ValidationError as e:
-        raise InvalidNotebook(f"{path}: notebook does not validate: {e.message}") from None
-    except Exception as e:  # nbformat raises assorted errors for unknown versions
-        raise InvalidNotebook(f"{path} is not a readable notebook: {e}") from None
-    # What nbformat adds when upgrading and strips again when writing.
-    for key in ("orig_nbformat", "orig_nbformat_minor", "signature"):
-        nb.get("metadata", {}).pop(key, None)
-    return dict(nb)
+    return clean, parse(model["content"], clean)
 
 
 async def _exists(cm: Any, path: str) -> bool:
@@ -151,6 +119,13 @@ class CheckpointsHandler(CheckpointsBase):
         path = self.get_argument("path", None)
         clean = normalize_path(path) if path else None
         trigger = self.get_argument("trigger", None) or None
+        # Repeatable (?exclude_trigger=save&exclude_trigger=restore) or a comma list.
+        excluded = [
+            t.strip()
+            for arg in self.get_arguments("exclude_trigger")
+            for t in arg.split(",")
+            if t.strip()
+        ]
         text = self.get_argument("text", None) or None
         limit = _int_arg(self, "limit", 50, 1000)
         offset = _int_arg(self, "offset", 0, 10**9)
@@ -159,6 +134,7 @@ class CheckpointsHandler(CheckpointsBase):
             self.store,
             clean,
             trigger=trigger,
+            exclude_triggers=excluded,
             text=text,
             limit=limit,
             offset=offset,
@@ -234,12 +210,11 @@ class RestoreHandler(CheckpointsBase):
         if target_arg:
             target = normalize_path(target_arg)
         else:
-            target = normalize_path(entry["notebook_path"])
-            stem, n = target[: -len(".ipynb")], 0
-            target = f"{stem}-restored-{checkpoint_id[:6]}.ipynb"
-            while await _exists(cm, target):
-                n += 1
-                target = f"{stem}-restored-{checkpoint_id[:6]}-{n}.ipynb"
+            for target in service.restore_names(
+                normalize_path(entry["notebook_path"]), checkpoint_id
+            ):
+                if not await _exists(cm, target):
+                    break
         safety = None
         if await _exists(cm, target):
             clean, current = await read_notebook(cm, target, self.max_bytes)
@@ -332,6 +307,18 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "name": "trigger",
                     "in": "query",
                     "schema": {"type": "string", "enum": list(TRIGGERS)},
+                },
+                {
+                    "name": "exclude_trigger",
+                    "in": "query",
+                    "description": "Leave out these triggers (repeat the parameter, or give a "
+                    "comma-separated list); `total` counts only what is listed.",
+                    "style": "form",
+                    "explode": True,
+                    "schema": {
+                        "type": "array",
+                        "items": {"type": "string", "enum": list(TRIGGERS)},
+                    },
                 },
                 {"name": "text", "in": "query", "schema": {"type": "string"}},
                 {

@@ -154,6 +154,16 @@ def test_list_filters_pages_and_searches(store):
     assert total == 3 and len(page) == 1
     with pytest.raises(InvalidInput):
         repo.list_checkpoints(store, trigger="cron")
+    # Excluded triggers are filtered in the query: the total counts only what is listed.
+    kept, total = repo.list_checkpoints(store, exclude_triggers=["save"])
+    assert [i.trigger for i in kept] == ["run", "manual"] and total == 2
+    assert repo.list_checkpoints(store, exclude_triggers=("save", "run"))[1] == 1
+    assert [i["trigger"] for i in ckpt.list(exclude_triggers=["manual"], store=store)] == [
+        "save",
+        "run",
+    ]
+    with pytest.raises(InvalidInput, match="cron"):
+        repo.list_checkpoints(store, exclude_triggers=["save", "cron"])
 
 
 def test_names_are_limited_and_delete_relinks_children(store):

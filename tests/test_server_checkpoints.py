@@ -95,6 +95,41 @@ async def test_run_link_is_listed_with_state(jp_fetch, root):
     assert code == 404
 
 
+async def test_list_excludes_triggers_and_counts_only_what_it_lists(jp_fetch, root):
+    made = {}
+    for trigger in ("manual", "save", "api", "save", "restore"):
+        entry = await call(
+            jp_fetch, "checkpoints", method="POST", body={"path": "a.ipynb", "trigger": trigger}
+        )
+        made.setdefault(trigger, []).append(entry["id"])
+
+    async def listed(params: list[tuple[str, str]]) -> tuple[list[str], int]:
+        r = await jp_fetch("mltrack", "api", "checkpoints", params=params)
+        body = json.loads(r.body)
+        return [i["trigger"] for i in body["items"]], body["total"]
+
+    everything, total = await listed([("path", "a.ipynb")])
+    assert sorted(everything) == ["api", "manual", "restore", "save", "save"] and total == 5
+    no_saves, total = await listed([("path", "a.ipynb"), ("exclude_trigger", "save")])
+    assert no_saves == ["restore", "api", "manual"] and total == 3  # newest first
+    # Repeated, comma-separated, and both at once with blanks: the same filter.
+    for params in (
+        [("exclude_trigger", "save"), ("exclude_trigger", "restore")],
+        [("exclude_trigger", "save,restore")],
+        [("exclude_trigger", " save , "), ("exclude_trigger", "restore,save")],
+    ):
+        items, total = await listed([("path", "a.ipynb"), *params])
+        assert items == ["api", "manual"] and total == 2, params
+    # Paging keeps counting the filtered set.
+    page, total = await listed([("exclude_trigger", "save"), ("limit", "1"), ("offset", "2")])
+    assert page == ["manual"] and total == 3
+    # Combined with trigger=, and an empty value is no filter.
+    assert await listed([("trigger", "save"), ("exclude_trigger", "api")]) == (["save"] * 2, 2)
+    assert (await listed([("exclude_trigger", "")]))[1] == 5
+    code, body = await status_of(jp_fetch, "checkpoints", exclude_trigger="save,nope")
+    assert code == 400 and "'nope'" in body["message"]
+
+
 async def test_diff_between_checkpoints_and_current(jp_fetch, root):
     first = await call(jp_fetch, "checkpoints", method="POST", body={"path": "a.ipynb"})
     nb = nbformat.read(root / "a.ipynb", 4)

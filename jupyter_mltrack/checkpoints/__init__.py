@@ -16,6 +16,7 @@ from __future__ import annotations
 import builtins
 import getpass
 import os
+from collections.abc import Iterable
 from typing import Any
 
 from ..store.engine import Store, open_store
@@ -71,17 +72,25 @@ def list(
     path: str | None = None,
     *,
     trigger: str | None = None,
+    exclude_triggers: Iterable[str] = (),
     text: str | None = None,
     limit: int = 50,
     offset: int = 0,
     store: Store | str | None = None,
 ) -> builtins.list[dict[str, Any]]:
-    """History, newest first: of the notebook now at `path`, or of all notebooks."""
+    """History, newest first: of the notebook now at `path`, or of all notebooks;
+    `exclude_triggers=["save"]` leaves out the checkpoints taken on save."""
     from ..store import checkpoints as repo
 
     clean = files.normalize_path(path) if path is not None else None
     items, _total = repo.list_checkpoints(
-        _store(store), clean, trigger=trigger, text=text, limit=limit, offset=offset
+        _store(store),
+        clean,
+        trigger=trigger,
+        exclude_triggers=exclude_triggers,
+        text=text,
+        limit=limit,
+        offset=offset,
     )
     return [i.as_dict() for i in items]
 

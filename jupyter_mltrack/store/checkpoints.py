@@ -223,13 +223,18 @@ def list_checkpoints(
     path: str | None = None,
     *,
     trigger: str | None = None,
+    exclude_triggers: Iterable[str] = (),
     text: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[CheckpointInfo], int]:
-    """History, newest first: one notebook's (by current path) or all notebooks'."""
-    if trigger is not None and trigger not in TRIGGERS:
-        raise InvalidInput(f"unknown trigger {trigger!r}; one of {', '.join(TRIGGERS)}")
+    """History, newest first: one notebook's (by current path) or all notebooks'.
+    `exclude_triggers` filters in the query, so `total` counts what is listed (the lab hides
+    save checkpoints and its "N checkpoints" must not count them)."""
+    excluded = sorted(set(exclude_triggers))
+    for t in ([trigger] if trigger is not None else []) + excluded:
+        if t not in TRIGGERS:
+            raise InvalidInput(f"unknown trigger {t!r}; one of {', '.join(TRIGGERS)}")
     if limit < 0 or offset < 0:
         raise InvalidInput("limit and offset must not be negative")
     conds = []
@@ -237,6 +242,8 @@ def list_checkpoints(
         conds.append(Notebook.path == path)
     if trigger is not None:
         conds.append(Checkpoint.trigger == trigger)
+    if excluded:
+        conds.append(Checkpoint.trigger.not_in(excluded))
     if text:
         like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conds.append(

@@ -98,8 +98,14 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
       label: 'ML Track: Open Runs Table',
       caption: 'Search, sort and compare runs',
       execute: async args => {
+        const query = typeof args.query === 'string' ? args.query : null;
+        let created = false;
         const widget = reveal('mltrack-runs', () => {
-          const model = new RunsTableModel({ fetch: q => api.listRuns(q) });
+          created = true;
+          const model = new RunsTableModel({
+            fetch: q => api.listRuns(q),
+            query: query ?? ''
+          });
           const panel = new RunsPanel({
             model,
             views,
@@ -112,13 +118,14 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
               void commands.execute(RunsCommandIDs.compare, { ids })
           });
           panel.title.label = 'Runs';
+          panel.queryBox.value = model.query;
           void model.reload();
           return panel;
         });
         const panel = widget.content as RunsPanel;
-        if (typeof args.query === 'string') {
-          panel.queryBox.value = args.query;
-          await panel.model.setQuery(args.query);
+        if (!created && query !== null) {
+          panel.queryBox.value = query;
+          await panel.model.setQuery(query);
         }
       }
     });

@@ -17,7 +17,8 @@ export interface ILine {
   y: (number | null)[];
 }
 
-export type XAxis = 'step' | 'time';
+/** Steps, wall-clock time, or seconds since each line's first point. */
+export type XAxis = 'step' | 'time' | 'relative';
 
 const PALETTE = [
   '#1f77b4',
@@ -184,7 +185,7 @@ export class LineChart extends Widget {
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
       series: [
-        { label: this._xAxis },
+        { label: this._xAxis === 'relative' ? 'seconds' : this._xAxis },
         ...this._lines.map((line, i) => ({
           label: line.label,
           stroke: lineColor(i),

@@ -25,7 +25,7 @@ export class CompareView extends Panel {
     super();
     this._options = options;
     this.addClass('jp-mltrack-compare');
-    this.id = `mltrack-compare-${options.runIds.join('-')}`;
+    this.id = `mltrack-compare-view-${options.runIds.join('-')}`;
     this.title.label = `Compare ${options.runIds.length} runs`;
     this.title.closable = true;
     this._top = new Widget();
@@ -116,7 +116,13 @@ export class CompareView extends Panel {
 
   private _notebookDiff(runs: IRunDetail[]): HTMLElement {
     const box = el('div', 'jp-mltrack-compare-notebooks');
-    const linked = runs.filter(r => r.checkpoint);
+    // Older checkpoint on the left, as the checkpoint history compares.
+    const linked = runs
+      .filter(r => r.checkpoint)
+      .sort(
+        (a, b) =>
+          Number(a.checkpoint!.created_at) - Number(b.checkpoint!.created_at)
+      );
     if (linked.length < 2) {
       box.appendChild(
         el(

@@ -31,10 +31,14 @@ export class ChartsPanel extends Panel {
     const axis = document.createElement('select');
     axis.className = 'jp-mltrack-x-axis';
     axis.setAttribute('aria-label', 'x axis');
-    for (const value of ['step', 'time']) {
+    for (const [value, label] of [
+      ['step', 'x: step'],
+      ['time', 'x: time'],
+      ['relative', 'x: seconds from start']
+    ]) {
       const option = document.createElement('option');
       option.value = value;
-      option.textContent = `x: ${value}`;
+      option.textContent = label;
       axis.appendChild(option);
     }
     axis.addEventListener(

@@ -4,6 +4,7 @@
  * points within a second or two without reloading the whole series. When the appended raw
  * points outgrow the budget, the next poll reloads the series downsampled.
  */
+import { XAxis } from '../charts/chart';
 import { ISeries, ISeriesQuery } from '../runs/api';
 
 export type SeriesFetch = (
@@ -18,7 +19,7 @@ export interface ISeriesFeedOptions {
   fetch: SeriesFetch;
   /** Points asked of the server (about two per pixel of a wide chart). */
   maxPoints?: number;
-  axis?: 'step' | 'time';
+  axis?: XAxis;
 }
 
 /** What a poll brings: points to append, or a full reload (`reset`). */
@@ -40,7 +41,8 @@ export class SeriesFeed {
   readonly runId: string;
   readonly field: string;
   readonly maxPoints: number;
-  axis: 'step' | 'time';
+  /** `relative`: seconds since the series' first point (runs started at different times). */
+  axis: XAxis;
   x: number[] = [];
   y: (number | null)[] = [];
   /** Points stored on the server at the last answer. */
@@ -52,9 +54,10 @@ export class SeriesFeed {
   async load(): Promise<IFeedUpdate> {
     const answer = await this._fetch(this.runId, this.field, {
       maxPoints: this.maxPoints,
-      x: this.axis
+      x: this.axis === 'step' ? 'step' : 'time'
     });
     this.x = [];
+    this._origin = null;
     this.y = [];
     this.lastStep = null;
     this._appended = 0;
@@ -69,7 +72,7 @@ export class SeriesFeed {
     }
     const answer = await this._fetch(this.runId, this.field, {
       maxPoints: this.maxPoints,
-      x: this.axis,
+      x: this.axis === 'step' ? 'step' : 'time',
       afterStep: this.lastStep
     });
     const before = this.x.length;
@@ -79,10 +82,15 @@ export class SeriesFeed {
   }
 
   private _take(answer: ISeries): void {
-    const xs = this.axis === 'time' ? answer.timestamps : answer.steps;
+    const xs = this.axis === 'step' ? answer.steps : answer.timestamps;
+    if (this.axis === 'relative' && this._origin === null) {
+      this._origin = xs.find((t): t is number => typeof t === 'number') ?? null;
+    }
+    const shift = this.axis === 'relative' ? (this._origin ?? 0) : 0;
     const last = this.x.length ? this.x[this.x.length - 1] : -Infinity;
     for (let i = 0; i < answer.values.length; i++) {
-      const x = xs[i];
+      const raw = xs[i];
+      const x = typeof raw === 'number' ? raw - shift : null;
       const step = answer.steps[i];
       if (
         typeof step === 'number' &&
@@ -102,4 +110,5 @@ export class SeriesFeed {
 
   private _fetch: SeriesFetch;
   private _appended = 0;
+  private _origin: number | null = null;
 }

@@ -99,7 +99,6 @@ export class GalleryBlock {
         const mime = String(meta.mime ?? '');
         if (mime.startsWith('image/') && mime !== 'image/svg+xml') {
           const img = el('img');
-          img.loading = 'lazy';
           img.alt = name;
           img.src = fileURL(this._runId, this._field, { index });
           figure.appendChild(img);

@@ -53,7 +53,7 @@ export class RunView extends Panel {
     this._options = options;
     this.runId = options.runId;
     this.addClass('jp-mltrack-run');
-    this.id = `mltrack-run-${options.runId}`;
+    this.id = `mltrack-run-view-${options.runId}`;
     this.title.label = options.runId;
     this.title.closable = true;
 

@@ -36,6 +36,8 @@ export interface IRunsTableModelOptions {
   fetch: (query: IRunsQuery) => Promise<IRunsPage>;
   pageSize?: number;
   project?: string | null;
+  /** The query of the first load. */
+  query?: string;
 }
 
 /** One sort key: a column and its direction. */
@@ -86,6 +88,7 @@ export class RunsTableModel {
     this._fetch = options.fetch;
     this.pageSize = options.pageSize ?? 500;
     this._project = options.project ?? null;
+    this._query = (options.query ?? '').trim();
   }
 
   readonly pageSize: number;

@@ -1,0 +1,40 @@
+import { IRunDetail } from '../../runs/api';
+import { paramRows } from '../params';
+
+function run(id: string, fields: IRunDetail['fields']): IRunDetail {
+  return {
+    id,
+    sys: { 'sys/name': 'same', 'sys/owner': 'ann', 'sys/state': 'finished' },
+    tags: [],
+    fields,
+    files: [],
+    checkpoint: null,
+    cells: []
+  };
+}
+
+describe('paramRows', () => {
+  it('lines up fields of N runs and flags the rows that differ', () => {
+    const rows = paramRows([
+      run('A-1', [
+        { path: 'params/lr', type: 'float', value: 0.1 },
+        { path: 'params/opt', type: 'string', value: 'adam' },
+        { path: 'train/loss', type: 'float_series', last: 0.5 }
+      ]),
+      run('A-2', [
+        { path: 'params/lr', type: 'float', value: 0.01 },
+        { path: 'params/opt', type: 'string', value: 'adam' }
+      ])
+    ]);
+    const byPath = new Map(rows.map(r => [r.path, r]));
+    expect(byPath.get('params/lr')).toEqual({
+      path: 'params/lr',
+      values: ['0.1', '0.01'],
+      different: true
+    });
+    expect(byPath.get('params/opt')?.different).toBe(false);
+    expect(byPath.get('last(train/loss)')?.values).toEqual(['0.5', '']);
+    expect(byPath.get('sys/name')?.different).toBe(false);
+    expect(rows[0].path).toBe('sys/name');
+  });
+});

@@ -1,0 +1,156 @@
+import { IRunsPage, IRunsQuery } from '../api';
+import {
+  DEFAULT_SORT,
+  formatSort,
+  parseSort,
+  RunsTableModel,
+  splitList
+} from '../model';
+
+/** A fake server over `n` runs RUN-0..RUN-n-1 that records every request. */
+function server(n: number) {
+  const calls: IRunsQuery[] = [];
+  const fetch = async (q: IRunsQuery): Promise<IRunsPage> => {
+    calls.push(q);
+    const offset = q.offset ?? 0;
+    const limit = q.limit ?? 100;
+    const items = [];
+    for (let i = offset; i < Math.min(n, offset + limit); i++) {
+      items.push({ 'sys/id': `RUN-${i}`, 'sys/name': `r${i}` });
+    }
+    return {
+      items,
+      total: n,
+      columns: ['sys/id', 'sys/name', ...(q.columns ?? [])]
+    };
+  };
+  return { calls, fetch };
+}
+
+describe('sort strings', () => {
+  it('parses and formats keys, backticked commas kept', () => {
+    expect(parseSort('-metrics/f1, sys/name')).toEqual([
+      { column: 'metrics/f1', descending: true },
+      { column: 'sys/name', descending: false }
+    ]);
+    expect(splitList('`a,b`, c')).toEqual(['`a,b`', 'c']);
+    expect(formatSort(parseSort('-a,b'))).toBe('-a, b');
+  });
+});
+
+describe('RunsTableModel', () => {
+  it('loads only the first page to paint, then the pages scrolled to', async () => {
+    const { calls, fetch } = server(10_000);
+    const model = new RunsTableModel({ fetch, pageSize: 500 });
+    await model.reload();
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({
+      limit: 500,
+      offset: 0,
+      sort: DEFAULT_SORT
+    });
+    expect(model.total).toBe(10_000);
+    expect(model.rowAt(499)?.['sys/id']).toBe('RUN-499');
+    expect(model.rowAt(500)).toBeUndefined();
+
+    await model.ensure(4990, 5030);
+    expect(calls.map(c => c.offset)).toEqual([0, 4500, 5000]);
+    expect(model.rowAt(5030)?.['sys/id']).toBe('RUN-5030');
+    await model.ensure(4990, 5030); // loaded already: no request
+    expect(calls).toHaveLength(3);
+    await model.ensure(9990, 20000); // clamped to the total
+    expect(calls.map(c => c.offset)).toEqual([0, 4500, 5000, 9500]);
+  });
+
+  it('sorts: a new column ascending, again descending, shift adds a key', async () => {
+    const { calls, fetch } = server(3);
+    const model = new RunsTableModel({ fetch });
+    await model.sortBy('params/lr');
+    expect(model.sort).toBe('params/lr');
+    await model.sortBy('params/lr');
+    expect(model.sort).toBe('-params/lr');
+    await model.sortBy('sys/name', true);
+    expect(model.sort).toBe('-params/lr, sys/name');
+    await model.sortBy('sys/owner');
+    expect(model.sort).toBe('sys/owner');
+    expect(calls[calls.length - 1]?.sort).toBe('sys/owner');
+  });
+
+  it('adds and removes columns and round-trips a saved view', async () => {
+    const { calls, fetch } = server(3);
+    const model = new RunsTableModel({ fetch });
+    await model.setQuery('  metrics/f1 > 0.5 ');
+    await model.addColumn('max(val/acc)');
+    await model.addColumn('max(val/acc)'); // twice: once
+    await model.addColumn('sys/id'); // a default column: no-op
+    expect(model.extraColumns).toEqual(['max(val/acc)']);
+    expect(calls[calls.length - 1]).toMatchObject({
+      query: 'metrics/f1 > 0.5',
+      columns: ['max(val/acc)']
+    });
+    const view = model.view('mine');
+    await model.removeColumn('max(val/acc)');
+    await model.applyView({ query: '', sort: '', columns: [] });
+    expect(model.sort).toBe(DEFAULT_SORT);
+    await model.applyView(view);
+    expect(model.view('mine')).toEqual(view);
+  });
+
+  it('drops answers of a query replaced meanwhile', async () => {
+    let release: (() => void) | null = null;
+    const fetch = (q: IRunsQuery): Promise<IRunsPage> =>
+      new Promise(resolve => {
+        const answer = {
+          items: [{ 'sys/id': q.query ?? '' }],
+          total: 1,
+          columns: ['sys/id']
+        };
+        if (q.query === 'slow') {
+          release = () => resolve(answer);
+        } else {
+          resolve(answer);
+        }
+      });
+    const model = new RunsTableModel({ fetch });
+    const slow = model.setQuery('slow');
+    await model.setQuery('fast');
+    release!();
+    await slow;
+    expect(model.idAt(0)).toBe('fast');
+  });
+
+  it('keeps a bad query error and clears the rows', async () => {
+    const fetch = async (q: IRunsQuery): Promise<IRunsPage> => {
+      if (q.query) {
+        throw new Error('expected a value at position 5');
+      }
+      return { items: [{ 'sys/id': 'A-1' }], total: 1, columns: ['sys/id'] };
+    };
+    const model = new RunsTableModel({ fetch });
+    await model.reload();
+    await model.setQuery('a >');
+    expect(model.error).toContain('position 5');
+    expect(model.total).toBe(0);
+    expect(model.rowAt(0)).toBeUndefined();
+    await model.setQuery('');
+    expect(model.error).toBeNull();
+  });
+
+  it('selects one, toggles, and extends a range', async () => {
+    const { fetch } = server(10);
+    const model = new RunsTableModel({ fetch });
+    await model.reload();
+    let changes = 0;
+    model.changed.connect(() => changes++);
+    model.select(2);
+    model.select(5, 'range');
+    expect(model.selected.sort()).toEqual(['RUN-2', 'RUN-3', 'RUN-4', 'RUN-5']);
+    model.select(3, 'toggle');
+    expect(model.isSelected('RUN-3')).toBe(false);
+    model.select(7);
+    expect(model.selected).toEqual(['RUN-7']);
+    model.select(50); // not loaded: ignored
+    expect(model.selected).toEqual(['RUN-7']);
+    expect(changes).toBe(4);
+  });
+});

@@ -103,18 +103,27 @@ describe('HistoryModel', () => {
     expect(queries[queries.length - 1].path).toBeNull();
   });
 
-  it('hides save checkpoints when the toggle is off, even if the server ignores it', async () => {
-    const rows = [entry('s', 2, { trigger: 'save' }), entry('m', 1)];
-    const ignoring = jest.fn(async () => ({ items: rows, total: 2 }));
-    const history = model(ignoring);
+  it('leaves save checkpoints out through the server, so the total counts only what is listed', async () => {
+    const { list, queries } = server([
+      entry('s2', 4, { trigger: 'save' }),
+      entry('r', 3, { trigger: 'run' }),
+      entry('s1', 2, { trigger: 'save' }),
+      entry('m', 1)
+    ]);
+    const history = model(list);
     history.path = 'work/train.ipynb';
     history.showSaves = false;
     await history.refresh();
+    expect(queries[queries.length - 1].excludeTrigger).toBe('save');
+    expect(history.items.map(i => i.id)).toEqual(['r', 'm']);
+    expect(history.total).toBe(2);
+    expect(history.hasMore).toBe(false);
 
-    expect(history.items.map(i => i.id)).toEqual(['m']);
-    expect(ignoring).toHaveBeenLastCalledWith(
-      expect.objectContaining({ excludeTrigger: 'save' })
-    );
+    history.showSaves = true;
+    await history.refresh();
+    expect(queries[queries.length - 1].excludeTrigger).toBeUndefined();
+    expect(history.items.map(i => i.id)).toEqual(['s2', 'r', 's1', 'm']);
+    expect(history.total).toBe(4);
   });
 
   it('searches names and descriptions and says when nothing matches', async () => {

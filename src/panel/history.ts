@@ -127,7 +127,7 @@ export class HistoryModel implements IDisposable {
     return this._total;
   }
 
-  /** Whether the server holds more than the pages fetched (before the save filter). */
+  /** Whether the server holds more than the pages fetched. */
   get hasMore(): boolean {
     return this._fetched < this._total;
   }
@@ -291,10 +291,9 @@ export class HistoryModel implements IDisposable {
     if (request !== this._requests || this._isDisposed) {
       return;
     }
-    // Servers that do not know `exclude_trigger` still get the toggle right on this page.
-    const items = this._showSaves
-      ? page.items
-      : page.items.filter(item => item.trigger !== 'save');
+    // The server leaves save checkpoints out (`exclude_trigger`), so `total` counts only
+    // what the list can show and "N checkpoints" agrees with it.
+    const items = page.items;
     const signature = Private.signature(items, page.total);
     if (signature === this._signature && this._status === 'ready') {
       return;

@@ -244,11 +244,12 @@ export class MLTrackSidebar extends Widget {
     this._all.input.checked = history.scope === 'all';
     this._saves.input.checked = history.showSaves;
     this._compare.disabled = history.comparePair === null;
+    const count = `${history.total} checkpoint${history.total === 1 ? '' : 's'}`;
     this._following.textContent =
       history.scope === 'all'
-        ? `All notebooks · ${history.total} checkpoints`
+        ? `All notebooks · ${count}`
         : history.path
-          ? `${history.path} · ${history.total} checkpoints`
+          ? `${history.path} · ${count}`
           : 'No notebook open';
     this._following.title = history.path ?? '';
     this._historyError.textContent =

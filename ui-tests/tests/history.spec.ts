@@ -255,8 +255,12 @@ test.describe('checkpoint history', () => {
       '.jp-mltrack-checkpoint[data-trigger="save"]'
     );
     await expect(saves).toHaveCount(1);
+    const following = sidebar.locator('.jp-mltrack-following');
+    await expect(following).toHaveText(`${a} · 2 checkpoints`);
     await sidebar.getByLabel('Save checkpoints').uncheck();
     await expect(saves).toHaveCount(0);
     await expect(entry(page, 'alpha mark')).toBeVisible();
+    // The server leaves the save checkpoint out, so the count is of what is listed.
+    await expect(following).toHaveText(`${a} · 1 checkpoint`);
   });
 });

@@ -78,10 +78,14 @@ export async function answerRequest(
   }
 }
 
-/** Register the target on `kernel` for `panel`; replaces an earlier registration. */
-function register(
-  panel: NotebookPanel,
-  kernel: Kernel.IKernelConnection | null | undefined
+/**
+ * Register the target on `kernel` for `panel`; replaces an earlier registration.
+ * Exported for tests; `create` as in `answerRequest`.
+ */
+export function register(
+  panel: Pick<NotebookPanel, 'context'>,
+  kernel: Kernel.IKernelConnection | null | undefined,
+  create?: (body: ICreateCheckpoint) => Promise<ICheckpoint>
 ): void {
   if (!kernel) {
     return;
@@ -95,7 +99,7 @@ function register(
         return;
       }
       const request = msg.content.data as unknown as IKernelRequest;
-      const reply = await answerRequest(panel, request);
+      const reply = await answerRequest(panel, request, create);
       if (reply.error) {
         console.warn('jupyter-mltrack: checkpoint for the kernel', reply.error);
       }

@@ -121,6 +121,19 @@ def test_context_manager_marks_failed_with_traceback(store: Store) -> None:
     assert data is not None and "ZeroDivisionError" in data.values[0]
 
 
+def test_neptune_capture_traceback_and_fail_on_exception_switches(store: Store) -> None:
+    with pytest.raises(ZeroDivisionError), _run(store, capture_traceback=False) as quiet:
+        1 / 0  # noqa: B018
+    assert runs.get(store, quiet.id).state == "failed"
+    assert fields.get_field(store, quiet.info.id, "monitoring/traceback") is None
+    with pytest.raises(ZeroDivisionError), _run(store, fail_on_exception=False) as tolerant:
+        1 / 0  # noqa: B018
+    info = runs.get(store, tolerant.id)
+    assert info.state == "finished" and not info.failed
+    data = fields.read_series(store, info.id, "monitoring/traceback")
+    assert data is not None and "ZeroDivisionError" in data.values[0]
+
+
 def test_uncaught_exception_in_a_script_fails_the_run(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
     script = textwrap.dedent(

@@ -56,7 +56,7 @@ def _install() -> None:
     ) -> None:
         for run in live_runs():
             try:
-                run._mark_failed(exc_type, exc, tb)
+                run.mark_failed(exc_type, exc, tb)
             except Exception:
                 pass
         previous(exc_type, exc, tb)
@@ -98,7 +98,7 @@ def _watch_ipython() -> None:
             return
         for run in live_runs():
             try:
-                run._mark_failed(type(exc), exc, exc.__traceback__)
+                run.mark_failed(type(exc), exc, exc.__traceback__)
             except Exception:
                 pass
 

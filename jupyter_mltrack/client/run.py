@@ -66,9 +66,14 @@ class Run:
         # Monitoring capture (hardware, console, git, ...) attaches objects with start()/stop()
         # here; they live exactly as long as the run does.
         self._capture: list[Any] = []
+        # init_run's neptune-style capture arguments as given; `mark_failed` honours
+        # capture_traceback and fail_on_exception from here.
         self._capture_options = dict(capture_options or {})
         # "aborted" when the run is ended on request (capture/abort.py), else finished/failed.
         self._end_state: str | None = None
+        # Whether an abort request also interrupts the code running; capture.attach sets it
+        # from init_run(interrupt_on_abort=), capture/abort.py reads it.
+        self._interrupt_on_abort = True
         self._spool_dir = spool_dir
         self._temp_dir = temp_dir
         # The fast path skips per-call checks that strict mode must do in the caller.
@@ -95,6 +100,17 @@ class Run:
     @property
     def info(self) -> RunInfo:
         return self._info
+
+    @property
+    def strict(self) -> bool:
+        """Whether logging problems raise (init_run(strict=True)) instead of warning; the
+        integrations follow the same choice for their own errors."""
+        return self._strict
+
+    @property
+    def store(self) -> Store:
+        """The store this run writes to (the kernel links its notebook checkpoint there)."""
+        return self._store
 
     @property
     def offline_dir(self) -> Path | None:
@@ -242,7 +258,7 @@ class Run:
         tb: TracebackType | None,
     ) -> None:
         if exc_type is not None and exc is not None:
-            self._mark_failed(exc_type, exc, tb)
+            self.mark_failed(exc_type, exc, tb)
         self.stop()
 
     def _on_abort(self) -> None:
@@ -257,20 +273,26 @@ class Run:
         capture.start()
         self._capture.append(capture)
 
-    def _mark_failed(
+    def mark_failed(
         self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
     ) -> None:
-        """An uncaught exception (script, IPython cell or `with` block): keep the traceback
-        and mark the run failed at once, so a kernel that dies next still shows it."""
+        """An exception escaped the user's code (script, IPython cell, `with` block, a
+        training an integration drives): keep the traceback (unless
+        init_run(capture_traceback=False)) and mark the run failed at once (unless
+        init_run(fail_on_exception=False)), so a kernel that dies next still shows it.
+        Called by the client's exit hooks and the integrations, not meant for user code."""
         if self._state != "running":
             return
-        self._failed = True
-        text = "".join(traceback.format_exception(exc_type, exc, tb))
-        if len(text) > values.MAX_STRING:
-            text = text[-values.MAX_STRING :]
-        if self._types.get("monitoring/traceback", "string_series") == "string_series":
-            self["monitoring/traceback"].log(text.replace("\x00", ""))
-        if self._writer is not None and not self._writer.child:
+        fail = bool(self._capture_options.get("fail_on_exception", True))
+        if fail:
+            self._failed = True
+        if self._capture_options.get("capture_traceback", True):
+            text = "".join(traceback.format_exception(exc_type, exc, tb))
+            if len(text) > values.MAX_STRING:
+                text = text[-values.MAX_STRING :]
+            if self._types.get("monitoring/traceback", "string_series") == "string_series":
+                self["monitoring/traceback"].log(text.replace("\x00", ""))
+        if fail and self._writer is not None and not self._writer.child:
             self._run_updates.append(("state", "failed", True))
         self.wait()
 

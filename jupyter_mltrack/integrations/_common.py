@@ -138,9 +138,8 @@ class RunSlot:
         import sys
 
         exc_type, exc, tb = sys.exc_info()
-        mark = getattr(self._run, "_mark_failed", None)
-        if exc_type is not None and exc is not None and mark is not None:
-            mark(exc_type, exc, tb)
+        if exc_type is not None and exc is not None and self._run is not None:
+            self._run.mark_failed(exc_type, exc, tb)
 
     def portable(self) -> RunSlot:
         """A copy without the live run (threads and connections cannot be pickled): in a
@@ -156,15 +155,15 @@ class RunSlot:
         if self._run_id is not None and not self.owned:
             # A borrowed run reopened in a child is still the user's: flush, never stop.
             copy.init_run_kwargs = {"with_id": self._run_id}
-            config = getattr(getattr(self._run, "_store", None), "config", None)
-            if config is not None:
+            if self._run is not None:
+                config = self._run.store.config
                 copy.init_run_kwargs.update(store=config.url, blobs=str(config.blob_root))
         return copy
 
 
-def is_strict(run: Any) -> bool:
+def is_strict(run: Run | None) -> bool:
     """Whether the run was opened with strict=True (then integration errors raise too)."""
-    return bool(getattr(run, "strict", getattr(run, "_strict", False)))
+    return run is not None and run.strict
 
 
 def guarded(what: str) -> Callable[[F], F]:

@@ -158,7 +158,7 @@ def link_run_start(run: Any) -> LinkResult | None:
     # Kernels only (a Jupyter kernel, Colab, VS Code): a terminal IPython has no notebook.
     if sh is None or getattr(sh, "kernel", None) is None or run.mode not in ("async", "sync"):
         return None
-    store = run._store
+    store = run.store
     t0 = time.perf_counter()
     try:
         key = (_cell_key(sh), str(store.config.url))

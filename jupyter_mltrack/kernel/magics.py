@@ -177,7 +177,7 @@ class MLTrackMagics:
     def _store(self) -> Any:
         run = self._current(None, quiet=True)
         if run is not None:
-            return run._store
+            return run.store
         from ..store.engine import open_store
 
         return open_store()

@@ -38,8 +38,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from ..store import runs as runs_repo
 from ..store.models import RUN_STATES, Field, Project, Run
-from ..store.runs import STALE_AFTER, state_expression
+from ..store.runs import state_expression
 from .syntax import Condition, Expr, Not, Operand, Or, QuerySyntaxError, Value, parse
 from .times import parse_time
 
@@ -58,7 +59,7 @@ STATE_ALIASES = {"active": "running", "idle": "finished"}
 
 def duration_expression(now: float) -> ColumnElement[float]:
     """Seconds a run lasted: to its end, to its last heartbeat when crashed, else to now."""
-    cutoff = now - STALE_AFTER
+    cutoff = now - runs_repo.STALE_AFTER
     return case(
         (Run.ended_at.is_not(None), Run.ended_at - Run.created_at),
         (

@@ -74,6 +74,7 @@ class Worker:
         flush_period: float = 1.0,
         max_buffered: int = 5_000_000,
         batch: int = 1000,
+        env: dict[str, str] | None = None,
     ) -> Worker:
         progress = tmp / f"{name}.progress"
         warns = tmp / f"{name}.warnings"
@@ -102,8 +103,9 @@ class Worker:
             "--stop-file",
             str(stop_file),
         ]
-        env = {**os.environ, **QUIET_ENV}
-        proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            cmd, env={**os.environ, **QUIET_ENV, **(env or {})}, stderr=subprocess.PIPE
+        )
         return cls(proc, progress, warns, stop_file)
 
     def lines(self) -> list[str]:

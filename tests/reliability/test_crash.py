@@ -4,7 +4,8 @@ a kill; Aim leaves killed runs "in progress" and sometimes a corrupt repository)
 What must hold after every kill: every point logged more than one flush period (plus the
 time one flush takes to commit, `COMMIT_SLACK`) before the kill is in the store, exactly once
 and in order; the run still reads `running` right after the kill but `crashed` once its
-heartbeat is older than the timeout (computed at read time, in Python and in SQL); the SQLite
+heartbeat is older than the timeout (computed at read time, in Python and in SQL, and watched
+on the real clock with the scripts' heartbeat shortened to 0.5 s); the SQLite
 file passes `PRAGMA integrity_check`; and the next run in the same store works.
 """
 
@@ -39,10 +40,23 @@ FLUSH_PERIOD = 1.0
 # two busy CI cores that takes up to a few hundred ms for 100,000 points.
 COMMIT_SLACK = 0.6
 RATE = 100_000
+# The killed scripts heartbeat every 0.5 s (MLTRACK_HEARTBEAT_INTERVAL), so their runs must
+# read `crashed` 1.5 s after their last heartbeat - watched on the real clock, not computed.
+HEARTBEAT = 0.5
 
 
-def _kill_trial(tmp: Path, url: str, blobs: Path, k: int, rng: random.Random) -> dict[str, float]:
-    w = Worker.start(tmp, url, blobs, name=f"crash{k}", rate=RATE, flush_period=FLUSH_PERIOD)
+def _kill_trial(
+    tmp: Path, url: str, blobs: Path, k: int, rng: random.Random
+) -> dict[str, float | str]:
+    w = Worker.start(
+        tmp,
+        url,
+        blobs,
+        name=f"crash{k}",
+        rate=RATE,
+        flush_period=FLUSH_PERIOD,
+        env={"MLTRACK_HEARTBEAT_INTERVAL": str(HEARTBEAT)},
+    )
     try:
         # Past the first flush, then a random moment within the next two flush periods.
         w.wait_logged(int(RATE * FLUSH_PERIOD * 1.2))
@@ -87,6 +101,8 @@ def _kill_trial(tmp: Path, url: str, blobs: Path, k: int, rng: random.Random) ->
     finally:
         store.dispose()
     return {
+        "run": run_id,
+        "killed_at": killed_at,
         "logged": logged,
         "stored": stored,
         "window": killed_at - lost_since if stored < logged else 0.0,
@@ -104,7 +120,7 @@ def test_sigkill_loses_at_most_one_flush_period(
     url = f"sqlite:///{db}"
     blobs = tmp_path / "blobs"
     rng = random.Random(int(time.time()))
-    trials = size(4, 20)
+    trials = size(3, 20)
     results = [_kill_trial(tmp_path, url, blobs, k, rng) for k in range(trials)]
 
     # The file is sound after all those kills...
@@ -126,7 +142,32 @@ def test_sigkill_loses_at_most_one_flush_period(
     finally:
         store.dispose()
 
-    windows = [r["window"] for r in results]
+    # On the real clock, read as the scripts' interval sets it: every killed run turns
+    # `crashed` (Python, SQL, query language) once its last heartbeat is older than the
+    # stale period, and not long after.
+    monkeypatch.setattr(runs_repo, "STALE_AFTER", 3 * HEARTBEAT)
+    killed = {str(r["run"]) for r in results}
+    last_kill = max(float(r["killed_at"]) for r in results)
+    store = open_fresh(url, blobs)
+    try:
+        while True:
+            table = runs_table(store, query='sys/state = "crashed"', columns=["sys/id"])
+            crashed = {row["sys/id"] for row in table.items}
+            if crashed == killed:
+                break
+            assert crashed < killed, f"a run that ended normally reads crashed: {crashed}"
+            late = time.time() - last_kill
+            assert late < 3 * HEARTBEAT + FLUSH_PERIOD + 5, f"still not crashed: {killed - crashed}"
+            time.sleep(0.05)
+        for run_id in killed:
+            info = runs_repo.get(store, run_id)
+            assert info.state == "crashed" and info.heartbeat_at is not None
+            assert time.time() - info.heartbeat_at > runs_repo.STALE_AFTER
+        assert runs_repo.get(store, run.id).state == "finished"
+    finally:
+        store.dispose()
+
+    windows = [float(r["window"]) for r in results]
     summary = (
         f"crash: {trials} SIGKILLs, {sum(r['logged'] for r in results):,.0f} points logged at "
         f"{min(r['rate'] for r in results):,.0f}-{max(r['rate'] for r in results):,.0f} points/s; "

@@ -24,6 +24,9 @@ from jupyter_mltrack.store import runs as runs_repo
 
 from .harness import QUIET_ENV, Worker, assert_exact_prefix, open_fresh, report, size, stored_steps
 
+# Far beyond what the writers need (CI: ~10 s; full: ~2 min); past it the test fails with
+# each worker's state rather than hitting pytest's timeout with none.
+DEADLINE = size(240, 800)
 SIZES = {
     "sqlite": (size(4, 8), size(20_000, 100_000)),
     "postgres": (size(6, 32), size(10_000, 100_000)),
@@ -52,6 +55,21 @@ def jp_server_config(backend: tuple[str, str, Path], jp_server_config: dict[str,
     return jp_server_config
 
 
+def _diagnose(workers: list[Worker], t0: float, what: str) -> str:
+    """What each worker was doing when the test failed: a flaky failure here must say whether
+    it was lost points, a warning, a slow worker or a refused request, and whose."""
+    lines = [f"{what} (after {time.monotonic() - t0:.1f} s)"]
+    for w in workers:
+        rc = w.proc.poll()
+        stopped = any(x.startswith("stopped") for x in w.lines())
+        lines.append(
+            f"  {w.progress.stem} run {w.run_id} pid {w.proc.pid}: exit {rc}, logged "
+            f"{w.logged():,}, {'stopped' if stopped else 'not stopped'}, warnings "
+            f"{w.warnings()[-3:]}, stderr {w.stderr()[-500:]!r}"
+        )
+    return "\n".join(lines)
+
+
 def _notebook(i: int) -> Any:
     return new_notebook(cells=[new_code_cell(f"loss = {i}\nprint(loss)", execution_count=1)])
 
@@ -72,27 +90,28 @@ async def test_parallel_writers_lose_nothing_and_never_see_a_lock(
         i = 0
         while any(w.proc.poll() is None for w in workers):
             i += 1
-            r = await jp_fetch(
-                "mltrack",
-                "api",
-                "runs",
-                params={"query": 'sys/state = "running"', "columns": "sys/id,train/loss"},
-            )
-            assert r.code == 200
+            if time.monotonic() - t0 > DEADLINE:
+                pytest.fail(_diagnose(workers, t0, f"writers still running after {DEADLINE} s"))
+            query = {"query": 'sys/state = "running"', "columns": "sys/id,train/loss"}
+            r = await jp_fetch("mltrack", "api", "runs", params=query, raise_error=False)
+            assert r.code == 200, _diagnose(workers, t0, f"runs query {r.code}: {r.body!r}")
             served["runs"] += 1
             ids = [w.run_id for w in workers if w.run_id]
             if ids:
+                run_id = ids[i % len(ids)]
                 r = await jp_fetch(
                     "mltrack",
                     "api",
                     "runs",
-                    ids[i % len(ids)],
+                    run_id,
                     "series",
                     params={"field": "train/loss", "max_points": "500"},
                     raise_error=False,
                 )
                 # 404 only before the run's first flush created the series.
-                assert r.code in (200, 404), r.body
+                assert r.code in (200, 404), _diagnose(
+                    workers, t0, f"series of {run_id}: {r.code} {r.body!r}"
+                )
                 served["series"] += r.code == 200
             nbformat.write(_notebook(i), jp_root_dir / "train.ipynb")
             # Through the Python API in a thread (what a kernel's save hook does).
@@ -103,14 +122,15 @@ async def test_parallel_writers_lose_nothing_and_never_see_a_lock(
             served["checkpoints"] += 1
             await asyncio.sleep(0.05)
         for w in workers:
-            w.finish()
+            rc = w.proc.wait()
+            assert rc == 0, _diagnose(workers, t0, f"worker {w.run_id} exited {rc}")
     finally:
         for w in workers:
             w.kill()
     elapsed = time.monotonic() - t0
 
     complaints = {w.run_id: w.warnings() for w in workers if w.warnings()}
-    assert not complaints, f"warnings reached the user: {complaints}"
+    assert not complaints, _diagnose(workers, t0, f"warnings reached the user: {complaints}")
     ids = [w.run_id for w in workers]
     assert None not in ids and len(set(ids)) == procs, f"run ids not unique: {ids}"
     store = open_fresh(url, blobs)
@@ -118,6 +138,9 @@ async def test_parallel_writers_lose_nothing_and_never_see_a_lock(
         for run_id in ids:
             assert run_id is not None
             steps, values = stored_steps(store, run_id)
+            if len(steps) != points:
+                lost = f"{run_id}: {len(steps):,} of {points:,} points stored"
+                pytest.fail(_diagnose(workers, t0, lost))
             assert_exact_prefix(steps, values, points)
             assert runs_repo.get(store, run_id).state == "finished"
     finally:

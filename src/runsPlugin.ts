@@ -17,6 +17,7 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { Widget } from '@lumino/widgets';
 
+import { listCheckpoints } from './api';
 import { CompareView } from './compare/view';
 import { mltrackIcon } from './icons';
 import { runsIcon } from './runs/icons';
@@ -190,6 +191,12 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
 
     const sidebar = new RunsSidebar({
       fetch: q => api.listRuns(q),
+      linkedRuns: async path => {
+        const page = await listCheckpoints({ path, limit: 100 });
+        const ids: string[] = [];
+        page.items.forEach(c => c.runs.forEach(r => ids.push(r.id)));
+        return [...new Set(ids)];
+      },
       openRun: id => void commands.execute(RunsCommandIDs.openRun, { id }),
       openTable: query =>
         void commands.execute(RunsCommandIDs.openTable, { query })

@@ -13,13 +13,21 @@ const SHOWN = 50;
 
 export interface IRunsSidebarOptions {
   fetch: (query: IRunsQuery) => Promise<IRunsPage>;
+  /**
+   * Ids of the runs linked to the notebook's checkpoints (a run started in a notebook is
+   * linked to the checkpoint taken when it started), newest first.
+   */
+  linkedRuns: (path: string) => Promise<string[]>;
   openRun: (id: string) => void;
   openTable: (query: string) => void;
 }
 
-/** The query selecting one notebook's runs. */
-export function notebookQuery(path: string): string {
-  return `sys/notebook_path = ${JSON.stringify(path)}`;
+/** The query selecting one notebook's runs: by the notebook path recorded on the run, or
+ * by id for the runs linked to its checkpoints. */
+export function notebookQuery(path: string, ids: string[] = []): string {
+  return [`sys/notebook_path = ${JSON.stringify(path)}`]
+    .concat(ids.map(id => `sys/id = ${JSON.stringify(id)}`))
+    .join(' OR ');
 }
 
 export class RunsSidebar extends Widget {
@@ -46,7 +54,9 @@ export class RunsSidebar extends Widget {
     all.className = 'jp-mltrack-button jp-mltrack-open-table';
     all.textContent = 'Open runs table';
     all.addEventListener('click', () =>
-      options.openTable(this._notebook ? notebookQuery(this._notebook) : '')
+      options.openTable(
+        this._notebook ? notebookQuery(this._notebook, this._linked) : ''
+      )
     );
     this.node.append(header, this._path, this._list, all);
     this._timer = window.setInterval(() => {
@@ -65,6 +75,7 @@ export class RunsSidebar extends Widget {
     if (path !== this._notebook) {
       this._notebook = path;
       this._items = [];
+      this._linked = [];
       this._render();
       void this.refresh();
     }
@@ -76,11 +87,13 @@ export class RunsSidebar extends Widget {
       return;
     }
     try {
+      const ids = await this._options.linkedRuns(path);
       const page = await this._options.fetch({
-        query: notebookQuery(path),
+        query: notebookQuery(path, ids.slice(0, SHOWN)),
         limit: SHOWN
       });
       if (path === this._notebook) {
+        this._linked = ids.slice(0, SHOWN);
         this._items = page.items.map(r => ({
           id: String(r['sys/id'] ?? ''),
           name: String(r['sys/name'] ?? ''),
@@ -149,6 +162,7 @@ export class RunsSidebar extends Widget {
     created: string;
   }[] = [];
   private _error: string | null = null;
+  private _linked: string[] = [];
   private _path: HTMLElement;
   private _list: HTMLUListElement;
   private _timer: number;

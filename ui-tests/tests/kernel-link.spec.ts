@@ -114,6 +114,8 @@ test('after a kernel restart, init_run in the same notebook still checkpoints th
   request,
   tmpPath
 }) => {
+  // Two kernel starts and two runs: on 2 shared cores under load this passes 60 s.
+  test.setTimeout(180000);
   const path = `${tmpPath}/restart.ipynb`;
   await writeNotebook(request, path, notebook([code('x = 1'), code('')]));
   await page.notebook.openByPath(path);

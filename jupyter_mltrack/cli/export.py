@@ -14,8 +14,9 @@ import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
 
+from ..query.table import json_safe
 from ..store import fields, runs
-from .runs import json_default, json_safe, open_from
+from .runs import json_default, open_from
 
 
 def register(sub: Any) -> None:

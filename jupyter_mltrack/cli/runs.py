@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from ..query.table import json_safe
 from ..store.config import resolve
 from ..store.engine import Store, open_store
 
@@ -71,16 +72,6 @@ def json_default(value: Any) -> Any:
     if isinstance(value, set):
         return sorted(value)
     return str(value)
-
-
-def json_safe(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    return value
 
 
 def print_json(data: Any) -> None:

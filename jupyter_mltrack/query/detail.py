@@ -4,13 +4,12 @@ the notebook it ran from, and per-cell timings. Never reads series points."""
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Any
 
 from ..store import cells, checkpoints, fields, runs
 from ..store.engine import Store
-from .table import sys_value
+from .table import json_safe, sys_value
 
 SYS_PATHS = (
     "sys/id",
@@ -30,17 +29,6 @@ SYS_PATHS = (
 )
 FILE_TYPES = ("file", "file_series", "file_set")
 MAX_CELLS = 2000
-
-
-def json_safe(v: Any) -> Any:
-    """NaN and infinities have no JSON spelling: null, recursively."""
-    if isinstance(v, float):
-        return v if math.isfinite(v) else None
-    if isinstance(v, dict):
-        return {k: json_safe(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [json_safe(x) for x in v]
-    return v
 
 
 def run_detail(store: Store, run_id: str | int) -> dict[str, Any]:

@@ -63,7 +63,7 @@ class RunsTable:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: NaN and infinities become null (JSON has no spelling for them)."""
         return {
-            "items": [{k: _json_safe(v) for k, v in row.items()} for row in self.items],
+            "items": [{k: json_safe(v) for k, v in row.items()} for row in self.items],
             "total": self.total,
             "columns": self.columns,
         }
@@ -78,9 +78,15 @@ class RunsTable:
         return df
 
 
-def _json_safe(v: Any) -> Any:
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
+def json_safe(v: Any) -> Any:
+    """NaN and infinities have no JSON spelling: null, recursively through dicts and lists.
+    The one helper of the REST answers and the CLI's --json output."""
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, dict):
+        return {k: json_safe(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [json_safe(x) for x in v]
     return v
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..errors import InvalidInput
-from ..store import fields, runs
+from ..store import fields, runs, upsert
 from ..store.config import StoreConfig, default_root, resolve
 from ..store.engine import Store, open_store
 from ..store.entities import RunInfo
@@ -172,7 +172,7 @@ def _copy(source: Store, target: Store, local: RunInfo, run: RunInfo) -> None:
         else:
             scalars.append(fields.ScalarWrite(f.path, f.type, f.num, f.int_value, f.text))
     with target.write() as s:
-        fields.record_blobs(s, blob_rows)
+        upsert.record_blobs(s, blob_rows)
         fields.upsert_scalars(s, run.id, scalars)
         fields.append_series(s, run.id, series)
         _copy_checkpoint_links(source, s, local.id, run.id)

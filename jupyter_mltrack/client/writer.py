@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
-from ..store import fields
+from ..store import fields, upsert
 from ..store import runs as runs_repo
 from ..store.engine import Store
 from ..store.fields import ScalarWrite, SeriesAppend, TypeConflict
@@ -319,7 +319,7 @@ class Writer:
             try:
                 if batch.ops or batch.series or batch.blobs:
                     with store.write() as s:
-                        fields.record_blobs(s, batch.blobs)
+                        upsert.record_blobs(s, batch.blobs)
                         self._apply_ops(s, run_id, batch.ops)
                         fields.append_series(s, run_id, batch.series)
                     self.written_points += batch.points

@@ -24,8 +24,10 @@ from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput, NotFound
 from .engine import Store
-from .models import TRIGGERS, Blob, Checkpoint, CheckpointRun, Field, Notebook, Project, Run
+from .fields import ScalarWrite, upsert_scalars
+from .models import TRIGGERS, Checkpoint, CheckpointRun, Notebook, Project, Run
 from .runs import effective_state
+from .upsert import dialect_insert, record_blobs
 
 MAX_NAME = 512
 MAX_DESCRIPTION = 4096
@@ -121,28 +123,6 @@ def check_text(name: str | None, description: str | None) -> None:
             f"a checkpoint description has at most {MAX_DESCRIPTION} characters "
             f"({len(description)} given)"
         )
-
-
-def _insert(session: Session) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert
-
-
-def record_blobs(session: Session, rows: Iterable[tuple[str, int, str]]) -> None:
-    unique = {sha: (size, mime) for sha, size, mime in rows}
-    if not unique:
-        return
-    now = time.time()
-    stmt = _insert(session)(Blob).on_conflict_do_nothing(index_elements=[Blob.sha256])
-    session.execute(
-        stmt,
-        [{"sha256": s, "size": n, "mime": m, "created_at": now} for s, (n, m) in unique.items()],
-    )
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -432,31 +412,13 @@ def mark_deleted(store: Store, path: str) -> int:
 def link_run(store: Store, checkpoint_id: str, run_id: int) -> None:
     """Link both ways: a `checkpoint_runs` row, and the run's `source_code/notebook` field
     (a string field holding the checkpoint id, the agreed convention)."""
-    now = time.time()
     with store.write() as s:
         if not s.scalar(select(func.count()).where(Checkpoint.id == checkpoint_id)):
             raise NotFound(f"no checkpoint {checkpoint_id!r}")
         if not s.scalar(select(func.count()).where(Run.id == run_id)):
             raise NotFound(f"no run with id {run_id}")
-        ins = _insert(s)
         s.execute(
-            ins(CheckpointRun).on_conflict_do_nothing(),
+            dialect_insert(s)(CheckpointRun).on_conflict_do_nothing(),
             [{"checkpoint_id": checkpoint_id, "run_id": run_id}],
         )
-        stmt = ins(Field)
-        s.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[Field.run_id, Field.path],
-                set_={"type": "string", "text": stmt.excluded.text, "updated_at": now},
-            ),
-            [
-                {
-                    "run_id": run_id,
-                    "path": NOTEBOOK_FIELD,
-                    "type": "string",
-                    "text": checkpoint_id,
-                    "count": 0,
-                    "updated_at": now,
-                }
-            ],
-        )
+        upsert_scalars(s, run_id, [ScalarWrite(NOTEBOOK_FIELD, "string", text=checkpoint_id)])

@@ -26,7 +26,8 @@ from sqlalchemy import CursorResult, case, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from .engine import Store
-from .models import Blob, Field, SeriesChunk
+from .models import Field, SeriesChunk
+from .upsert import dialect_insert
 
 SCALAR_TYPES = ("float", "int", "bool", "string", "datetime")
 SERIES_TYPES = ("float_series", "string_series", "file_series")
@@ -116,17 +117,6 @@ def _info(f: Field) -> FieldInfo:
     )
 
 
-def _insert(session: Session) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL both do)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert
-
-
 # -- writing ---------------------------------------------------------------------------------
 
 
@@ -149,7 +139,7 @@ def upsert_scalars(session: Session, run_id: int, rows: Sequence[ScalarWrite]) -
     for r in rows:
         latest[r.path] = r
     now = time.time()
-    ins = _insert(session)(Field)
+    ins = dialect_insert(session)(Field)
     stmt = ins.on_conflict_do_update(
         index_elements=[Field.run_id, Field.path],
         set_={
@@ -268,7 +258,7 @@ def append_series(session: Session, run_id: int, batches: Sequence[SeriesAppend]
     if not batches:
         return
     now = time.time()
-    ins = _insert(session)(Field)
+    ins = dialect_insert(session)(Field)
     ex = ins.excluded
     stmt = ins.on_conflict_do_update(
         index_elements=[Field.run_id, Field.path],
@@ -379,22 +369,6 @@ def _merge_into_last(session: Session, field_id: int, b: SeriesAppend) -> bool:
         )
     )
     return True
-
-
-def record_blobs(session: Session, blobs: Iterable[tuple[str, int, str]]) -> None:
-    """Insert (sha256, size, mime) rows, ignoring ones already there."""
-    rows = {sha: (size, mime) for sha, size, mime in blobs}
-    if not rows:
-        return
-    now = time.time()
-    ins = _insert(session)(Blob).on_conflict_do_nothing(index_elements=[Blob.sha256])
-    session.execute(
-        ins,
-        [
-            {"sha256": sha, "size": size, "mime": mime, "created_at": now}
-            for sha, (size, mime) in rows.items()
-        ],
-    )
 
 
 def current_text(session: Session, run_id: int, path: str) -> str | None:

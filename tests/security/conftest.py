@@ -1,6 +1,11 @@
 """A jupyter_server in its own process, with a token, for tests that speak plain HTTP to it
 (schemathesis, cookie/XSRF checks): pytest-jupyter's in-process server shares the test's
-event loop, so a synchronous client could not talk to it."""
+event loop, so a synchronous client could not talk to it.
+
+One server per test session (per xdist worker): starting one costs ~10 s on two busy cores,
+and every test here only adds its own objects to its store. Only our extension (and the
+lab's, for the login page that sets the XSRF cookie) is loaded; the other installed server
+extensions serve nothing under /mltrack/api and would only slow the start."""
 
 from __future__ import annotations
 
@@ -38,14 +43,19 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
+# Installed server extensions switched off for the live server (see the docstring).
+OTHER_EXTENSIONS = ("jupyter_lsp", "jupyter_server_terminals", "nbdime", "notebook_shim")
+
+
+@pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     base = tmp_path_factory.mktemp("live")
     root = base / "root"
     root.mkdir()
     cfg = base / "config.py"
+    extensions = {"jupyter_mltrack": True, **dict.fromkeys(OTHER_EXTENSIONS, False)}
     cfg.write_text(
-        'c.ServerApp.jpserver_extensions = {"jupyter_mltrack": True}\n'
+        f"c.ServerApp.jpserver_extensions = {extensions!r}\n"
         f'c.IdentityProvider.token = "{TOKEN}"\n'
         "c.ServerApp.open_browser = False\n"
         "c.ServerApp.allow_root = True\n"

@@ -99,6 +99,5 @@ def build(run: Any, options: CaptureOptions, *, cells_sink: Any = None) -> list[
 def attach(run: Any, options: CaptureOptions, *, cells_sink: Any = None) -> None:
     """Start the captures on `run` through its `attach_capture`; a capture that fails to
     start is skipped with a warning, the others still run."""
-    run._interrupt_on_abort = options.interrupt_on_abort
     for capture in build(run, options, cells_sink=cells_sink):
         safely(f"{capture.name} capture", partial(run.attach_capture, capture), None)

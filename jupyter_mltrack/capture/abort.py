@@ -1,6 +1,7 @@
 """Stopping a run from outside (`mltrack abort RUN`, `POST /mltrack/api/runs/<id>/abort`, the
 lab panel): the request sets `runs.abort_requested`; the writer's heartbeat (every 10 s) sees
-it and calls `on_abort` in the writer thread.
+it and calls `Run._on_abort` in the writer thread, which ends the run and then calls
+`interrupt_main` here unless init_run(interrupt_on_abort=False).
 
 Order matters. The run is ended first, as `aborted`, with everything logged so far flushed, and
 only then is the main thread interrupted: the KeyboardInterrupt that follows unwinds the
@@ -21,9 +22,6 @@ import ctypes
 import signal
 import sys
 import threading
-from typing import Any
-
-from .base import log
 
 
 def interrupt_main() -> str:
@@ -46,24 +44,3 @@ def interrupt_main() -> str:
         )
         return "interrupted"
     return "no main thread"
-
-
-def on_abort(run: Any) -> None:
-    """End `run` as aborted, keeping its data, then interrupt the code that was logging to it."""
-    try:
-        run._end_state = "aborted"
-        run.stop()
-    finally:
-        message = (
-            f"mltrack: run {run.id} was aborted on request; it is ended as 'aborted' with "
-            "its data kept, and the code running now is interrupted"
-        )
-        reporter = getattr(run, "_reporter", None)
-        if reporter is not None:
-            reporter.notice(message)
-        else:
-            log.warning(message)
-        if getattr(run, "_interrupt_on_abort", True):
-            how = interrupt_main()
-            if how != "interrupted":
-                log.info("jupyter-mltrack: run %s: nothing interrupted (%s)", run.id, how)

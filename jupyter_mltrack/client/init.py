@@ -165,6 +165,7 @@ def init_run(
         capture_options=capture,
         spool_dir=spool_dir,
         temp_dir=temp_dir,
+        interrupt_on_abort=context.interrupt_on_abort,
     )
     if tags and m != "read-only":
         run["sys/tags"].add([tags] if isinstance(tags, str) else list(tags))

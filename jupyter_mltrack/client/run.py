@@ -47,6 +47,7 @@ class Run:
         capture_options: dict[str, Any] | None = None,
         spool_dir: Path | None = None,
         temp_dir: Path | None = None,
+        interrupt_on_abort: bool = True,
     ) -> None:
         self._store = store
         self._info = info
@@ -69,11 +70,10 @@ class Run:
         # init_run's neptune-style capture arguments as given; `mark_failed` honours
         # capture_traceback and fail_on_exception from here.
         self._capture_options = dict(capture_options or {})
-        # "aborted" when the run is ended on request (capture/abort.py), else finished/failed.
+        # "aborted" when the run is ended on request (`_on_abort`), else finished/failed.
         self._end_state: str | None = None
-        # Whether an abort request also interrupts the code running; capture.attach sets it
-        # from init_run(interrupt_on_abort=), capture/abort.py reads it.
-        self._interrupt_on_abort = True
+        # Whether an abort request also interrupts the code running (init_run's option).
+        self._interrupt_on_abort = interrupt_on_abort
         self._spool_dir = spool_dir
         self._temp_dir = temp_dir
         # The fast path skips per-call checks that strict mode must do in the caller.
@@ -262,11 +262,26 @@ class Run:
         self.stop()
 
     def _on_abort(self) -> None:
-        """Called by the writer when someone asked to abort this run (`mltrack abort`, the
-        lab panel): end it as aborted and interrupt the code running (capture/abort.py)."""
-        from ..capture.abort import on_abort
+        """Called by the writer thread when someone asked to abort this run (`mltrack abort`,
+        the lab panel). The run is ended first, as `aborted` with everything logged so far
+        flushed, and only then is the code running interrupted: the KeyboardInterrupt that
+        follows unwinds into a run already ended, so it cannot turn it `failed` half-way
+        (capture/abort.py says how the interrupt is delivered)."""
+        from ..capture.abort import interrupt_main
+        from ..capture.base import log
 
-        on_abort(self)
+        try:
+            self._end_state = "aborted"
+            self.stop()
+        finally:
+            self._reporter.notice(
+                f"mltrack: run {self.id} was aborted on request; it is ended as 'aborted' with "
+                "its data kept, and the code running now is interrupted"
+            )
+            if self._interrupt_on_abort:
+                how = interrupt_main()
+                if how != "interrupted":
+                    log.info("jupyter-mltrack: run %s: nothing interrupted (%s)", self.id, how)
 
     def attach_capture(self, capture: Any) -> None:
         """Start a capture object (with start()/stop()) that lives as long as the run."""

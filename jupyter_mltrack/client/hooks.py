@@ -15,6 +15,8 @@ import threading
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from ..capture.base import ipython_shell
+
 if TYPE_CHECKING:
     from .run import Run
 
@@ -81,13 +83,7 @@ def _after_fork() -> None:
 
 def _watch_ipython() -> None:
     """In IPython/Jupyter, a cell that raises marks the live runs failed."""
-    ipython_mod = sys.modules.get("IPython")
-    if ipython_mod is None:
-        return
-    try:
-        shell = ipython_mod.get_ipython()
-    except Exception:
-        return
+    shell = ipython_shell()
     if shell is None or id(shell) in _ipython_shells:
         return
     _ipython_shells.add(id(shell))

@@ -16,6 +16,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+from ..capture.base import ipython_shell
 from ..client.reporting import MLTrackWarning
 from .comm import FRONTEND
 from .locator import Located, locate
@@ -34,19 +35,6 @@ class LinkResult:
 LAST: LinkResult | None = None
 KNOWN: str | None = None  # a checkpoint of this notebook made from this kernel (follows renames)
 _cell_cache: dict[tuple[str, str], str] = {}
-
-
-def shell() -> Any:
-    """The IPython shell running this code, or None."""
-    import sys
-
-    if "IPython" not in sys.modules:
-        return None
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return None
-    return get_ipython()
 
 
 def _cell_key(sh: Any) -> str:
@@ -139,7 +127,7 @@ def checkpoint(
         cid = FRONTEND.wait(rid, found)
         if cid is not None:
             return LinkResult(cid, "frontend", time.perf_counter() - t0)
-    sh = shell()
+    sh = ipython_shell()
     located = locate(user_ns if user_ns is not None else (sh.user_ns if sh is not None else {}))
     if located is None:
         return LinkResult(None, "none", time.perf_counter() - t0, "no notebook found")
@@ -154,7 +142,7 @@ def link_run_start(run: Any) -> LinkResult | None:
     global LAST, KNOWN
     if os.environ.get(DISABLE_ENV, "1").lower() in ("0", "false", "no", "off"):
         return None
-    sh = shell()
+    sh = ipython_shell()
     # Kernels only (a Jupyter kernel, Colab, VS Code): a terminal IPython has no notebook.
     if sh is None or getattr(sh, "kernel", None) is None or run.mode not in ("async", "sync"):
         return None

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..capture.base import ipython_shell
 from ..checkpoints import files
 
 COLAB_TIMEOUT = 10.0
@@ -165,13 +166,11 @@ def from_history(user_ns: dict[str, Any]) -> dict[str, Any] | None:
     import nbformat
 
     raw = user_ns.get("In") or []
+    sh = ipython_shell()
     try:  # as typed (`%mltrack ...`), not as IPython translated it (`get_ipython()...`)
-        from IPython import get_ipython
-
-        sh = get_ipython()
         if sh is not None and sh.user_ns is user_ns:
             raw = sh.history_manager.input_hist_raw
-    except Exception:
+    except Exception:  # a shell without a history manager: the translated inputs will do
         pass
     inputs = [s for s in raw[1:] if isinstance(s, str) and s.strip()]
     if not inputs:

@@ -59,7 +59,7 @@ def _install() -> None:
         for run in live_runs():
             try:
                 run.mark_failed(exc_type, exc, tb)
-            except Exception:
+            except Exception:  # the user's own traceback must still be printed below
                 pass
         previous(exc_type, exc, tb)
 
@@ -95,7 +95,7 @@ def _watch_ipython() -> None:
         for run in live_runs():
             try:
                 run.mark_failed(type(exc), exc, exc.__traceback__)
-            except Exception:
+            except Exception:  # a post_run_cell hook that raises would spam every cell
                 pass
 
     shell.events.register("post_run_cell", post_run_cell)

@@ -245,7 +245,7 @@ class Run:
                     conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
                 finally:
                     conn.exec_driver_sql("PRAGMA busy_timeout = 60000")
-        except Exception:
+        except Exception:  # only disk space is at stake; the run's data is already written
             pass
 
     def __enter__(self) -> Run:
@@ -485,7 +485,7 @@ class Run:
             try:
                 info = runs_repo.get(self._store, info.id)
                 self._info = info
-            except Exception:
+            except Exception:  # store unreachable: the values this process knows still answer
                 pass
 
         def when(t: float | None) -> dt.datetime | None:

@@ -107,7 +107,7 @@ class Writer:
     def _heartbeat(self) -> None:
         try:
             abort = runs_repo.heartbeat(self.run._store, self.run._info.id)
-        except Exception:
+        except Exception:  # store down: the flush path reports it; the next beat retries
             return
         if abort and not self._abort_seen:
             self._abort_seen = True

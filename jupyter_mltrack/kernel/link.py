@@ -45,7 +45,7 @@ def _cell_key(sh: Any) -> str:
         msg_id = (parent or {}).get("header", {}).get("msg_id")
         if msg_id:
             return str(msg_id)
-    except Exception:
+    except Exception:  # no kernel message at hand: the execution count identifies the cell
         pass
     return f"count-{getattr(sh, 'execution_count', 0)}"
 

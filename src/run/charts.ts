@@ -18,6 +18,8 @@ interface IChartEntry {
   chart: LineChart;
   feeds: SeriesFeed[];
   polling: boolean;
+  /** On screen: only these poll (the others catch up from `after_step` when shown). */
+  visible: boolean;
 }
 
 export class ChartsPanel extends Panel {
@@ -65,6 +67,22 @@ export class ChartsPanel extends Panel {
     this._grid = new Panel();
     this._grid.addClass('jp-mltrack-chart-grid');
     this.addWidget(this._grid);
+    if (typeof IntersectionObserver !== 'undefined') {
+      this._observer = new IntersectionObserver(records => {
+        for (const record of records) {
+          const field = (record.target as HTMLElement).dataset.field ?? '';
+          const entry = this._charts.get(field);
+          if (entry) {
+            entry.visible = record.isIntersecting;
+          }
+        }
+      });
+    }
+  }
+
+  dispose(): void {
+    this._observer?.disconnect();
+    super.dispose();
   }
 
   get charts(): ReadonlyMap<string, LineChart> {
@@ -99,9 +117,10 @@ export class ChartsPanel extends Panel {
           axis: this._axis
         })
     );
-    const entry = { chart, feeds, polling: false };
+    const entry = { chart, feeds, polling: false, visible: true };
     this._charts.set(field, entry);
     this._grid.addWidget(chart);
+    this._observer?.observe(chart.node);
     await this._loadAll(
       entry,
       runs.map(r => r.label)
@@ -112,7 +131,7 @@ export class ChartsPanel extends Panel {
   async poll(): Promise<void> {
     await Promise.all(
       [...this._charts.values()].map(async entry => {
-        if (entry.polling) {
+        if (entry.polling || !entry.visible) {
           return;
         }
         entry.polling = true;
@@ -170,4 +189,5 @@ export class ChartsPanel extends Panel {
   private _smoothing = 0;
   private _grid: Panel;
   private _charts = new Map<string, IChartEntry>();
+  private _observer: IntersectionObserver | null = null;
 }

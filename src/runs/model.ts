@@ -232,9 +232,19 @@ export class RunsTableModel {
     return this._load(0);
   }
 
-  /** Fetch again the pages already loaded (live states, new runs) without clearing them. */
-  async refresh(): Promise<void> {
-    const pages = [...this._pages.keys()];
+  /**
+   * Fetch again (live states, new runs) the loaded pages holding rows `first..last`, or all
+   * loaded pages without a range; rows stay on screen meanwhile. Pages out of the range are
+   * dropped, to be fetched fresh when scrolled to.
+   */
+  async refresh(first?: number, last?: number): Promise<void> {
+    let pages = [...this._pages.keys()];
+    if (first !== undefined && last !== undefined) {
+      const lo = Math.floor(Math.max(0, first) / this.pageSize);
+      const hi = Math.floor(Math.max(0, last) / this.pageSize);
+      pages.filter(p => p < lo || p > hi).forEach(p => this._pages.delete(p));
+      pages = pages.filter(p => p >= lo && p <= hi);
+    }
     await Promise.all((pages.length ? pages : [0]).map(p => this._load(p)));
   }
 
@@ -242,24 +252,30 @@ export class RunsTableModel {
   get selected(): string[] {
     return [...this._selected];
   }
+  /** The row last selected or extended to (where the arrow keys move from), or null. */
+  get cursor(): number | null {
+    return this._cursor;
+  }
   isSelected(id: string): boolean {
     return this._selected.has(id);
   }
 
   /**
    * Click on the row at `index`: alone (plain click), toggled (`toggle`, Ctrl/Cmd), or the
-   * range from the last clicked row (`range`, Shift) among loaded rows.
+   * range from the last plainly clicked row (`range`, Shift) among loaded rows.
    */
   select(index: number, mode: 'only' | 'toggle' | 'range' = 'only'): void {
     const id = this.idAt(index);
     if (id === null) {
       return;
     }
+    this._cursor = index;
     if (mode === 'range' && this._anchor !== null) {
       const [a, b] = [
         Math.min(this._anchor, index),
         Math.max(this._anchor, index)
       ];
+      this._selected = new Set();
       for (let i = a; i <= b; i++) {
         const other = this.idAt(i);
         if (other !== null) {
@@ -281,6 +297,7 @@ export class RunsTableModel {
   clearSelection(): void {
     this._selected.clear();
     this._anchor = null;
+    this._cursor = null;
     this._changed.emit();
   }
 
@@ -338,6 +355,7 @@ export class RunsTableModel {
   private _generation = 0;
   private _selected = new Set<string>();
   private _anchor: number | null = null;
+  private _cursor: number | null = null;
   private _changed = new Signal<this, void>(this);
   private _viewChanged = new Signal<this, void>(this);
 }

@@ -116,7 +116,7 @@ export class RunsPanel extends Panel {
     this._updateStatus();
     this._timer = window.setInterval(() => {
       if (this.isVisible && !model.loading) {
-        void model.refresh();
+        void model.refresh(...this.grid.rendered);
       }
     }, REFRESH_MS);
   }

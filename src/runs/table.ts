@@ -60,6 +60,7 @@ export class RunsGrid extends Widget {
       }
     });
     this._header.addEventListener('click', e => this._onHeaderClick(e));
+    this.node.addEventListener('keydown', e => this._onKey(e));
     this.model.changed.connect(this._scheduleRender, this);
     this.model.viewChanged.connect(() => {
       this.node.scrollTop = 0;
@@ -256,6 +257,33 @@ export class RunsGrid extends Widget {
           ? 'toggle'
           : 'only'
     );
+  }
+
+  /** Arrow keys move the selection (Shift extends it), Enter opens the selected runs. */
+  private _onKey(event: KeyboardEvent): void {
+    const total = this.model.total ?? 0;
+    if (event.key === 'Enter') {
+      this.model.selected.forEach(id => this._options.openRun(id));
+      event.preventDefault();
+      return;
+    }
+    if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') {
+      return;
+    }
+    event.preventDefault();
+    const current = this.model.cursor ?? -1;
+    const next = Math.max(
+      0,
+      Math.min(total - 1, current + (event.key === 'ArrowDown' ? 1 : -1))
+    );
+    this.model.select(next, event.shiftKey ? 'range' : 'only');
+    const top = next * ROW_HEIGHT;
+    const visible = this.node.clientHeight - this._header.offsetHeight;
+    if (top < this.node.scrollTop) {
+      this.node.scrollTop = top;
+    } else if (top + ROW_HEIGHT > this.node.scrollTop + visible) {
+      this.node.scrollTop = top + ROW_HEIGHT - visible;
+    }
   }
 
   private _onHeaderClick(event: MouseEvent): void {

@@ -136,6 +136,18 @@ describe('RunsTableModel', () => {
     expect(model.error).toBeNull();
   });
 
+  it('refreshes only the pages in view and forgets the others', async () => {
+    const { calls, fetch } = server(2000);
+    const model = new RunsTableModel({ fetch, pageSize: 500 });
+    await model.reload();
+    await model.ensure(1400, 1600);
+    calls.length = 0;
+    await model.refresh(1450, 1480);
+    expect(calls.map(c => c.offset)).toEqual([1000]);
+    expect(model.rowAt(0)).toBeUndefined(); // fetched again when scrolled back to
+    expect(model.rowAt(1499)?.['sys/id']).toBe('RUN-1499');
+  });
+
   it('selects one, toggles, and extends a range', async () => {
     const { fetch } = server(10);
     const model = new RunsTableModel({ fetch });
@@ -151,6 +163,9 @@ describe('RunsTableModel', () => {
     expect(model.selected).toEqual(['RUN-7']);
     model.select(50); // not loaded: ignored
     expect(model.selected).toEqual(['RUN-7']);
-    expect(changes).toBe(4);
+    model.select(5, 'range'); // a new range replaces the selection
+    expect(model.selected.sort()).toEqual(['RUN-5', 'RUN-6', 'RUN-7']);
+    expect(model.cursor).toBe(5);
+    expect(changes).toBe(5);
   });
 });

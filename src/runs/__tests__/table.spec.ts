@@ -1,0 +1,84 @@
+import { Widget } from '@lumino/widgets';
+
+import { IRunsPage, IRunsQuery } from '../api';
+import { RunsTableModel } from '../model';
+import { ROW_HEIGHT, RunsGrid } from '../table';
+
+async function grid(n: number) {
+  const fetch = async (q: IRunsQuery): Promise<IRunsPage> => {
+    const items = [];
+    for (
+      let i = q.offset ?? 0;
+      i < Math.min(n, (q.offset ?? 0) + (q.limit ?? 0));
+      i++
+    ) {
+      items.push({
+        'sys/id': `R-${i}`,
+        'sys/name': `<img src=x onerror=alert(${i})>`
+      });
+    }
+    return { items, total: n, columns: ['sys/id', 'sys/name'] };
+  };
+  const model = new RunsTableModel({ fetch });
+  await model.reload();
+  const opened: string[] = [];
+  const widget = new RunsGrid({
+    model,
+    openRun: id => opened.push(id),
+    openCheckpoint: () => undefined,
+    removeColumn: () => undefined
+  });
+  Widget.attach(widget, document.body);
+  return { model, widget, opened };
+}
+
+describe('RunsGrid', () => {
+  it('draws only the rows in view, as text', async () => {
+    const { widget } = await grid(10_000);
+    widget.render();
+    const rows = widget.node.querySelectorAll('.jp-mltrack-grid-row');
+    expect(rows.length).toBeGreaterThan(10);
+    expect(rows.length).toBeLessThan(60);
+    const spacer = widget.node.querySelector(
+      '.jp-mltrack-grid-spacer'
+    ) as HTMLElement;
+    expect(spacer.style.height).toBe(`${10_000 * ROW_HEIGHT}px`);
+    const name = rows[0].querySelector('[data-column="sys/name"]')!;
+    expect(name.textContent).toBe('<img src=x onerror=alert(0)>');
+    expect(widget.node.querySelector('img')).toBeNull();
+    widget.dispose();
+  });
+
+  it('selects with clicks and the arrow keys, opens with Enter and the id link', async () => {
+    const { model, widget, opened } = await grid(20);
+    widget.render();
+    const cell = (row: number, column: string) =>
+      widget.node.querySelector(
+        `.jp-mltrack-grid-row[data-index="${row}"] [data-column="${column}"]`
+      ) as HTMLElement;
+    cell(1, 'sys/name').click();
+    expect(model.selected).toEqual(['R-1']);
+    widget.node.dispatchEvent(
+      new KeyboardEvent('keydown', { key: 'ArrowDown', shiftKey: true })
+    );
+    expect(model.selected.sort()).toEqual(['R-1', 'R-2']);
+    widget.node.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }));
+    expect(opened.sort()).toEqual(['R-1', 'R-2']);
+    widget.render();
+    cell(3, 'sys/id').click();
+    expect(opened[opened.length - 1]).toBe('R-3');
+    widget.dispose();
+  });
+
+  it('sorts on a header click', async () => {
+    const { model, widget } = await grid(5);
+    widget.render();
+    (
+      widget.node.querySelector(
+        '[data-column="sys/name"].jp-mltrack-grid-hcell'
+      ) as HTMLElement
+    ).click();
+    expect(model.sort).toBe('sys/name');
+    widget.dispose();
+  });
+});

@@ -11,6 +11,9 @@ import { el, section } from '../run/sections';
 import { FLOAT_SERIES, IRunDetail, ISeries, ISeriesQuery } from '../runs/api';
 import { paramRows } from './params';
 
+/** Milliseconds between live polls when some of the runs are running. */
+const LIVE_MS = 2000;
+
 export interface ICompareOptions {
   runIds: string[];
   getRun: (id: string) => Promise<IRunDetail>;
@@ -60,6 +63,10 @@ export class CompareView extends Panel {
         .filter(f => f.type === FLOAT_SERIES)
         .forEach(f => series.add(f.path))
     );
+    if (runs.some(r => r.sys['sys/state'] === 'running')) {
+      // Running runs keep drawing; the view stops polling when it is closed.
+      this._timer = window.setInterval(() => void this.charts.poll(), LIVE_MS);
+    }
     await Promise.all(
       [...series].sort().map(path => {
         const having = labels.filter((_, i) =>
@@ -167,6 +174,12 @@ export class CompareView extends Panel {
     return box;
   }
 
+  dispose(): void {
+    window.clearInterval(this._timer);
+    super.dispose();
+  }
+
   private _options: ICompareOptions;
   private _top: Widget;
+  private _timer = 0;
 }

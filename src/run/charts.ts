@@ -67,6 +67,7 @@ export class ChartsPanel extends Panel {
     this._grid = new Panel();
     this._grid.addClass('jp-mltrack-chart-grid');
     this.addWidget(this._grid);
+    this.hide(); // until there is a chart to show
     if (typeof IntersectionObserver !== 'undefined') {
       this._observer = new IntersectionObserver(records => {
         for (const record of records) {
@@ -119,6 +120,7 @@ export class ChartsPanel extends Panel {
     );
     const entry = { chart, feeds, polling: false, visible: true };
     this._charts.set(field, entry);
+    this.show();
     this._grid.addWidget(chart);
     this._observer?.observe(chart.node);
     await this._loadAll(

@@ -132,6 +132,35 @@ def _as_base64(value: Any) -> tuple[str, str] | None:
     return named
 
 
+def _strip_bundle(
+    bundle: dict[str, Any],
+    where: list[Any],
+    binaries: dict[str, tuple[str, str]],
+    refs: list[list[Any]],
+    *,
+    skip_text: bool,
+) -> tuple[dict[str, Any] | None, int]:
+    """A mime bundle (an output's `data`, an attachment) with its base64 payloads moved to
+    `binaries`: the new bundle (None when nothing moved) and the bytes moved. Each moved
+    payload adds the ref `[*where, mime, sha, suffix]`."""
+    new_bundle: dict[str, Any] | None = None
+    moved = 0
+    for mime, value in bundle.items():
+        if skip_text and (mime.startswith("text/") or "json" in mime):
+            continue
+        dec = _as_base64(value)
+        if dec is None:
+            continue
+        sha, suffix = dec
+        binaries[sha] = (value, mime)
+        refs.append([*where, mime, sha, suffix])
+        moved += len(value)
+        if new_bundle is None:
+            new_bundle = dict(bundle)
+        new_bundle[mime] = None
+    return new_bundle, moved
+
+
 def _strip_cell(
     cell: dict[str, Any], binaries: dict[str, tuple[str, str]]
 ) -> tuple[dict[str, Any], int]:
@@ -145,20 +174,8 @@ def _strip_cell(
             data = out.get("data") if isinstance(out, dict) else None
             if not isinstance(data, dict):
                 continue
-            new_data = None
-            for mime, value in data.items():
-                if mime.startswith("text/") or "json" in mime:
-                    continue
-                dec = _as_base64(value)
-                if dec is None:
-                    continue
-                sha, suffix = dec
-                binaries[sha] = (value, mime)
-                refs.append(["o", i, mime, sha, suffix])
-                moved += len(value)
-                if new_data is None:
-                    new_data = dict(data)
-                new_data[mime] = None
+            new_data, n = _strip_bundle(data, ["o", i], binaries, refs, skip_text=True)
+            moved += n
             if new_data is not None:
                 if new_outputs is None:
                     new_outputs = list(outputs)
@@ -169,18 +186,8 @@ def _strip_cell(
         for name, bundle in attachments.items():
             if not isinstance(bundle, dict):
                 continue
-            new_bundle = None
-            for mime, value in bundle.items():
-                dec = _as_base64(value)
-                if dec is None:
-                    continue
-                sha, suffix = dec
-                binaries[sha] = (value, mime)
-                refs.append(["a", name, mime, sha, suffix])
-                moved += len(value)
-                if new_bundle is None:
-                    new_bundle = dict(bundle)
-                new_bundle[mime] = None
+            new_bundle, n = _strip_bundle(bundle, ["a", name], binaries, refs, skip_text=False)
+            moved += n
             if new_bundle is not None:
                 if new_att is None:
                     new_att = dict(attachments)

@@ -143,6 +143,8 @@ def get(store: Store, run_id: str | int, *, project: str | None = None) -> RunIn
         if isinstance(run_id, str):
             conds.append(Run.short_id == run_id.upper())
             conds.append(Run.custom_run_id == run_id)
+        if not conds:  # a huge integer: no run can have it
+            raise NotFound(f"no run {run_id!r}")
         q = q.where(or_(*conds))
         if project is not None:
             q = q.where(Project.name == projects.normalize_name(project))

@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 STAMPS := .stamps
 LAB_PORT ?= 8888
 PYTEST_ARGS ?=
+# Jupyter refuses to run as root unless told; containers and CI machines often are root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 help:
 	@echo "make lab   - set up everything and open JupyterLab on examples/ (SQLite store)"
@@ -36,7 +38,7 @@ $(STAMPS)/build: $(STAMPS)/js $(shell find src style schema -type f 2>/dev/null)
 setup: $(STAMPS)/build
 
 lab: setup
-	jupyter lab --ServerApp.root_dir=examples --port=$(LAB_PORT)
+	jupyter lab --ServerApp.root_dir=examples --port=$(LAB_PORT) $(ALLOW_ROOT)
 
 # ---- tests -------------------------------------------------------------------------------
 chromium:

@@ -35,7 +35,9 @@ def _show(args: argparse.Namespace) -> int:
     for f in detail["fields"]:
         if "count" in f:
             value = cell(f.get("last"))
-            extra = f"{f['count']:,} pts, min {cell(f.get('min'))}, max {cell(f.get('max'))}"
+            extra = f"{f['count']:,} pts"
+            if f["type"] == "float_series":
+                extra += f", min {cell(f.get('min'))}, max {cell(f.get('max'))}"
         else:
             value, extra = cell(f.get("value")), ""
         rows.append([f["path"], f["type"], value, extra])

@@ -69,13 +69,25 @@ uitest: $(STAMPS)/ui chromium
 
 test: lint pytest jstest uitest
 
+# Benchmarks against the real peers (each in its own venv under /tmp/bench), same run.
 bench: setup
-	$(PY) bench/run.py
+	bash bench/peers/setup_venvs.sh
+	$(PY) bench/bench_client.py
+	$(PY) bench/bench_checkpoints.py
+	$(PY) bench/bench_runs.py --mlflow /tmp/bench/venvs/mlflow/bin/python
+	$(PY) bench/bench_monitor.py
+
+bench-quick: setup
+	bash bench/peers/setup_venvs.sh
+	$(PY) bench/bench_client.py --quick
+	$(PY) bench/bench_checkpoints.py --quick
+	$(PY) bench/bench_runs.py --reps 3
+	$(PY) bench/bench_monitor.py
 
 clean:
 	rm -rf $(STAMPS) labextension lib node_modules ui-tests/node_modules tsconfig.tsbuildinfo
 
-.PHONY: help setup lab chromium pg-up lint pytest jstest uitest test bench clean
+.PHONY: help setup lab chromium pg-up lint pytest jstest uitest test bench bench-quick clean
 .PHONY: reliability-full
 
 # Full-size reliability run (docs/reliability.md): 20 SIGKILLs, 8 SQLite and 32 PostgreSQL

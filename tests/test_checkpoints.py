@@ -196,6 +196,7 @@ def test_run_link_goes_both_ways(store):
     with store.read() as s:
         field = s.query(Field).filter_by(run_id=run.id, path=repo.NOTEBOOK_FIELD).one()
         assert (field.type, field.text) == ("string", info.id)
+    assert runs.get(store, run.id).notebook_path == "a.ipynb"
     runs.set_state(store, run.id, "finished")
     assert repo.get(store, info.id).runs[0].state == "finished"
     with pytest.raises(NotFound):

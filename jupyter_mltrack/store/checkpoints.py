@@ -422,3 +422,11 @@ def link_run(store: Store, checkpoint_id: str, run_id: int) -> None:
             [{"checkpoint_id": checkpoint_id, "run_id": run_id}],
         )
         upsert_scalars(s, run_id, [ScalarWrite(NOTEBOOK_FIELD, "string", text=checkpoint_id)])
+        # The run's notebook is the checkpoint's (sys/notebook_path, the lab's per-notebook
+        # runs); a run started elsewhere keeps the path it was given.
+        path = s.scalar(select(Checkpoint.notebook_path).where(Checkpoint.id == checkpoint_id))
+        s.execute(
+            update(Run)
+            .where(Run.id == run_id, Run.notebook_path.is_(None))
+            .values(notebook_path=path)
+        )

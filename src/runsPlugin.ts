@@ -19,8 +19,7 @@ import { Widget } from '@lumino/widgets';
 
 import { listCheckpoints } from './api';
 import { CompareView } from './compare/view';
-import { mltrackIcon } from './icons';
-import { runsIcon } from './runs/icons';
+import { mltrackIcon, runsIcon } from './icons';
 import { RunView } from './run/view';
 import * as api from './runs/api';
 import { RunsTableModel } from './runs/model';

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from jupyter_mltrack.store import fields, runs
+from jupyter_mltrack.store import config, fields, runs
 from jupyter_mltrack.store.engine import open_store
 
 LOOP = """
@@ -190,7 +190,7 @@ def test_heartbeat_stale_shows_crashed_and_a_resumed_process_finishes(tmp_path: 
         frozen = runs.get(st, run_id)
         assert frozen.heartbeat_at is not None and frozen.heartbeat_at - beat < 1.0
         # Three missed intervals later (30 s by default) it shows as crashed everywhere.
-        later = frozen.heartbeat_at + runs.STALE_AFTER + 1
+        later = frozen.heartbeat_at + config.STALE_AFTER + 1
         assert runs.effective_state(frozen.state, frozen.heartbeat_at, now=later) == "crashed"
         os.kill(proc.pid, signal.SIGCONT)
         proc.communicate(timeout=30)
@@ -213,7 +213,7 @@ def test_killed_run_is_crashed_once_its_heartbeat_is_stale(tmp_path: Path) -> No
     info = runs.get(st, run_id)
     assert info.state == "running"  # nobody wrote an end: it just stopped beating
     assert info.heartbeat_at is not None
-    now = info.heartbeat_at + runs.STALE_AFTER + 1
+    now = info.heartbeat_at + config.STALE_AFTER + 1
     assert runs.effective_state(info.state, info.heartbeat_at, now=now) == "crashed"
     with st.read() as s:
         from sqlalchemy import select

@@ -14,7 +14,7 @@ from client_helpers import metric_logging_only
 import jupyter_mltrack as mlt
 from jupyter_mltrack.client import MLTrackWarning, Run
 from jupyter_mltrack.errors import InvalidInput
-from jupyter_mltrack.store import fields
+from jupyter_mltrack.store import encoding, fields
 from jupyter_mltrack.store.engine import Store
 from jupyter_mltrack.types import File
 
@@ -196,7 +196,7 @@ def test_repeats_warn_once_and_are_counted_at_stop(sqlite_store: Store) -> None:
 def test_wrong_type_from_another_process_drops_only_that_series(sqlite_store: Store) -> None:
     r = mlt.init_run(store=sqlite_store.config.url, blobs=str(sqlite_store.config.blob_root))
     with sqlite_store.write() as s:  # another writer made it a string field meanwhile
-        fields.upsert_scalars(s, r.info.id, [fields.ScalarWrite("x", "string", text="t")])
+        fields.upsert_scalars(s, r.info.id, [encoding.ScalarWrite("x", "string", text="t")])
     with pytest.warns(MLTrackWarning, match=r"x: it is a string field in the store"):
         r["x"].log(1.0)
         r["y"].log(2.0)

@@ -92,7 +92,7 @@ def test_store_errors_are_retried_and_reported(sqlite_store: Store) -> None:
             raise OSError("disk full")
         return real_write()
 
-    run._store.write = flaky_write  # type: ignore[method-assign]
+    run.store.write = flaky_write  # type: ignore[method-assign]
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         for i in range(100):
@@ -107,14 +107,14 @@ def test_store_errors_are_retried_and_reported(sqlite_store: Store) -> None:
     assert list(fields.read_series(sqlite_store, run.info.id, "loss").values) == [  # type: ignore[union-attr]
         float(i) for i in range(100)
     ]
-    run._store.write = real_write  # type: ignore[method-assign]
+    run.store.write = real_write  # type: ignore[method-assign]
     run.stop()
 
 
 def test_backlog_is_bounded_and_says_what_it_dropped(sqlite_store: Store) -> None:
     run = mlt.init_run(store=sqlite_store.config.url, flush_period=60, max_buffered_points=250)
-    real_write = run._store.write
-    run._store.write = lambda: (_ for _ in ()).throw(OSError("down"))  # type: ignore[method-assign]
+    real_write = run.store.write
+    run.store.write = lambda: (_ for _ in ()).throw(OSError("down"))  # type: ignore[method-assign]
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         for chunk in range(3):
@@ -123,7 +123,7 @@ def test_backlog_is_bounded_and_says_what_it_dropped(sqlite_store: Store) -> Non
             run.wait()
     text = " ".join(str(w.message) for w in seen)
     assert "dropped the oldest 100 points" in text
-    run._store.write = real_write  # type: ignore[method-assign]
+    run.store.write = real_write  # type: ignore[method-assign]
     run.stop()
     kept = fields.read_series(sqlite_store, run.info.id, "loss")
     assert kept is not None and list(kept.values) == [float(i) for i in range(100, 300)]
@@ -136,7 +136,8 @@ def test_unreachable_store_falls_back_to_offline_and_sync_keeps_the_id(
     dead = "postgresql://nobody@127.0.0.1:1/none"
     with pytest.warns(MLTrackWarning, match=r"Logging offline to .*mltrack sync"):
         run = mlt.init_run(store=dead, project="credit", name="on the train")
-    assert run.mode == "offline" and run.offline_dir is not None
+        # The writer thread finds the store down; `mode` waits for it to decide.
+        assert run.mode == "offline" and run.offline_dir is not None
     custom = run.info.custom_run_id
     assert custom is not None and custom.startswith("offline-")
     run["params/lr"] = 0.1
@@ -190,13 +191,13 @@ def test_stop_with_the_store_down_spools_what_is_left_for_sync(
     run = mlt.init_run(store=sqlite_store.config.url, flush_period=60)
     run["loss"].log(1.0)
     run.wait()
-    real_write = run._store.write
-    run._store.write = lambda: (_ for _ in ()).throw(OSError("server gone"))  # type: ignore[method-assign]
+    real_write = run.store.write
+    run.store.write = lambda: (_ for _ in ()).throw(OSError("server gone"))  # type: ignore[method-assign]
     run["loss"].log(2.0)
     run["final/f1"] = 0.8
     with pytest.warns(MLTrackWarning, match=r"last 1 points and 1 field updates are kept in"):
         run.stop()
-    run._store.write = real_write  # type: ignore[method-assign]
+    run.store.write = real_write  # type: ignore[method-assign]
     assert runs.get(sqlite_store, run.id).state == "running"  # not told yet
     (sp,) = spool.list_spools()
     spool.sync(sp, sqlite_store)

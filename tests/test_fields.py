@@ -10,14 +10,14 @@ from array import array
 import pytest
 from sqlalchemy import func, select
 
-from jupyter_mltrack.store import fields, runs
+from jupyter_mltrack.store import encoding, fields, runs
 from jupyter_mltrack.store.engine import Store
 from jupyter_mltrack.store.models import SeriesChunk
 
 
-def _batch(path: str, start: int, n: int) -> fields.SeriesAppend:
+def _batch(path: str, start: int, n: int) -> encoding.SeriesAppend:
     steps = array("d", range(start, start + n))
-    return fields.float_append(path, steps, array("d", [s * 0.5 for s in steps]), steps)
+    return encoding.float_append(path, steps, array("d", [s * 0.5 for s in steps]), steps)
 
 
 def _chunks(store: Store) -> int:
@@ -48,7 +48,7 @@ def test_string_series_merge_and_read(store: Store) -> None:
                 s,
                 run.id,
                 [
-                    fields.json_append(
+                    encoding.json_append(
                         "log", "string_series", array("d", [i]), [f"line {i}"], array("d", [0.0])
                     )
                 ],
@@ -63,7 +63,7 @@ def test_non_finite_points_kept_and_left_out_of_aggregates(store: Store) -> None
     vals = array("d", [1.0, math.nan, math.inf, -math.inf, 3.0, math.nan])
     steps = array("d", range(6))
     with store.write() as s:
-        fields.append_series(s, run.id, [fields.float_append("x", steps, vals, steps)])
+        fields.append_series(s, run.id, [encoding.float_append("x", steps, vals, steps)])
     f = fields.get_field(store, run.id, "x")
     assert f is not None and (f.min, f.max) == (1.0, 3.0) and math.isnan(f.value)
     data = fields.read_series(store, run.id, "x", as_numpy=True)
@@ -73,7 +73,7 @@ def test_non_finite_points_kept_and_left_out_of_aggregates(store: Store) -> None
 def test_type_conflict_writes_nothing_for_that_series(store: Store) -> None:
     run = runs.create(store, "p")
     with store.write() as s:
-        fields.upsert_scalars(s, run.id, [fields.ScalarWrite("x", "string", text="t")])
+        fields.upsert_scalars(s, run.id, [encoding.ScalarWrite("x", "string", text="t")])
     with pytest.raises(fields.TypeConflict, match="x is a string field"), store.write() as s:
         fields.append_series(s, run.id, [_batch("x", 0, 3)])
     assert fields.read_series(store, run.id, "x") is None
@@ -87,8 +87,8 @@ def test_referenced_blobs_cover_files_series_and_sets(store: Store) -> None:
             s,
             run.id,
             [
-                fields.ScalarWrite("f", "file", text=json.dumps({"sha256": a, "size": 1})),
-                fields.ScalarWrite(
+                encoding.ScalarWrite("f", "file", text=json.dumps({"sha256": a, "size": 1})),
+                encoding.ScalarWrite(
                     "set", "file_set", text=json.dumps([{"path": "x", "sha256": b}])
                 ),
             ],
@@ -97,7 +97,7 @@ def test_referenced_blobs_cover_files_series_and_sets(store: Store) -> None:
             s,
             run.id,
             [
-                fields.json_append(
+                encoding.json_append(
                     "gallery",
                     "file_series",
                     array("d", [0]),

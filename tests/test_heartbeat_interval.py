@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from jupyter_mltrack.query.table import runs_table
-from jupyter_mltrack.store import runs
+from jupyter_mltrack.store import config, runs
 from jupyter_mltrack.store.config import StoreConfig
 from jupyter_mltrack.store.engine import open_store
 
@@ -23,9 +23,9 @@ READ_CONSTANTS = """
 import json, warnings
 warnings.simplefilter("always")
 with warnings.catch_warnings(record=True) as seen:
-    from jupyter_mltrack.store import runs
+    from jupyter_mltrack.store import config
     from jupyter_mltrack.client import writer
-print(json.dumps([runs.HEARTBEAT_INTERVAL, runs.STALE_AFTER, writer.HEARTBEAT_INTERVAL,
+print(json.dumps([config.HEARTBEAT_INTERVAL, config.STALE_AFTER, writer.HEARTBEAT_INTERVAL,
                   [str(w.message) for w in seen]]))
 """
 
@@ -71,26 +71,26 @@ def test_a_live_run_stays_running_and_a_killed_one_reads_crashed_after_three_int
         [sys.executable, "-c", LIVE_RUN], env=env, stdout=subprocess.PIPE, text=True
     )
     # This process reads with the same interval the child was started with.
-    monkeypatch.setattr(runs, "STALE_AFTER", 3 * interval)
+    monkeypatch.setattr(config, "STALE_AFTER", 3 * interval)
     store = open_store(StoreConfig(url, tmp_path / "blobs"), cached=False)
     try:
         assert proc.stdout is not None
         run_id = proc.stdout.readline().split()[0]
         # Alive for several stale periods: its heartbeat keeps it `running`.
-        time.sleep(2 * runs.STALE_AFTER)
+        time.sleep(2 * config.STALE_AFTER)
         assert runs.get(store, run_id).state == "running"
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
         killed = time.time()
         while runs.get(store, run_id).state == "running":
-            assert time.time() - killed < runs.STALE_AFTER + 2 * interval + 5, "never crashed"
+            assert time.time() - killed < config.STALE_AFTER + 2 * interval + 5, "never crashed"
             time.sleep(0.05)
         crashed_after = time.time() - killed
         table = runs_table(store, query='sys/state = "crashed"', columns=["sys/id"])
         assert [row["sys/id"] for row in table.items] == [run_id]
         # Not before its heartbeat was older than the stale period (the last one was at
         # most one interval, plus a flush, before the kill).
-        assert crashed_after > runs.STALE_AFTER - interval - 0.2
+        assert crashed_after > config.STALE_AFTER - interval - 0.2
     finally:
         proc.kill()
         proc.wait(10)

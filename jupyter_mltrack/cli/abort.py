@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..store import runs
+from ..store import config, runs
 from .runs import open_from, print_json
 
 
@@ -23,6 +23,6 @@ def _abort(args: argparse.Namespace) -> int:
     else:
         print(
             f"abort requested for {info.short_id}; the run is told at its next heartbeat "
-            f"(within {int(runs.HEARTBEAT_INTERVAL)} s)"
+            f"(within {int(config.HEARTBEAT_INTERVAL)} s)"
         )
     return 0

@@ -50,7 +50,7 @@ def _install() -> None:
     _installed = True
     atexit.register(_at_exit)
     if hasattr(os, "register_at_fork"):
-        os.register_at_fork(after_in_child=_after_fork)
+        os.register_at_fork(before=_before_fork, after_in_child=_after_fork)
     previous = sys.excepthook
 
     def excepthook(
@@ -72,6 +72,11 @@ def _at_exit() -> None:
             run.stop()
         except Exception as e:
             print(f"mltrack: could not stop run {run.id} at exit: {e!r}", file=sys.stderr)
+
+
+def _before_fork() -> None:
+    for run in live_runs():
+        run._before_fork()
 
 
 def _after_fork() -> None:

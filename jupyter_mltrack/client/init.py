@@ -13,20 +13,22 @@ import os
 import socket
 import sys
 import tempfile
+import time
 import warnings
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import capture as run_context
 from ..errors import InvalidInput, StoreError
-from ..store import cells, projects, runs
+from ..store import names
 from ..store.config import StoreConfig, resolve
-from ..store.engine import Store, open_store
 from ..store.entities import RunInfo
-from . import spool
 from .reporting import MLTrackWarning
-from .run import MODES, Run
+from .run import MODES, Opened, Run
+
+if TYPE_CHECKING:
+    from ..store.engine import Store
 
 _MODE_ALIASES = {"read_only": "read-only", "readonly": "read-only", "asynchronous": "async"}
 
@@ -40,7 +42,7 @@ def _mode(mode: str | None) -> str:
 
 
 def _project(project: str | None) -> str:
-    return projects.normalize_name(
+    return names.normalize_name(
         project or os.environ.get("MLTRACK_PROJECT") or os.environ.get("NEPTUNE_PROJECT")
     )
 
@@ -123,63 +125,82 @@ def init_run(
         source_files=source_files,
         monitoring_namespace=monitoring_namespace,
     )
-    spool_dir: Path | None = None
-    temp_dir: Path | None = None
-    cfg: StoreConfig | None = None
-    st: Store
-    if m == "debug":
-        temp_dir = Path(tempfile.mkdtemp(prefix="mltrack-debug-"))
-        st = open_store(
-            StoreConfig(f"sqlite:///{temp_dir / 'debug.db'}", temp_dir / "blobs"), cached=False
-        )
-    elif m == "offline":
-        cfg = resolve(store, blobs)
-        st, sp = spool.create(cfg, project=proj, with_id=with_id, custom_run_id=custom_run_id)
-        spool_dir = sp.path
-        custom_run_id, with_id = sp.meta["custom_run_id"], None
-    else:
-        cfg = resolve(store, blobs)
-        try:
-            st = open_store(cfg)
-        except StoreError as e:
-            if m == "read-only":
-                raise
-            st, sp = spool.create(cfg, project=proj, with_id=with_id, custom_run_id=custom_run_id)
-            spool_dir = sp.path
-            warnings.warn(
-                f"{e} Logging offline to {sp.path}; run `mltrack sync` when the store is back "
-                f"(the run will keep the id {sp.label}).",
-                MLTrackWarning,
-                stacklevel=2,
-            )
-            m = "offline"
-            custom_run_id, with_id = sp.meta["custom_run_id"], None
-    info = _open_run(st, m, proj, with_id, custom_run_id, name, description)
+    # A new async run is created by the writer thread (Run._boot): init_run returns at once
+    # and the caller logs into the buffers meanwhile. Resumed runs load their fields first
+    # (type checks need them), and strict runs raise their store errors here, as promised.
+    opener = partial(
+        _open, m, proj, store, blobs, with_id, custom_run_id, name, description, time.time()
+    )
+    background = m == "async" and not strict and not (with_id or custom_run_id)
     run = Run(
-        st,
-        info,
+        opener if background else opener(),
         mode=m,
         flush_period=flush_period,
         strict=strict,
         max_buffered_points=max_buffered_points,
         capture_options=capture,
-        spool_dir=spool_dir,
-        temp_dir=temp_dir,
         interrupt_on_abort=context.interrupt_on_abort,
     )
     if tags and m != "read-only":
         run["sys/tags"].add([tags] if isinstance(tags, str) else list(tags))
     if m != "read-only":
-        # Cell provenance rows go straight to the store: not for an offline spool (no place
-        # for them) nor a debug run (its store is deleted when it stops).
-        sink = partial(cells.record, st, info.id) if m in ("async", "sync") else None
+        sink = run._record_cells if m in ("async", "sync") else None
         run_context.attach(run, context, cells_sink=sink)
     if m in ("async", "sync") and "IPython" in sys.modules:
-        # In a notebook kernel: checkpoint the notebook and link it to the run (kernel/link.py).
+        # In a notebook kernel: checkpoint the notebook and link it to the run (kernel/link.py;
+        # it waits for the run to exist, and skips one that fell back to offline).
         from ..kernel.link import link_run_start
 
         link_run_start(run)
     return run
+
+
+def _open(
+    mode: str,
+    project: str,
+    store: str | None,
+    blobs: str | os.PathLike[str] | None,
+    with_id: str | None,
+    custom_run_id: str | None,
+    name: str | None,
+    description: str | None,
+    created_at: float,
+) -> Opened:
+    """Open the store and create or resume the run. If the configured store cannot be
+    reached, an async or sync run goes to an offline spool instead (with a notice)."""
+    from ..store.engine import open_store
+    from . import spool
+
+    def opened(
+        st: Store, mode: str, resume: str | None, custom: str | None, **where: Any
+    ) -> Opened:
+        info, created = _open_run(st, mode, project, resume, custom, name, description, created_at)
+        return Opened(st, info, mode, created, **where)
+
+    if mode == "debug":
+        temp_dir = Path(tempfile.mkdtemp(prefix="mltrack-debug-"))
+        st = open_store(
+            StoreConfig(f"sqlite:///{temp_dir / 'debug.db'}", temp_dir / "blobs"), cached=False
+        )
+        return opened(st, mode, with_id, custom_run_id, temp_dir=temp_dir)
+    cfg = resolve(store, blobs)
+    if mode == "offline":
+        st, sp = spool.create(cfg, project=project, with_id=with_id, custom_run_id=custom_run_id)
+        return opened(st, mode, None, sp.meta["custom_run_id"], spool_dir=sp.path)
+    try:
+        st = open_store(cfg)
+    except StoreError as e:
+        if mode == "read-only":
+            raise
+        st, sp = spool.create(cfg, project=project, with_id=with_id, custom_run_id=custom_run_id)
+        notice = (
+            f"{e} Logging offline to {sp.path}; run `mltrack sync` when the store is back "
+            f"(the run will keep the id {sp.label})."
+        )
+        return opened(
+            st, "offline", None, sp.meta["custom_run_id"], spool_dir=sp.path, notice=notice
+        )
+    return opened(st, mode, with_id, custom_run_id)
 
 
 def _open_run(
@@ -190,7 +211,11 @@ def _open_run(
     custom_run_id: str | None,
     name: str | None,
     description: str | None,
-) -> RunInfo:
+    created_at: float,
+) -> tuple[RunInfo, bool]:
+    """(the run, whether it was created now)."""
+    from ..store import runs
+
     info: RunInfo | None = None
     if with_id:
         info = runs.get(st, with_id)
@@ -200,7 +225,7 @@ def _open_run(
             raise InvalidInput(f"no run with custom_run_id {custom_run_id!r} in {project!r}")
     if info is None:
         owner, host = _who()
-        return runs.create(
+        created = runs.create(
             st,
             project,
             name=name or "",
@@ -208,9 +233,11 @@ def _open_run(
             owner=owner,
             hostname=host,
             custom_run_id=custom_run_id,
+            created_at=created_at,
         )
+        return created, True
     if mode != "read-only":
         runs.update_info(st, info.id, name=name, description=description)
         runs.set_state(st, info.id, "running")
         info = runs.get(st, info.id)
-    return info
+    return info, False

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..query import RunsTable, runs_table
-from ..store import projects
+from ..store import names
 from ..store.config import resolve
 from ..store.engine import Store, open_store
 
@@ -67,7 +67,7 @@ def init_project(
     """A project handle (neptune's `init_project`); `api_token`/`mode` are accepted."""
     del api_token, mode, neptune_kwargs
     st = open_store(resolve(store, blobs))
-    name = projects.normalize_name(
+    name = names.normalize_name(
         project or os.environ.get("MLTRACK_PROJECT") or os.environ.get("NEPTUNE_PROJECT")
     )
     return Project(st, name)

@@ -67,7 +67,12 @@ class Reporter:
 
     def notice(self, message: str) -> None:
         """Store trouble, seen from the writer thread: always a warning, never raised."""
-        warnings.warn(message, MLTrackWarning, stacklevel=_user_stacklevel())
+        if threading.current_thread().name.startswith("mltrack-"):
+            # From one of our threads there is no user line to point at (it would show
+            # threading.py): name the tracker instead.
+            warnings.warn_explicit(message, MLTrackWarning, "mltrack", 0)
+        else:
+            warnings.warn(message, MLTrackWarning, stacklevel=_user_stacklevel())
 
     def summary(self) -> str | None:
         """One line listing problems that happened more than once (shown at stop)."""

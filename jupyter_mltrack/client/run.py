@@ -3,6 +3,12 @@
 The caller only ever appends to in-memory lists; the `Writer` thread owns the store. What the
 caller must know synchronously (a path's type, a series' last step, whether the run is still
 writable) is kept here in plain dicts, loaded once from the store when a run is resumed.
+
+A new async run does not wait for its store: `init_run` hands over an opener and the writer
+thread opens the store and creates the run row (`_boot`) while the caller starts logging into
+the buffers. What needs the row (`run.id`, reads, `wait()`) waits for it (`_await_ready`).
+The store modules are imported inside the methods that read, for the same reason: importing
+SQLAlchemy costs ~0.3 s, which belongs in the writer thread, not in `init_run`.
 """
 
 from __future__ import annotations
@@ -11,46 +17,64 @@ import datetime as dt
 import math
 import os
 import shutil
+import threading
 import time
 import traceback
-from collections.abc import Iterator
-from dataclasses import replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidInput
-from ..store import fields
-from ..store import runs as runs_repo
-from ..store.engine import Store
+from ..errors import InvalidInput, StoreError
 from ..store.entities import RunInfo
 from . import hooks, paths, values
 from .handler import Handler, SeriesBuffer, missing
 from .reporting import Reporter, short_repr
 from .writer import Writer
 
+if TYPE_CHECKING:
+    from ..store import fields
+    from ..store.cells import CellExecutionInfo
+    from ..store.engine import Store
+
 MODES = ("async", "sync", "offline", "debug", "read-only")
+
+
+@dataclass(frozen=True)
+class Opened:
+    """Where a run lives once it exists: its store and row, the mode it really got (async
+    falls back to offline when the store is down), and what to tell the user about that."""
+
+    store: Store
+    info: RunInfo
+    mode: str
+    created: bool  # a new run: nothing to load from the store
+    spool_dir: Path | None = None
+    temp_dir: Path | None = None
+    notice: str | None = None
 
 
 class Run:
     """A run being tracked (or read). Create it with `jupyter_mltrack.init_run()`."""
 
+    _store: Store
+    _info: RunInfo
+    _spool_dir: Path | None
+    _temp_dir: Path | None
+
     def __init__(
         self,
-        store: Store,
-        info: RunInfo,
+        opened: Opened | Callable[[], Opened],
         *,
         mode: str,
         flush_period: float = 1.0,
         strict: bool = False,
         max_buffered_points: int = 5_000_000,
         capture_options: dict[str, Any] | None = None,
-        spool_dir: Path | None = None,
-        temp_dir: Path | None = None,
         interrupt_on_abort: bool = True,
     ) -> None:
-        self._store = store
-        self._info = info
+        """`opened` is the run, or (async mode) how to create it in the writer thread."""
         self._mode = mode
         self._strict = strict
         self._sync = mode == "sync"
@@ -63,7 +87,7 @@ class Run:
         self._run_updates: list[tuple[Any, ...]] = []
         self._series: list[SeriesBuffer] = []
         self._state = "running" if mode != "read-only" else "read-only"
-        self._failed = info.failed
+        self._failed = False
         # Monitoring capture (hardware, console, git, ...) attaches objects with start()/stop()
         # here; they live exactly as long as the run does.
         self._capture: list[Any] = []
@@ -74,11 +98,15 @@ class Run:
         self._end_state: str | None = None
         # Whether an abort request also interrupts the code running (init_run's option).
         self._interrupt_on_abort = interrupt_on_abort
-        self._spool_dir = spool_dir
-        self._temp_dir = temp_dir
         # The fast path skips per-call checks that strict mode must do in the caller.
         self._fast_ok = mode in ("async", "offline", "debug") and not strict
-        self._load_fields()
+        self._ready = threading.Event()
+        self._boot_error: Exception | None = None
+        self._opener: Callable[[], Opened] | None = None
+        if isinstance(opened, Opened):
+            self._adopt(opened)
+        else:
+            self._opener = opened
         self._writer: Writer | None = None
         if mode != "read-only":
             self._writer = Writer(
@@ -87,18 +115,76 @@ class Run:
             self._writer.start()
             hooks.register(self)
 
+    def _adopt(self, opened: Opened) -> None:
+        self._store = opened.store
+        # Name/description assigned before the row existed are already queued for the
+        # store; apply them to the local copy too.
+        info = opened.info
+        for upd in list(self._run_updates):
+            if upd[0] == "info":
+                info = replace(
+                    info,
+                    name=upd[1].get("name", info.name),
+                    description=upd[1].get("description", info.description),
+                )
+        self._info = info
+        self._mode = opened.mode
+        self._spool_dir = opened.spool_dir
+        self._temp_dir = opened.temp_dir
+        self._failed = self._failed or info.failed
+        if not opened.created:
+            self._load_fields()
+        if opened.notice:  # before anyone waiting on the run goes on
+            self._reporter.notice(opened.notice)
+        self._ready.set()
+
+    def _boot(self) -> bool:
+        """In the writer thread, first thing: create the run if init_run left that to us.
+        True when the run exists. If it cannot be created anywhere (the store is down and
+        the offline spool cannot be written either) the run ends here, with a warning."""
+        opener, self._opener = self._opener, None
+        if opener is None:
+            return self._boot_error is None
+        try:
+            self._adopt(opener())
+            return True
+        except Exception as e:
+            self._die(e)
+            return False
+
+    def _die(self, error: Exception) -> None:
+        self._boot_error = error
+        self._state = "stopped"
+        for h in list(self._handles.values()):
+            h._fbuf = None
+        hooks.unregister(self)
+        self._ready.set()
+        self._reporter.notice(
+            f"mltrack: the run could not be created ({error}); what is logged to it is not kept"
+        )
+
+    def _await_ready(self) -> None:
+        """Wait until the run exists; raise if it could not be created."""
+        self._ready.wait()
+        if self._boot_error is not None:
+            raise StoreError(f"the run could not be created: {self._boot_error}")
+
     # -- identity ----------------------------------------------------------------------------
     @property
     def id(self) -> str:
         """The run id, `KEY-n` (neptune's `sys/id`)."""
+        self._await_ready()
         return self._info.short_id
 
     @property
     def mode(self) -> str:
+        """The mode the run got: "offline" when async fell back to a spool."""
+        self._ready.wait()
         return self._mode
 
     @property
     def info(self) -> RunInfo:
+        self._await_ready()
         return self._info
 
     @property
@@ -110,18 +196,24 @@ class Run:
     @property
     def store(self) -> Store:
         """The store this run writes to (the kernel links its notebook checkpoint there)."""
+        self._await_ready()
         return self._store
 
     @property
     def offline_dir(self) -> Path | None:
         """Where an offline run is spooled until `mltrack sync` (None when online)."""
+        self._await_ready()
         return self._spool_dir
 
     def get_url(self) -> str:
         """neptune code prints this: here it names the run in its store and project."""
+        self._await_ready()
         return f"{self._store.config.masked_url}#{self._info.project}/{self._info.short_id}"
 
     def __repr__(self) -> str:
+        self._ready.wait()
+        if self._boot_error is not None:
+            return f"<Run (not created: {self._boot_error})>"
         return f"<Run {self._info.short_id} {self._info.project!r} mode={self._mode} {self._state}>"
 
     # -- paths -------------------------------------------------------------------------------
@@ -175,6 +267,7 @@ class Run:
     def wait(self, disk_only: bool = False) -> None:
         """Return when everything logged so far is in the store (or, if the store is down,
         safely in the writer's backlog, with a warning saying so)."""
+        self._ready.wait()
         w = self._writer
         if w is not None and self._state == "running":
             w.flush()
@@ -192,7 +285,10 @@ class Run:
                 self._reporter.notice(f"mltrack: stopping capture {cap!r} failed: {e!r}")
         w = self._writer
         assert w is not None
-        w.stop()
+        w.stop()  # a writer thread still creating the run finishes that first
+        self._ready.wait()
+        if self._boot_error is not None:
+            return  # _die() ended it
         if not w.child:
             self._run_updates.append(
                 (
@@ -311,8 +407,19 @@ class Run:
             self._run_updates.append(("state", "failed", True))
         self.wait()
 
+    def _before_fork(self) -> None:
+        """A child must not inherit a run still being created (it would wait for a writer
+        thread it does not have): let the creation finish first, unless that is us."""
+        w = self._writer
+        if w is not None and w._thread is not threading.current_thread():
+            self._ready.wait(60)
+
     def _after_fork(self) -> None:
         """In a forked child: drop what the parent will write, keep logging to the run."""
+        if not self._ready.is_set():
+            self._opener = None
+            self._die(StoreError("the process forked before the run was created"))
+            return
         for sb in self._series:
             sb.items.clear()
         self._ops.clear()
@@ -329,6 +436,14 @@ class Run:
             self._problem("path", path, f"{problem} (value {short_repr(value)} not stored)")
             return False
         if self._state != "running":
+            if self._boot_error is not None:
+                self._problem(
+                    "stopped",
+                    path,
+                    f"{path}: {short_repr(value)} not stored because the run could not be "
+                    f"created ({self._boot_error})",
+                )
+                return False
             why = (
                 "the run is read-only (opened with mode='read-only')"
                 if self._state == "read-only"
@@ -434,10 +549,13 @@ class Run:
                 )
                 return
             self._run_updates.append(("info", {path[4:]: value}))
-            if path == "sys/name":
-                self._info = replace(self._info, name=value)
-            else:
-                self._info = replace(self._info, description=value)
+            if self._ready.is_set():  # until then, _adopt applies it to the new row
+                info = self._info
+                self._info = (
+                    replace(info, name=value)
+                    if path == "sys/name"
+                    else replace(info, description=value)
+                )
             return
         is_set = path == "sys/tags" or self._types.get(path) == "string_set"
         if is_set and isinstance(value, (list, tuple, set, frozenset)):
@@ -467,6 +585,8 @@ class Run:
 
     # -- reading -----------------------------------------------------------------------------
     def _load_fields(self) -> None:
+        from ..store import fields
+
         for f in fields.list_fields(self._store, self._info.id):
             self._types[f.path] = f.type
             parts = f.path.split("/")
@@ -476,10 +596,23 @@ class Run:
                 self._last_steps[f.path] = f.last_step
 
     def _flush_for_read(self) -> None:
+        self._await_ready()
         if self._state == "running":
             self.wait()
 
+    def _record_cells(self, executions: list[CellExecutionInfo]) -> None:
+        """The cell-provenance sink: rows go straight to the store of an online run (an
+        offline spool and a debug store have no place for them)."""
+        from ..store import cells
+
+        self._await_ready()
+        if self._mode in ("async", "sync"):
+            cells.record(self._store, self._info.id, executions)
+
     def _sys(self) -> dict[str, Any]:
+        from ..store import runs as runs_repo
+
+        self._flush_for_read()  # a name or description just assigned is read back as such
         info = self._info
         if self._mode != "debug":
             try:
@@ -507,6 +640,8 @@ class Run:
         }
 
     def _fetch(self, path: str) -> Any:
+        from ..store import fields
+
         if path.startswith("sys/") and path != "sys/tags":
             sysvals = self._sys()
             if path not in sysvals:
@@ -527,6 +662,8 @@ class Run:
         return self._decode(f)
 
     def _decode(self, f: fields.FieldInfo) -> Any:
+        from ..store import fields
+
         v = f.value
         if f.type == "datetime" and v is not None:
             return dt.datetime.fromtimestamp(v, dt.timezone.utc)
@@ -538,12 +675,16 @@ class Run:
 
     def fetch(self) -> dict[str, Any]:
         """Every field's value as a nested dict (series: their last value)."""
+        from ..store import fields
+
         self._flush_for_read()
         flat = {f.path: self._decode(f) for f in fields.list_fields(self._store, self._info.id)}
         flat.update(self._sys())
         return paths.nest(flat)
 
     def _fetch_values(self, path: str, include_timestamp: bool) -> Any:
+        from ..store import fields
+
         self._flush_for_read()
         try:
             import numpy  # noqa: F401
@@ -575,6 +716,8 @@ class Run:
         return pd.DataFrame(cols)
 
     def _download(self, path: str, destination: str | os.PathLike[str] | None) -> str:
+        from ..store import fields
+
         self._flush_for_read()
         f = fields.get_field(self._store, self._info.id, path)
         if f is None:
@@ -616,6 +759,8 @@ class Run:
 
     def get_structure(self) -> dict[str, Any]:
         """Nested dict of the run's paths; leaves are handles (call .fetch() on them)."""
+        from ..store import fields
+
         self._flush_for_read()
         flat: dict[str, object] = {}
         for f in fields.list_fields(self._store, self._info.id):
@@ -638,6 +783,8 @@ class Run:
         print("\n".join(walk(self.get_structure(), "")))
 
     def exists(self, path: str) -> bool:
+        from ..store import fields
+
         if path in self._types or path in self._namespaces or path in paths.SYS_READ:
             return True
         if path == "sys":

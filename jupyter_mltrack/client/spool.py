@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..errors import InvalidInput
-from ..store import fields, runs, upsert
+from ..store import encoding, fields, runs, upsert
 from ..store.config import StoreConfig, default_root, resolve
 from ..store.engine import Store, open_store
 from ..store.entities import RunInfo
@@ -144,8 +144,8 @@ def _copy(source: Store, target: Store, local: RunInfo, run: RunInfo) -> None:
         data = source.blobs.get(sha)
         target.blobs.put(data, sha)
         blob_rows.append((sha, len(data), "application/octet-stream"))
-    scalars: list[fields.ScalarWrite] = []
-    series: list[fields.SeriesAppend] = []
+    scalars: list[encoding.ScalarWrite] = []
+    series: list[encoding.SeriesAppend] = []
     for f in fields.list_fields(source, local.id):
         if f.type in fields.SERIES_TYPES:
             points = fields.read_series(source, local.id, f.path)
@@ -155,13 +155,13 @@ def _copy(source: Store, target: Store, local: RunInfo, run: RunInfo) -> None:
                 j = i + _CHUNK_POINTS
                 if f.type == "float_series":
                     series.append(
-                        fields.float_append(
+                        encoding.float_append(
                             f.path, points.steps[i:j], points.values[i:j], points.timestamps[i:j]
                         )
                     )
                 else:
                     series.append(
-                        fields.json_append(
+                        encoding.json_append(
                             f.path,
                             f.type,
                             points.steps[i:j],
@@ -170,7 +170,7 @@ def _copy(source: Store, target: Store, local: RunInfo, run: RunInfo) -> None:
                         )
                     )
         else:
-            scalars.append(fields.ScalarWrite(f.path, f.type, f.num, f.int_value, f.text))
+            scalars.append(encoding.ScalarWrite(f.path, f.type, f.num, f.int_value, f.text))
     with target.write() as s:
         upsert.record_blobs(s, blob_rows)
         fields.upsert_scalars(s, run.id, scalars)

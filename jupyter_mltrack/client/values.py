@@ -11,7 +11,7 @@ import datetime as dt
 import math
 from typing import Any
 
-from ..store.fields import ScalarWrite
+from ..store.encoding import ScalarWrite
 from .reporting import short_repr
 
 # A string field or series value above this is refused with the advice to upload it as a

@@ -6,6 +6,10 @@ commits the whole batch in one transaction. A batch that cannot be written (stor
 locked, disk full) stays in a backlog, retried with exponential backoff, with one warning
 that says how much is waiting; the backlog is bounded (`max_buffered_points`) and when it
 must drop points it says how many. Nothing here ever raises into the training loop.
+
+The store side (SQLAlchemy and the store modules, ~0.3 s to import) is imported by the
+methods that run in this thread, never when this module is imported: a new async run is even
+created here (`Run._boot`), so `init_run` returns before SQLAlchemy is loaded.
 """
 
 from __future__ import annotations
@@ -20,20 +24,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import IntegrityError
-
-from ..store import fields, upsert
-from ..store import runs as runs_repo
-from ..store.engine import Store
-from ..store.fields import ScalarWrite, SeriesAppend, TypeConflict
+from ..store import config
+from ..store.encoding import ScalarWrite, SeriesAppend, float_append, json_append
 from . import files as file_ops
 from .reporting import short_repr
 
 if TYPE_CHECKING:
+    from ..store.engine import Store
     from ..types import File
     from .run import Run
 
-HEARTBEAT_INTERVAL = runs_repo.HEARTBEAT_INTERVAL
+HEARTBEAT_INTERVAL = config.HEARTBEAT_INTERVAL
 MAX_BACKOFF = 60.0
 # Long conversions are cut in slices so the GIL is handed back to the training loop often.
 _SLICE = 300_000
@@ -77,14 +78,15 @@ class Writer:
     # -- thread ------------------------------------------------------------------------------
     def start(self) -> None:
         self._stopping = False
-        self._thread = threading.Thread(
-            target=self._loop, name=f"mltrack-writer-{self.run._info.short_id}", daemon=True
-        )
+        self._thread = threading.Thread(target=self._loop, name="mltrack-writer", daemon=True)
         self._thread.start()
 
     def _loop(self) -> None:
         delay = self.flush_period
         if not self.child:
+            if not self.run._boot():
+                return
+            threading.current_thread().name = f"mltrack-writer-{self.run._info.short_id}"
             _warm_up()
         while True:
             self._wake.wait(delay)
@@ -105,6 +107,8 @@ class Writer:
         return float(min(MAX_BACKOFF, self.flush_period * 2 ** min(self.failures, 10)))
 
     def _heartbeat(self) -> None:
+        from ..store import runs as runs_repo
+
         try:
             abort = runs_repo.heartbeat(self.run._store, self.run._info.id)
         except Exception:  # store down: the flush path reports it; the next beat retries
@@ -212,7 +216,7 @@ class Writer:
                     "(check the training for divergence)",
                     strict_ok=False,
                 )
-            return fields.float_append(path, a[0::3], vals, a[2::3])
+            return float_append(path, a[0::3], vals, a[2::3])
         steps = array("d", chunk[0::3])
         ts = array("d", chunk[2::3])
         values: list[Any] = chunk[1::3]
@@ -227,8 +231,8 @@ class Writer:
                     keep_ts.append(t)
             if not metas:
                 return None
-            return fields.json_append(path, kind, keep_steps, metas, keep_ts)
-        return fields.json_append(path, kind, steps, values, ts)
+            return json_append(path, kind, keep_steps, metas, keep_ts)
+        return json_append(path, kind, steps, values, ts)
 
     def _pack_slowly(self, path: str, chunk: list[Any]) -> array[float]:
         a = array("d")
@@ -313,6 +317,10 @@ class Writer:
     def _write(self, batch: Batch, target: tuple[Store, int] | None = None) -> bool:
         """One transaction for the batch's fields and points, then its run updates. Whatever
         is committed is removed from the batch at once, so a retry never writes it twice."""
+        from sqlalchemy.exc import IntegrityError
+
+        from ..store import fields, upsert
+
         run = self.run
         store, run_id = target or (run._store, run._info.id)
         while True:
@@ -327,7 +335,7 @@ class Writer:
                 while batch.run_updates:
                     self._apply_run_update(store, run_id, batch.run_updates[0])
                     batch.run_updates.pop(0)
-            except TypeConflict as e:
+            except fields.TypeConflict as e:
                 # Another process made this path a different type: drop just that series.
                 batch.series = [b for b in batch.series if b.path != e.path]
                 run._reporter.problem(
@@ -362,6 +370,7 @@ class Writer:
     def spool_backlog(self) -> Path | None:
         """At stop, with the store still unreachable: move what is left to an offline spool
         that `mltrack sync` appends to this run later, instead of losing it."""
+        from ..store import runs as runs_repo
         from . import spool
 
         if not self.backlog:
@@ -400,6 +409,8 @@ class Writer:
             )
 
     def _apply_ops(self, s: Any, run_id: int, ops: list[tuple[Any, ...]]) -> None:
+        from ..store import fields
+
         scalars: list[ScalarWrite] = []
         for op in ops:
             kind = op[0]
@@ -430,6 +441,8 @@ class Writer:
         fields.upsert_scalars(s, run_id, scalars)
 
     def _apply_run_update(self, store: Store, run_id: int, upd: tuple[Any, ...]) -> None:
+        from ..store import runs as runs_repo
+
         if upd[0] == "info":
             runs_repo.update_info(store, run_id, **upd[1])
         elif upd[0] == "state" and not self.child:

@@ -38,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from ..store import runs as runs_repo
+from ..store import config
 from ..store.models import RUN_STATES, Field, Project, Run
 from ..store.runs import state_expression
 from .syntax import Condition, Expr, Not, Operand, Or, QuerySyntaxError, Value, parse
@@ -59,7 +59,7 @@ STATE_ALIASES = {"active": "running", "idle": "finished"}
 
 def duration_expression(now: float) -> ColumnElement[float]:
     """Seconds a run lasted: to its end, to its last heartbeat when crashed, else to now."""
-    cutoff = now - runs_repo.STALE_AFTER
+    cutoff = now - config.STALE_AFTER
     return case(
         (Run.ended_at.is_not(None), Run.ended_at - Run.created_at),
         (

@@ -20,7 +20,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 
 from ..errors import InvalidInput
-from ..store import projects
+from ..store import names
 from ..store.engine import Store
 from ..store.models import Field, Project, Run
 from ..store.runs import effective_state
@@ -116,7 +116,7 @@ def runs_table(
     compiler = Compiler(query or "", dialect, now)
     where = [compiler.compile(parse(query))]
     if project is not None:
-        project_id = select(Project.id).where(Project.name == projects.normalize_name(project))
+        project_id = select(Project.id).where(Project.name == names.normalize_name(project))
         where.append(Run.project_id == project_id.scalar_subquery())
     wanted = _columns(columns, compiler)
     sort_keys = parse_sort(sort or DEFAULT_SORT)

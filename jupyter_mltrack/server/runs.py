@@ -18,7 +18,7 @@ from ..errors import InvalidInput
 from ..query import runs_table
 from ..query.detail import run_detail
 from ..query.series import DEFAULT_POINTS, MAX_POINTS, read_points
-from ..store import projects, runs
+from ..store import names, runs
 from ..store.engine import Store
 from ..store.models import Field, Project, Run
 from .base import AUTH_RESOURCE, MLTrackHandler  # noqa: F401  (declared per module)
@@ -107,7 +107,7 @@ def field_paths(store: Store, project: str | None = None) -> dict[str, Any]:
     type_of = select(other.type).where(other.path == Field.path).limit(1).scalar_subquery()
     query = select(Field.path, type_of, func.count()).group_by(Field.path)
     if project is not None:
-        project_id = select(Project.id).where(Project.name == projects.normalize_name(project))
+        project_id = select(Project.id).where(Project.name == names.normalize_name(project))
         in_project = select(Run.id).where(Run.project_id == project_id.scalar_subquery())
         query = query.where(Field.run_id.in_(in_project))
     with store.read() as s:

@@ -23,8 +23,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput, NotFound
+from .encoding import ScalarWrite
 from .engine import Store
-from .fields import ScalarWrite, upsert_scalars
+from .fields import upsert_scalars
 from .models import TRIGGERS, Checkpoint, CheckpointRun, Notebook, Project, Run
 from .runs import effective_state
 from .upsert import dialect_insert, record_blobs

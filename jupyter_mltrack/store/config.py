@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,37 @@ ENV_BLOBS = "MLTRACK_BLOBS"
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://")
 _PASSWORD = re.compile(r"^(?P<head>[^:/]+://[^:/@]*:)(?P<pw>[^@]*)(?P<tail>@.*)$")
+
+
+DEFAULT_HEARTBEAT_INTERVAL = 10.0
+
+
+def _heartbeat_interval() -> float:
+    """`MLTRACK_HEARTBEAT_INTERVAL` (seconds), read once here at import: the client's
+    heartbeat and the stale rule (`STALE_AFTER`, runs.effective_state) both derive from it,
+    so they cannot disagree within a process. Every process sharing a store (clients, server,
+    CLI) should see the same value: a reader with a shorter interval than a writer would call
+    that writer's live run crashed. Tests set it low to see a killed run turn `crashed` in
+    seconds, not half a minute."""
+    raw = os.environ.get("MLTRACK_HEARTBEAT_INTERVAL", "").strip()
+    if not raw:
+        return DEFAULT_HEARTBEAT_INTERVAL
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0.05 <= value <= 3600:  # also false for NaN
+        warnings.warn(
+            f"MLTRACK_HEARTBEAT_INTERVAL={raw!r} is not a number of seconds between 0.05 and "
+            f"3600; using {DEFAULT_HEARTBEAT_INTERVAL:g}",
+            stacklevel=2,
+        )
+        return DEFAULT_HEARTBEAT_INTERVAL
+    return value
+
+
+HEARTBEAT_INTERVAL = _heartbeat_interval()
+STALE_AFTER = 3 * HEARTBEAT_INTERVAL
 
 
 @dataclass(frozen=True)

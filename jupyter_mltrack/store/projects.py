@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 from sqlalchemy import select, update
@@ -13,27 +12,7 @@ from ..errors import InvalidInput, NotFound
 from .engine import Store
 from .entities import ProjectInfo
 from .models import Project
-
-DEFAULT_PROJECT = "default"
-
-
-def normalize_name(name: str | None) -> str:
-    """neptune code passes "workspace/project": the project is the last part."""
-    name = (name or "").strip()
-    if "/" in name:
-        name = name.rsplit("/", 1)[1].strip()
-    if not name:
-        return DEFAULT_PROJECT
-    if len(name) > 256:
-        raise InvalidInput(f"project name is {len(name)} characters; at most 256 allowed")
-    return name
-
-
-def derive_key(name: str) -> str:
-    letters = re.sub(r"[^A-Za-z0-9]", "", name).upper()
-    if not letters or not letters[0].isalpha():
-        letters = "R" + letters
-    return letters[:4]
+from .names import derive_key, normalize_name
 
 
 def _info(p: Project) -> ProjectInfo:

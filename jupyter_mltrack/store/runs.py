@@ -7,58 +7,27 @@ comes back (a long pause, a suspended laptop) simply resumes and still ends prop
 
 from __future__ import annotations
 
-import os
 import time
-import warnings
 from dataclasses import replace
 
 from sqlalchemy import ColumnElement, and_, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, InvalidInput, NotFound
-from . import projects
+from . import config, names, projects
 from .engine import Store
 from .entities import RunInfo
 from .models import RUN_STATES, Project, Run
 
-DEFAULT_HEARTBEAT_INTERVAL = 10.0
-
-
-def _heartbeat_interval() -> float:
-    """`MLTRACK_HEARTBEAT_INTERVAL` (seconds), read once here at import: the client's
-    heartbeat and the stale rule below both derive from it, so they cannot disagree within a
-    process. Every process sharing a store (clients, server, CLI) should see the same value:
-    a reader with a shorter interval than a writer would call that writer's live run crashed.
-    Tests set it low to see a killed run turn `crashed` in seconds, not half a minute."""
-    raw = os.environ.get("MLTRACK_HEARTBEAT_INTERVAL", "").strip()
-    if not raw:
-        return DEFAULT_HEARTBEAT_INTERVAL
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not 0.05 <= value <= 3600:  # also false for NaN
-        warnings.warn(
-            f"MLTRACK_HEARTBEAT_INTERVAL={raw!r} is not a number of seconds between 0.05 and "
-            f"3600; using {DEFAULT_HEARTBEAT_INTERVAL:g}",
-            stacklevel=2,
-        )
-        return DEFAULT_HEARTBEAT_INTERVAL
-    return value
-
-
-HEARTBEAT_INTERVAL = _heartbeat_interval()
-STALE_AFTER = 3 * HEARTBEAT_INTERVAL
-
 
 def effective_state(state: str, heartbeat_at: float | None, now: float | None = None) -> str:
-    stale = heartbeat_at is not None and (now or time.time()) - heartbeat_at > STALE_AFTER
+    stale = heartbeat_at is not None and (now or time.time()) - heartbeat_at > config.STALE_AFTER
     return "crashed" if state == "running" and stale else state
 
 
 def state_expression(now: float | None = None) -> ColumnElement[str]:
     """The same rule as `effective_state`, as SQL, for queries and sorting."""
-    cutoff = (now or time.time()) - STALE_AFTER
+    cutoff = (now or time.time()) - config.STALE_AFTER
     return case(
         (and_(Run.state == "running", Run.heartbeat_at < cutoff), "crashed"),
         else_=Run.state,
@@ -99,7 +68,10 @@ def create(
     hostname: str = "",
     custom_run_id: str | None = None,
     notebook_path: str | None = None,
+    created_at: float | None = None,
 ) -> RunInfo:
+    """A new running run. `created_at` is when the user asked for it, if that was earlier
+    (a run created by the client's writer thread, a run synced from an offline spool)."""
     proj = projects.get_or_create(store, project)
     now = time.time()
     try:
@@ -116,7 +88,7 @@ def create(
                 failed=False,
                 owner=owner,
                 hostname=hostname,
-                created_at=now,
+                created_at=created_at if created_at is not None else now,
                 heartbeat_at=now,
                 abort_requested=False,
                 notebook_path=notebook_path,
@@ -147,7 +119,7 @@ def get(store: Store, run_id: str | int, *, project: str | None = None) -> RunIn
             raise NotFound(f"no run {run_id!r}")
         q = q.where(or_(*conds))
         if project is not None:
-            q = q.where(Project.name == projects.normalize_name(project))
+            q = q.where(Project.name == names.normalize_name(project))
         row = s.execute(q.order_by(Run.id).limit(1)).first()
         if row is None:
             raise NotFound(f"no run {run_id!r}")
@@ -156,7 +128,7 @@ def get(store: Store, run_id: str | int, *, project: str | None = None) -> RunIn
 
 def find_custom(store: Store, project: str | None, custom_run_id: str) -> RunInfo | None:
     try:
-        return get(store, custom_run_id, project=projects.normalize_name(project))
+        return get(store, custom_run_id, project=names.normalize_name(project))
     except NotFound:
         return None
 
@@ -167,7 +139,7 @@ def list_runs(
     with store.read() as s:
         q = select(Run, Project.name).join(Project, Project.id == Run.project_id)
         if project is not None:
-            q = q.where(Project.name == projects.normalize_name(project))
+            q = q.where(Project.name == names.normalize_name(project))
         q = q.order_by(Run.created_at.desc(), Run.id.desc()).limit(limit).offset(offset)
         return [_info(r, p) for r, p in s.execute(q)]
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from jupyter_mltrack import init_run
 from jupyter_mltrack.query.table import runs_table
-from jupyter_mltrack.store import fields
+from jupyter_mltrack.store import config, fields
 from jupyter_mltrack.store import runs as runs_repo
 from jupyter_mltrack.store.models import Run
 
@@ -90,7 +90,7 @@ def _kill_trial(
         assert info.state == "running", "a run must not read crashed right after a kill"
         hb = info.heartbeat_at
         assert hb is not None
-        later = hb + runs_repo.STALE_AFTER + 1
+        later = hb + config.STALE_AFTER + 1
         assert runs_repo.effective_state(info.state, hb, now=hb + 1) == "running"
         assert runs_repo.effective_state(info.state, hb, now=later) == "crashed"
         with store.read() as s:
@@ -145,7 +145,7 @@ def test_sigkill_loses_at_most_one_flush_period(
     # On the real clock, read as the scripts' interval sets it: every killed run turns
     # `crashed` (Python, SQL, query language) once its last heartbeat is older than the
     # stale period, and not long after.
-    monkeypatch.setattr(runs_repo, "STALE_AFTER", 3 * HEARTBEAT)
+    monkeypatch.setattr(config, "STALE_AFTER", 3 * HEARTBEAT)
     killed = {str(r["run"]) for r in results}
     last_kill = max(float(r["killed_at"]) for r in results)
     store = open_fresh(url, blobs)
@@ -162,7 +162,7 @@ def test_sigkill_loses_at_most_one_flush_period(
         for run_id in killed:
             info = runs_repo.get(store, run_id)
             assert info.state == "crashed" and info.heartbeat_at is not None
-            assert time.time() - info.heartbeat_at > runs_repo.STALE_AFTER
+            assert time.time() - info.heartbeat_at > config.STALE_AFTER
         assert runs_repo.get(store, run.id).state == "finished"
     finally:
         store.dispose()

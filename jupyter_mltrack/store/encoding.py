@@ -1,0 +1,118 @@
+"""The packed form of what a run logs, before any store sees it.
+
+The client's writer thread packs points here and the store writes them as they are: series
+points are little-endian float64 arrays (string and file series: a UTF-8 JSON list), scalars
+one `ScalarWrite` each. Nothing here imports SQLAlchemy, so `init_run` and the logging calls
+never pay that import in the training thread (it happens in the writer thread).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from array import array
+from dataclasses import dataclass
+from typing import Any
+
+_BIG_ENDIAN = sys.byteorder == "big"
+
+
+def pack(values: array[float]) -> bytes:
+    """float64 array -> little-endian bytes (the stored format on every machine)."""
+    if _BIG_ENDIAN:  # pragma: no cover - no big-endian CI
+        values = array("d", values)
+        values.byteswap()
+    return values.tobytes()
+
+
+def unpack(data: bytes) -> array[float]:
+    out = array("d")
+    out.frombytes(data)
+    if _BIG_ENDIAN:  # pragma: no cover
+        out.byteswap()
+    return out
+
+
+@dataclass
+class ScalarWrite:
+    """A value for a non-series field: scalars, sets and single files."""
+
+    path: str
+    type: str
+    num: float | None = None
+    int_value: int | None = None
+    text: str | None = None
+
+
+@dataclass
+class SeriesAppend:
+    """A batch of points of one series, already packed.
+
+    `values` is packed float64 for float series and UTF-8 JSON for string/file series;
+    `last_text` is the last value of a string/file series (or the spelling of a
+    non-finite last float, which SQLite would store as NULL).
+    """
+
+    path: str
+    type: str
+    steps: bytes
+    values: bytes
+    timestamps: bytes
+    count: int
+    first_step: float
+    last_step: float
+    last: float | None = None
+    min: float | None = None
+    max: float | None = None
+    last_text: str | None = None
+
+
+def float_append(
+    path: str, steps: array[float], values: array[float], timestamps: array[float]
+) -> SeriesAppend:
+    """Pack a float series batch and compute its aggregates (finite values only)."""
+    n = len(values)
+    last = values[n - 1]
+    # On a list of floats (tolist() is one C call) sum/min/max are C loops; the sum is finite
+    # exactly when no NaN/Inf is in the batch (or finite values overflow, which only costs
+    # the exact path below).
+    listed = values.tolist()
+    finite = listed if math.isfinite(sum(listed)) else [v for v in listed if math.isfinite(v)]
+    return SeriesAppend(
+        path=path,
+        type="float_series",
+        steps=pack(steps),
+        values=pack(values),
+        timestamps=pack(timestamps),
+        count=n,
+        first_step=steps[0],
+        last_step=steps[n - 1],
+        last=last,
+        min=min(finite) if finite else None,
+        max=max(finite) if finite else None,
+        last_text=None if math.isfinite(last) else repr(last),
+    )
+
+
+def json_append(
+    path: str,
+    type_: str,
+    steps: array[float],
+    values: list[Any],
+    timestamps: array[float],
+) -> SeriesAppend:
+    """Pack a string or file series batch (values: strings or file-metadata dicts)."""
+    n = len(values)
+    last = values[n - 1]
+    return SeriesAppend(
+        path=path,
+        type=type_,
+        steps=pack(steps),
+        values=json.dumps(values, ensure_ascii=False).encode(),
+        timestamps=pack(timestamps),
+        count=n,
+        first_step=steps[0],
+        last_step=steps[n - 1],
+        last_text=last if isinstance(last, str) else json.dumps(last),
+    )

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import mimetypes
 import os
-import pickle
 import struct
 import zlib
 from typing import Any
@@ -93,6 +92,8 @@ class File:
 
     @staticmethod
     def as_pickle(obj: Any) -> File:
+        import pickle
+
         try:
             return File(content=pickle.dumps(obj, protocol=4), extension="pkl")
         except Exception as e:

@@ -11,7 +11,6 @@ import hashlib
 import json
 import mimetypes
 import os
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -81,6 +80,8 @@ class HashCache:
             self._dirty = False
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile
+
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".hash-cache-")
             with os.fdopen(fd, "w") as out:
                 out.write(data)

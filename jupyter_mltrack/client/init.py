@@ -8,11 +8,8 @@ an async or sync run falls back to an offline spool with a warning instead of fa
 
 from __future__ import annotations
 
-import getpass
 import os
-import socket
 import sys
-import tempfile
 import time
 import warnings
 from functools import partial
@@ -48,6 +45,9 @@ def _project(project: str | None) -> str:
 
 
 def _who() -> tuple[str, str]:
+    import getpass
+    import socket
+
     try:
         owner = getpass.getuser()
     except Exception:
@@ -168,6 +168,8 @@ def _open(
 ) -> Opened:
     """Open the store and create or resume the run. If the configured store cannot be
     reached, an async or sync run goes to an offline spool instead (with a notice)."""
+    import tempfile
+
     from ..store.engine import open_store
     from . import spool
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-import shutil
 import threading
 import time
 import traceback
@@ -327,6 +326,8 @@ class Run:
             self._reporter.notice(f"mltrack: run {self.id}: {summary}")
         if self._temp_dir is not None:
             self._store.dispose()
+            import shutil
+
             shutil.rmtree(self._temp_dir, ignore_errors=True)
 
     def _shrink_wal(self) -> None:

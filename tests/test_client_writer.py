@@ -147,8 +147,10 @@ def test_unreachable_store_falls_back_to_offline_and_sync_keeps_the_id(
     run.stop()
     (sp,) = spool.list_spools()
     assert sp.meta["target_url"] == dead
+    created = run.info.created_at
     synced = spool.sync(sp, store)
     assert synced.custom_run_id == custom and synced.name == "on the train"
+    assert synced.created_at == created  # the time it ran, not the time of the sync
     assert synced.state == "finished" and synced.project == "credit"
     assert not sp.path.exists()
     again = mlt.init_run(

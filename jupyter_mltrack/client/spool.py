@@ -134,6 +134,7 @@ def _target_run(target: Store, spool: Spool, local: RunInfo) -> RunInfo:
         hostname=local.hostname,
         custom_run_id=custom,
         notebook_path=local.notebook_path,
+        created_at=local.created_at,  # when it ran offline, not when it was synced
     )
 
 

@@ -291,3 +291,15 @@ def test_blob_root_is_shared_with_field_files(sqlite_store):
         mimes = {m for (m,) in s.query(Blob.mime)}
     assert mimes == {"image/png", snapshot.MANIFEST_MIME}
     assert Path(sqlite_store.blobs.root).is_dir()
+
+
+def test_canonical_each_is_canonical_of_each() -> None:
+    objs = [dict(c) for c in notebook(3)["cells"]] + [
+        {"s": "\u00e9\x00\ud800", "f": [1.5, -0.0, 1e300]}
+    ]
+    assert snapshot.canonical_each(objs) == [snapshot.canonical(o) for o in objs]
+    # An object holding the separator itself: noticed, and encoded one by one.
+    tricky = [{"a": ["x", snapshot._SEPARATOR, "y"]}, {"b": snapshot._SEPARATOR}, {}]
+    assert snapshot.canonical_each(tricky) == [snapshot.canonical(o) for o in tricky]
+    assert snapshot.canonical_each([]) == []
+    assert snapshot.canonical_each([{"z": 1}]) == [b'{"z":1}']

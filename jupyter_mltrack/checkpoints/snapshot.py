@@ -62,6 +62,31 @@ def canonical(obj: Any) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
 
 
+# Between the objects `canonical_each` encodes in one go: a string no cell holds in practice,
+# and when one does, `canonical_each` notices and encodes object by object.
+_SEPARATOR = "\x00mltrack:unit\x00"
+_SPLIT_AT = b"," + canonical(_SEPARATOR) + b","
+
+
+def canonical_each(objs: list[dict[str, Any]]) -> list[bytes]:
+    """`[canonical(o) for o in objs]`, with one encoder call instead of one per object
+    (json.dumps builds a new encoder each call: half the cost of a notebook's small cells).
+
+    The objects are encoded as one list with a separator string between them, and the result
+    is split at the separators. Each object encodes as `{...}` and the separator holds no
+    brace, so no match can straddle an object's edge: the parts are exact unless an object
+    itself contains the separator, which the count of parts shows.
+    """
+    if len(objs) < 2:
+        return [canonical(o) for o in objs]
+    interleaved: list[Any] = [_SEPARATOR] * (2 * len(objs) - 1)
+    interleaved[::2] = objs
+    parts = canonical(interleaved)[1:-1].split(_SPLIT_AT)
+    if len(parts) != len(objs):
+        return [canonical(o) for o in objs]
+    return parts
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -208,13 +233,14 @@ def split_notebook(nb: dict[str, Any]) -> Split:
     if not isinstance(cells, list):
         raise InvalidNotebook("the notebook has no list of cells")
     binaries: dict[str, tuple[str, str]] = {}
-    units: list[bytes] = []
+    stripped_cells = []
     size = 0
     for cell in cells:
         stripped, moved = _strip_cell(cell, binaries)
-        unit = canonical(stripped)
-        units.append(unit)
-        size += len(unit) + moved
+        stripped_cells.append(stripped)
+        size += moved
+    units = canonical_each(stripped_cells)
+    size += sum(map(len, units))
     metadata = canonical(nb.get("metadata", {}))
     return Split(
         units=units,

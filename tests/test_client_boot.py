@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from client_helpers import metric_logging_only
+from client_helpers import log_in_forked_child, metric_logging_only
 
 import jupyter_mltrack as mlt
 from jupyter_mltrack.client import MLTrackWarning
@@ -114,17 +114,8 @@ def test_a_fork_while_the_run_is_being_created_waits_for_it(
     run = mlt.init_run(store=sqlite_store.config.url, flush_period=60)
     run["parent"].log(1.0)
     threading.Timer(0.3, held_open.set).start()
-    pid = os.fork()  # the before-fork hook lets the creation finish first
-    if pid == 0:  # child
-        code = 0
-        try:
-            run["child"].log(2.0)
-            run.wait()
-        except BaseException:  # pragma: no cover - reported through the exit code
-            code = 1
-        os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+    # The before-fork hook lets the creation finish first.
+    assert log_in_forked_child(run, "child", 2.0) == 0
     run.stop()
     child = fields.read_series(sqlite_store, run.info.id, "child")
     parent = fields.read_series(sqlite_store, run.info.id, "parent")

@@ -11,7 +11,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from client_helpers import metric_logging_only
+from client_helpers import log_in_forked_child, metric_logging_only
 
 import jupyter_mltrack as mlt
 from jupyter_mltrack.client import MLTrackWarning, spool
@@ -63,17 +63,7 @@ def test_forked_child_keeps_logging_and_parent_points_are_not_doubled(
     run = mlt.init_run(store=sqlite_store.config.url, flush_period=60)
     for i in range(10):
         run["parent"].log(float(i))  # pending in the buffer at fork time
-    pid = os.fork()
-    if pid == 0:  # child
-        code = 0
-        try:
-            run["child"].log(1.0)
-            run.wait()
-        except BaseException:  # pragma: no cover - reported through the exit code
-            code = 1
-        os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+    assert log_in_forked_child(run, "child", 1.0) == 0
     run.stop()
     parent = fields.read_series(sqlite_store, run.info.id, "parent")
     child = fields.read_series(sqlite_store, run.info.id, "child")

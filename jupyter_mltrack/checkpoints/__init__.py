@@ -52,11 +52,12 @@ def create(
     """Snapshot the saved notebook at `path` (relative to the root); returns its entry."""
     st = _store(store)
     clean = files.normalize_path(path)
-    nb = files.read(files.root_dir(root), clean)
+    parsed = files.read(files.root_dir(root), clean)
     info = service.create(
         st,
         clean,
-        nb,
+        parsed.nb,
+        split=parsed.split,
         name=name,
         description=description,
         run_id=run_id,
@@ -157,7 +158,8 @@ def restore(
         info = service.create(
             st,
             target,
-            current,
+            current.nb,
+            split=current.split,
             name=f"before restoring {checkpoint_id}",
             trigger="restore",
             author=_author(),
@@ -183,7 +185,7 @@ def diff(
     base_nb, base_info = service.resolve_side(st, base)
     if remote == "current":
         target = files.normalize_path(path or base_info.notebook_path)
-        remote_nb = files.read(files.root_dir(root), target)
+        remote_nb = files.read(files.root_dir(root), target).nb
     else:
         remote_nb, _info = service.resolve_side(st, remote)
     return service.diff(base_nb, remote_nb)

@@ -13,13 +13,16 @@ import os
 import posixpath
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import nbformat
 
 from ..errors import Forbidden, InvalidInput, InvalidNotebook, NotFound, TooLarge
+from . import snapshot, validation
 
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
+# What nbformat adds to a notebook's metadata when upgrading it, and strips when writing.
+TRANSIENT_METADATA = ("orig_nbformat", "orig_nbformat_minor", "signature")
 
 
 def normalize_path(path: str) -> str:
@@ -56,22 +59,58 @@ def os_path(root: Path, path: str, *, must_exist: bool = True) -> Path:
     return resolved
 
 
-def parse(text: str | bytes, label: str) -> dict[str, Any]:
+class Parsed(NamedTuple):
+    """A notebook read and validated, with its split (`snapshot.split_notebook(nb)`), which
+    validation needed anyway: `service.create(..., split=parsed.split)` reuses it."""
+
+    nb: dict[str, Any]
+    split: snapshot.Split
+
+
+def parse(text: str | bytes, label: str) -> Parsed:
     """Parse and validate a notebook's text once, upgrading older formats to v4. The one
     parser of both faces: the server hands in the text it read through the contents manager.
-    """
-    from nbformat.v4.rwbase import rejoin_lines, strip_transient
 
+    The result is what `nbformat.reads(text, as_version=4)` gives, as plain dicts. A v4.0-4.5
+    notebook is validated incrementally (`validation`: only cells not seen valid before are
+    checked); anything that does not pass there goes through nbformat itself, so messages and
+    repairs (missing or duplicate cell ids) are nbformat's.
+    """
     try:
         raw = json.loads(text)
     except ValueError as e:  # UnicodeDecodeError included
         raise InvalidNotebook(f"{label} is not a readable notebook: not valid JSON ({e})") from None
     if not isinstance(raw, dict):
         raise InvalidNotebook(f"{label} is not a notebook (a JSON object is expected)")
+    minor = validation.fast_minor(raw)
+    if minor is not None:
+        parsed = _parse_v4(raw, minor)
+        if parsed is not None:
+            return parsed
+        raw = json.loads(text)  # untouched again, for nbformat's own verdict and message
+    nb = _read_with_nbformat(raw, text, label)
+    return Parsed(nb, snapshot.split_notebook(nb))
+
+
+def _parse_v4(raw: dict[str, Any], minor: int) -> Parsed | None:
+    """`raw` read and validated without nbformat (see `validation`), or None when that
+    cannot prove it valid; `raw` is then partly processed, no longer the file's content."""
+    if not validation.top_level_valid(raw, minor):
+        return None
+    nb = _rejoin_and_strip(raw)
+    split = snapshot.split_notebook(nb)
+    if not validation.cells_valid(nb["cells"], split.units, minor):
+        return None
+    return Parsed(nb, split)
+
+
+def _read_with_nbformat(raw: dict[str, Any], text: str | bytes, label: str) -> dict[str, Any]:
+    """nbformat's own reading and validation: other versions, repairs, and every refusal."""
+    from nbformat.v4.rwbase import rejoin_lines, strip_transient
+
     try:
         if raw.get("nbformat") == 4:
-            # What nbformat.reads does for v4, minus its second JSON parse: multi-line
-            # strings stored as lists become strings again, transient keys go.
+            # What nbformat.reads does for v4, minus its second JSON parse.
             nbformat.validate(raw)
             nb = strip_transient(rejoin_lines(nbformat.from_dict(raw)))  # type: ignore[no-untyped-call]
         else:
@@ -80,13 +119,70 @@ def parse(text: str | bytes, label: str) -> dict[str, Any]:
         raise InvalidNotebook(f"{label} is not a valid notebook: {e.message}") from None
     except Exception as e:  # nbformat raises assorted errors for unknown versions
         raise InvalidNotebook(f"{label} is not a readable notebook: {e}") from None
-    # What nbformat adds when upgrading and strips again when writing.
-    for key in ("orig_nbformat", "orig_nbformat_minor", "signature"):
+    for key in TRANSIENT_METADATA:
         nb.get("metadata", {}).pop(key, None)
     return nb  # type: ignore[no-any-return]
 
 
-def read(root: Path, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
+def _joined(value: Any) -> Any:
+    """A list of strings as one string (how nbformat stores multi-line text); else `value`."""
+    if isinstance(value, list):
+        try:
+            return "".join(value)
+        except TypeError:  # not all strings: left for validation to refuse
+            pass
+    return value
+
+
+def _rejoin_bundle(bundle: Any) -> None:
+    """A mime bundle's text joined in place; JSON types (any value) are left alone."""
+    if not isinstance(bundle, dict):
+        return
+    for mime, value in bundle.items():
+        is_json = mime == "application/json" or (
+            mime.startswith("application/") and mime.endswith("+json")
+        )
+        if not is_json:
+            bundle[mime] = _joined(value)
+
+
+def _rejoin_and_strip(nb: dict[str, Any]) -> dict[str, Any]:
+    """nbformat's `rejoin_lines` and `strip_transient` on plain dicts, in place.
+
+    Only lists of strings are joined, and only where the v4 schema allows both a string and a
+    list of strings (source, mime bundles, stream text); the `trusted` flag it drops is free
+    in every cell schema. So a cell is valid after this exactly when it was before, which is
+    what lets `validation` check (and cache) cells in this form.
+    """
+    metadata = nb.get("metadata")
+    if isinstance(metadata, dict):
+        for key in TRANSIENT_METADATA:
+            metadata.pop(key, None)
+    for cell in nb["cells"]:
+        if "source" in cell:
+            cell["source"] = _joined(cell["source"])
+        attachments = cell.get("attachments")
+        if isinstance(attachments, dict):
+            for bundle in attachments.values():
+                _rejoin_bundle(bundle)
+        cell_metadata = cell.get("metadata")
+        if isinstance(cell_metadata, dict):
+            cell_metadata.pop("trusted", None)
+        outputs = cell.get("outputs")
+        if cell.get("cell_type") != "code" or not isinstance(outputs, list):
+            continue
+        for output in outputs:
+            if not isinstance(output, dict):
+                continue
+            kind = output.get("output_type", "")
+            if kind in ("execute_result", "display_data"):
+                _rejoin_bundle(output.get("data"))
+            elif kind and "text" in output:
+                output["text"] = _joined(output["text"])
+    return nb
+
+
+def read(root: Path, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed:
     real = os_path(root, path)
     size = real.stat().st_size
     if size > max_bytes:

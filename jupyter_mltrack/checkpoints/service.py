@@ -37,15 +37,18 @@ def create(
     author: str = "",
     from_disk: bool = False,
     skip_if_unchanged: bool = False,
+    split: snapshot.Split | None = None,
 ) -> repo.CheckpointInfo | None:
     """Snapshot a (validated) notebook as the newest checkpoint of `path`.
 
+    `split` is `snapshot.split_notebook(nb)` when the caller has it already (`files.parse`
+    computes it while validating); otherwise it is computed here.
     Returns None only when `skip_if_unchanged` and the content equals the newest checkpoint's.
     Concurrent calls for one notebook each land exactly once, in some order.
     """
     repo.check_text(name, description)
     run = runs.get(store, run_id) if run_id is not None else None
-    planned = snapshot.plan(snapshot.split_notebook(nb))
+    planned = snapshot.plan(split if split is not None else snapshot.split_notebook(nb))
     content = planned.content_sha
     blobs = store.blobs
     for _ in range(ATTEMPTS):

@@ -206,7 +206,7 @@ def locate(user_ns: dict[str, Any]) -> Located | None:
     if found is not None:
         path, root = found
         try:
-            nb = files.read(root, path)
+            nb = files.read(root, path).nb
         except Exception as e:
             nb, note = None, f"{path} could not be read ({e})"
         if nb is not None and _has_code(nb):

@@ -14,12 +14,13 @@ import getpass
 import os
 from typing import Any
 
+from anyio import to_thread
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import ensure_async
 from tornado import web
 
 from ..checkpoints import service
-from ..checkpoints.files import normalize_path, parse
+from ..checkpoints.files import Parsed, normalize_path, parse
 from ..errors import Forbidden, InvalidInput, InvalidNotebook, NotFound, TooLarge
 from ..store import checkpoints as repo
 from ..store.models import TRIGGERS
@@ -45,8 +46,9 @@ def _check_real_path(cm: Any, path: str) -> None:
         raise Forbidden(f"{path} points outside the server root")
 
 
-async def read_notebook(cm: Any, path: str, max_bytes: int) -> tuple[str, dict[str, Any]]:
-    """(clean path, notebook) read through the contents manager, validated once by nbformat."""
+async def read_notebook(cm: Any, path: str, max_bytes: int) -> tuple[str, Parsed]:
+    """(clean path, notebook and its split) read through the contents manager, validated once
+    (`files.parse`)."""
     clean = normalize_path(path)
     _check_real_path(cm, clean)
     try:
@@ -69,7 +71,8 @@ async def read_notebook(cm: Any, path: str, max_bytes: int) -> tuple[str, dict[s
         if e.status_code == 404:
             raise NotFound(f"no notebook {clean}") from None
         raise InvalidNotebook(f"{clean} is not a readable notebook: {e.log_message}") from None
-    return clean, parse(model["content"], clean)
+    # Parsing a large notebook takes milliseconds: in a worker thread, not on the event loop.
+    return clean, await to_thread.run_sync(parse, model["content"], clean)
 
 
 async def _exists(cm: Any, path: str) -> bool:
@@ -156,12 +159,13 @@ class CheckpointsHandler(CheckpointsBase):
             raise InvalidInput("run_id must be a run id such as CRED-12")
         name, description = _text(body, "name") or "", _text(body, "description") or ""
         repo.check_text(name, description)
-        clean, nb = await read_notebook(self.contents_manager, path, self.max_bytes)
+        clean, parsed = await read_notebook(self.contents_manager, path, self.max_bytes)
         info = await self.run_blocking(
             service.create,
             self.store,
             clean,
-            nb,
+            parsed.nb,
+            split=parsed.split,
             name=name,
             description=description,
             run_id=run_id,
@@ -222,7 +226,8 @@ class RestoreHandler(CheckpointsBase):
                 service.create,
                 self.store,
                 clean,
-                current,
+                current.nb,
+                split=current.split,
                 name=f"before restoring {checkpoint_id}",
                 trigger="restore",
                 author=self.author,
@@ -255,24 +260,24 @@ def on_load(serverapp: Any, svc: Any) -> None:
                     return
                 if not lab_settings.save_checkpoints_enabled():
                     return
-                clean, nb = await read_notebook(
+                clean, parsed = await read_notebook(
                     serverapp.contents_manager, path, int(svc.config.max_notebook_bytes)
                 )
-                from anyio import to_thread
-
                 await to_thread.run_sync(
                     lambda: service.create(
-                        svc.store, clean, nb, trigger="save", author=author, skip_if_unchanged=True
+                        svc.store,
+                        clean,
+                        parsed.nb,
+                        split=parsed.split,
+                        trigger="save",
+                        author=author,
+                        skip_if_unchanged=True,
                     )
                 )
             elif action == "rename":
                 source = str(data.get("source_path") or "").strip("/")
-                from anyio import to_thread
-
                 await to_thread.run_sync(repo.rename, svc.store, source, path.strip("/"))
             else:
-                from anyio import to_thread
-
                 await to_thread.run_sync(repo.mark_deleted, svc.store, path.strip("/"))
         except Exception as e:  # history must never break saving
             serverapp.log.warning("jupyter-mltrack: %s of %s not recorded: %s", action, path, e)

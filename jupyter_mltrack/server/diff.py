@@ -27,9 +27,10 @@ class DiffHandler(MLTrackHandler):
         base_nb, base_info = await self.run_blocking(service.resolve_side, self.store, base)
         if remote == "current":
             path = self.get_argument("path", None) or base_info.notebook_path
-            _clean, remote_nb = await read_notebook(
+            _clean, current = await read_notebook(
                 self.contents_manager, path, int(self.mltrack.config.max_notebook_bytes)
             )
+            remote_nb = current.nb
         else:
             remote_nb, _info = await self.run_blocking(service.resolve_side, self.store, remote)
         self.write_json(await self.run_blocking(service.diff, base_nb, remote_nb))

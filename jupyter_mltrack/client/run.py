@@ -7,15 +7,14 @@ writable) is kept here in plain dicts, loaded once from the store when a run is 
 A new async run does not wait for its store: `init_run` hands over an opener and the writer
 thread opens the store and creates the run row (`_boot`) while the caller starts logging into
 the buffers. What needs the row (`run.id`, reads, `wait()`) waits for it (`_await_ready`).
-The store modules are imported inside the methods that read, for the same reason: importing
-SQLAlchemy costs ~0.3 s, which belongs in the writer thread, not in `init_run`.
+The store modules are imported inside the methods that need them (reading.py holds the
+reads), for the same reason: importing SQLAlchemy costs ~0.3 s, which belongs in the writer
+thread, not in `init_run`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-import os
 import threading
 import time
 import traceback
@@ -25,15 +24,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidInput, StoreError
+from ..errors import StoreError
 from ..store.entities import RunInfo
 from . import hooks, paths, values
-from .handler import Handler, SeriesBuffer, missing
+from .handler import Handler, SeriesBuffer
+from .reading import Reading
 from .reporting import Reporter, short_repr
 from .writer import Writer
 
 if TYPE_CHECKING:
-    from ..store import fields
     from ..store.cells import CellExecutionInfo
     from ..store.engine import Store
 
@@ -54,11 +53,9 @@ class Opened:
     notice: str | None = None
 
 
-class Run:
+class Run(Reading):
     """A run being tracked (or read). Create it with `jupyter_mltrack.init_run()`."""
 
-    _store: Store
-    _info: RunInfo
     _spool_dir: Path | None
     _temp_dir: Path | None
 
@@ -584,23 +581,6 @@ class Run:
             return
         self._ops.append(("scalar", sw))
 
-    # -- reading -----------------------------------------------------------------------------
-    def _load_fields(self) -> None:
-        from ..store import fields
-
-        for f in fields.list_fields(self._store, self._info.id):
-            self._types[f.path] = f.type
-            parts = f.path.split("/")
-            for i in range(1, len(parts)):
-                self._namespaces.add("/".join(parts[:i]))
-            if f.type in fields.SERIES_TYPES and f.last_step is not None:
-                self._last_steps[f.path] = f.last_step
-
-    def _flush_for_read(self) -> None:
-        self._await_ready()
-        if self._state == "running":
-            self.wait()
-
     def _record_cells(self, executions: list[CellExecutionInfo]) -> None:
         """The cell-provenance sink: rows go straight to the store of an online run (an
         offline spool and a debug store have no place for them)."""
@@ -609,190 +589,6 @@ class Run:
         self._await_ready()
         if self._mode in ("async", "sync"):
             cells.record(self._store, self._info.id, executions)
-
-    def _sys(self) -> dict[str, Any]:
-        from ..store import runs as runs_repo
-
-        self._flush_for_read()  # a name or description just assigned is read back as such
-        info = self._info
-        if self._mode != "debug":
-            try:
-                info = runs_repo.get(self._store, info.id)
-                self._info = info
-            except Exception:  # store unreachable: the values this process knows still answer
-                pass
-
-        def when(t: float | None) -> dt.datetime | None:
-            return None if t is None else dt.datetime.fromtimestamp(t, dt.timezone.utc)
-
-        return {
-            "sys/id": info.short_id,
-            "sys/name": info.name,
-            "sys/state": info.state,
-            "sys/owner": info.owner,
-            "sys/hostname": info.hostname,
-            "sys/creation_time": when(info.created_at),
-            "sys/ping_time": when(info.heartbeat_at),
-            "sys/modification_time": when(info.heartbeat_at),
-            "sys/failed": info.failed,
-            "sys/description": info.description,
-            "sys/custom_run_id": info.custom_run_id,
-            "sys/project": info.project,
-        }
-
-    def _fetch(self, path: str) -> Any:
-        from ..store import fields
-
-        if path.startswith("sys/") and path != "sys/tags":
-            sysvals = self._sys()
-            if path not in sysvals:
-                raise missing(path)
-            return sysvals[path]
-        self._flush_for_read()
-        f = fields.get_field(self._store, self._info.id, path)
-        if f is None:
-            under = fields.list_fields(self._store, self._info.id, prefix=path)
-            if path == "sys" or path == "":
-                under = [u for u in under if u.path.startswith("sys/")]
-            if not under and path != "sys":
-                raise missing(path)
-            flat = {u.path[len(path) + 1 :]: self._decode(u) for u in under if u.path != path}
-            if path == "sys":
-                flat.update({k[4:]: v for k, v in self._sys().items()})
-            return paths.nest(flat)
-        return self._decode(f)
-
-    def _decode(self, f: fields.FieldInfo) -> Any:
-        from ..store import fields
-
-        v = f.value
-        if f.type == "datetime" and v is not None:
-            return dt.datetime.fromtimestamp(v, dt.timezone.utc)
-        if f.type == "string_set":
-            return set(v or [])
-        if f.type == "float_series" and v is None and f.count:
-            return fields.last_float_point(self._store, self._info.id, f.path)
-        return v
-
-    def fetch(self) -> dict[str, Any]:
-        """Every field's value as a nested dict (series: their last value)."""
-        from ..store import fields
-
-        self._flush_for_read()
-        flat = {f.path: self._decode(f) for f in fields.list_fields(self._store, self._info.id)}
-        flat.update(self._sys())
-        return paths.nest(flat)
-
-    def _fetch_values(self, path: str, include_timestamp: bool) -> Any:
-        from ..store import fields
-
-        self._flush_for_read()
-        try:
-            import numpy  # noqa: F401
-
-            has_numpy = True
-        except ImportError:
-            has_numpy = False
-        data = fields.read_series(self._store, self._info.id, path, as_numpy=has_numpy)
-        if data is None:
-            f = fields.get_field(self._store, self._info.id, path)
-            if f is None:
-                raise missing(path)
-            raise InvalidInput(f"{path} is a {f.type} field, not a series: use .fetch()")
-        try:
-            import pandas as pd
-        except ImportError:
-            rows = []
-            for s, v, t in zip(data.steps, data.values, data.timestamps, strict=True):
-                row = {"step": s, "value": v}
-                if include_timestamp:
-                    row["timestamp"] = dt.datetime.fromtimestamp(t, dt.timezone.utc)
-                rows.append(row)
-            return rows
-        cols: dict[str, Any] = {"step": data.steps, "value": data.values}
-        if include_timestamp:
-            # Integer nanoseconds viewed as datetime64: 7x faster than to_datetime(unit="s").
-            ns = (data.timestamps * 1e9).astype("int64").view("datetime64[ns]")
-            cols["timestamp"] = pd.DatetimeIndex(ns).tz_localize("UTC")
-        return pd.DataFrame(cols)
-
-    def _download(self, path: str, destination: str | os.PathLike[str] | None) -> str:
-        from ..store import fields
-
-        self._flush_for_read()
-        f = fields.get_field(self._store, self._info.id, path)
-        if f is None:
-            raise missing(path)
-        blobs = self._store.blobs
-        if f.type == "file":
-            meta = f.value
-            dest = Path(destination) if destination is not None else Path(meta["name"])
-            if dest.is_dir():
-                dest = dest / meta["name"]
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            blobs.copy_to(meta["sha256"], dest)
-            return str(dest)
-        out = Path(destination) if destination is not None else Path(path.replace("/", "_"))
-        out.mkdir(parents=True, exist_ok=True)
-        if f.type == "file_set":
-            skipped = 0
-            for e in f.value or []:
-                if not e.get("uploaded"):
-                    skipped += 1
-                    continue
-                rel = e["path"].lstrip("/")
-                target = out / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                blobs.copy_to(e["sha256"], target)
-            if skipped:
-                self._reporter.notice(
-                    f"{path}: {skipped} tracked file(s) were recorded without a copy "
-                    "(track_files) and cannot be downloaded"
-                )
-            return str(out)
-        if f.type == "file_series":
-            data = fields.read_series(self._store, self._info.id, path)
-            assert data is not None
-            for i, meta in enumerate(data.values):
-                blobs.copy_to(meta["sha256"], out / f"{i}.{meta.get('ext') or 'bin'}")
-            return str(out)
-        raise InvalidInput(f"{path} is a {f.type} field, not a file: nothing to download")
-
-    def get_structure(self) -> dict[str, Any]:
-        """Nested dict of the run's paths; leaves are handles (call .fetch() on them)."""
-        from ..store import fields
-
-        self._flush_for_read()
-        flat: dict[str, object] = {}
-        for f in fields.list_fields(self._store, self._info.id):
-            flat[f.path] = self[f.path]
-        for p in paths.SYS_READ:
-            flat[p] = self[p]
-        return paths.nest(flat)
-
-    def print_structure(self) -> None:
-        def walk(node: dict[str, Any], indent: str) -> Iterator[str]:
-            for key in sorted(node):
-                child = node[key]
-                if isinstance(child, dict):
-                    yield f"{indent}{key}:"
-                    yield from walk(child, indent + "    ")
-                else:
-                    kind = self._types.get(child._path, "sys")
-                    yield f"{indent}{key}: {kind}"
-
-        print("\n".join(walk(self.get_structure(), "")))
-
-    def exists(self, path: str) -> bool:
-        from ..store import fields
-
-        if path in self._types or path in self._namespaces or path in paths.SYS_READ:
-            return True
-        if path == "sys":
-            return True
-        if self._state == "running":
-            self.wait()
-        return bool(fields.list_fields(self._store, self._info.id, prefix=path))
 
     def __iter__(self) -> Iterator[str]:
         raise TypeError("a Run is not iterable; use run.get_structure() or run.fetch()")

@@ -1,8 +1,9 @@
 """What a run answers from the store: fetched values, series, downloads, its structure.
 
 A mixin of `Run` (run.py holds the writing side). Every read first waits for the run to exist
-and flushes what was logged, so a value just logged is read back; the store modules are
-imported here, in the reading methods, never on init_run's path.
+and flushes what was logged, so a value just logged is read back; only then are the store
+modules imported (the writer thread imported them before the run was ready, so this is a
+lookup), never on init_run's path.
 """
 
 from __future__ import annotations
@@ -61,9 +62,9 @@ class Reading:
             self.wait()
 
     def _sys(self) -> dict[str, Any]:
+        self._flush_for_read()  # a name or description just assigned is read back as such
         from ..store import runs as runs_repo
 
-        self._flush_for_read()  # a name or description just assigned is read back as such
         info = self._info
         if self._mode != "debug":
             try:
@@ -91,14 +92,14 @@ class Reading:
         }
 
     def _fetch(self, path: str) -> Any:
-        from ..store import fields
-
         if path.startswith("sys/") and path != "sys/tags":
             sysvals = self._sys()
             if path not in sysvals:
                 raise missing(path)
             return sysvals[path]
         self._flush_for_read()
+        from ..store import fields
+
         f = fields.get_field(self._store, self._info.id, path)
         if f is None:
             under = fields.list_fields(self._store, self._info.id, prefix=path)
@@ -126,17 +127,17 @@ class Reading:
 
     def fetch(self) -> dict[str, Any]:
         """Every field's value as a nested dict (series: their last value)."""
+        self._flush_for_read()
         from ..store import fields
 
-        self._flush_for_read()
         flat = {f.path: self._decode(f) for f in fields.list_fields(self._store, self._info.id)}
         flat.update(self._sys())
         return paths.nest(flat)
 
     def _fetch_values(self, path: str, include_timestamp: bool) -> Any:
+        self._flush_for_read()
         from ..store import fields
 
-        self._flush_for_read()
         try:
             import numpy  # noqa: F401
 
@@ -167,9 +168,9 @@ class Reading:
         return pd.DataFrame(cols)
 
     def _download(self, path: str, destination: str | os.PathLike[str] | None) -> str:
+        self._flush_for_read()
         from ..store import fields
 
-        self._flush_for_read()
         f = fields.get_field(self._store, self._info.id, path)
         if f is None:
             raise missing(path)
@@ -210,9 +211,9 @@ class Reading:
 
     def get_structure(self) -> dict[str, Any]:
         """Nested dict of the run's paths; leaves are handles (call .fetch() on them)."""
+        self._flush_for_read()
         from ..store import fields
 
-        self._flush_for_read()
         flat: dict[str, object] = {}
         for f in fields.list_fields(self._store, self._info.id):
             flat[f.path] = self[f.path]
@@ -234,11 +235,11 @@ class Reading:
         print("\n".join(walk(self.get_structure(), "")))
 
     def exists(self, path: str) -> bool:
-        from ..store import fields
-
         if path in self._types or path in self._namespaces or path in paths.SYS_READ:
             return True
         if path == "sys":
             return True
         self._flush_for_read()
+        from ..store import fields
+
         return bool(fields.list_fields(self._store, self._info.id, prefix=path))

@@ -144,8 +144,8 @@ class Run(Reading):
         try:
             self._adopt(opener())
             return True
-        except Exception as e:
-            self._die(e)
+        except BaseException as e:  # whatever it is, the waiting threads must be let go
+            self._die(e if isinstance(e, Exception) else StoreError(repr(e)))
             return False
 
     def _die(self, error: Exception) -> None:
@@ -584,9 +584,9 @@ class Run(Reading):
     def _record_cells(self, executions: list[CellExecutionInfo]) -> None:
         """The cell-provenance sink: rows go straight to the store of an online run (an
         offline spool and a debug store have no place for them)."""
+        self._await_ready()
         from ..store import cells
 
-        self._await_ready()
         if self._mode in ("async", "sync"):
             cells.record(self._store, self._info.id, executions)
 

@@ -84,10 +84,10 @@ class Writer:
     def _loop(self) -> None:
         delay = self.flush_period
         if not self.child:
+            _warm_up()
             if not self.run._boot():
                 return
             threading.current_thread().name = f"mltrack-writer-{self.run._info.short_id}"
-            _warm_up()
         while True:
             self._wake.wait(delay)
             self._wake.clear()
@@ -450,12 +450,19 @@ class Writer:
 
 
 def _warm_up() -> None:
-    """Pay one-time costs (SQL dialect modules, the MIME table) in the writer thread while
-    the user starts logging, not in the first wait()."""
+    """Pay one-time costs (the store modules, SQL dialects, the MIME table) in the writer
+    thread while the user starts logging, not in the first wait(). Done before the run is
+    ready, so a thread that waited for it (a read, a wait()) finds them imported, never
+    half-imported by two threads at once. Never raises: a broken install is reported by
+    the store's first use."""
     import mimetypes
 
-    from sqlalchemy.dialects import postgresql, sqlite  # noqa: F401
+    try:
+        from sqlalchemy.dialects import postgresql, sqlite  # noqa: F401
 
+        from ..store import cells, fields, runs, upsert  # noqa: F401
+    except Exception:  # reported where the store is opened
+        pass
     mimetypes.init()
 
 

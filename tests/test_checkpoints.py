@@ -87,6 +87,15 @@ def test_second_checkpoint_costs_one_chunk_not_a_notebook(store):
     assert service.get(store, first.id)["content"].cells[30].source != "changed = True"
 
 
+def test_create_returns_the_entry_get_reads(store):
+    first = service.create(store, "a.ipynb", notebook())
+    second = service.create(store, "a.ipynb", notebook(seed=1), name="n", author="me")
+    assert first is not None and second is not None
+    assert first == repo.get(store, first.id)
+    assert second == repo.get(store, second.id)
+    assert second.parent_id == first.id and second.seq == 2
+
+
 def test_save_checkpoint_is_skipped_when_nothing_changed(store):
     nb = notebook()
     assert service.create(store, "a.ipynb", nb, trigger="save", skip_if_unchanged=True)

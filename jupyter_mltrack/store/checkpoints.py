@@ -90,6 +90,15 @@ class CheckpointInfo:
         }
 
 
+@dataclass(frozen=True)
+class Head:
+    """What a new checkpoint needs of the newest one: its id and what it holds."""
+
+    id: str
+    manifest_sha: str
+    content_sha: str
+
+
 class HeadMoved(Exception):
     """Another checkpoint of the notebook landed first: rebuild against the new head."""
 
@@ -187,16 +196,18 @@ def get(store: Store, checkpoint_id: str) -> CheckpointInfo:
         return _infos(s, [row])[0]
 
 
-def head(store: Store, path: str) -> CheckpointInfo | None:
-    """The newest checkpoint of the live notebook at `path`."""
+def head(store: Store, path: str) -> Head | None:
+    """The newest checkpoint of the live notebook at `path` (just the columns a new checkpoint
+    builds on: one query, no linked runs)."""
     with store.read() as s:
         row = s.execute(
-            _base_query()
+            select(Checkpoint.id, Checkpoint.manifest_sha, Checkpoint.content_sha)
+            .join(Notebook, Notebook.id == Checkpoint.notebook_id)
             .where(Notebook.path == path, Notebook.deleted.is_(False))
             .order_by(Checkpoint.seq.desc())
             .limit(1)
         ).first()
-        return _infos(s, [row])[0] if row is not None else None
+        return Head(row[0], row[1], row[2]) if row is not None else None
 
 
 def list_checkpoints(
@@ -315,11 +326,12 @@ def append(store: Store, new: NewCheckpoint) -> CheckpointInfo | None:
             record_blobs(s, new.blobs)
             now = time.time()
             nb.updated_at = now
+            seq = (top[1] + 1) if top else 1
             s.add(
                 Checkpoint(
                     id=new.id,
                     notebook_id=nb.id,
-                    seq=(top[1] + 1) if top else 1,
+                    seq=seq,
                     parent_id=new.parent_id,
                     created_at=now,
                     name=new.name,
@@ -336,10 +348,32 @@ def append(store: Store, new: NewCheckpoint) -> CheckpointInfo | None:
                     notebook_path=new.path,
                 )
             )
+            # What `get` would read back, without reading it: no run is linked yet.
+            info = CheckpointInfo(
+                id=new.id,
+                notebook_id=nb.id,
+                notebook_path=nb.path,
+                captured_path=new.path,
+                notebook_deleted=False,
+                seq=seq,
+                parent_id=new.parent_id,
+                created_at=now,
+                name=new.name,
+                description=new.description,
+                trigger=new.trigger,
+                author=new.author,
+                size=new.size,
+                manifest_sha=new.manifest_sha,
+                content_sha=new.content_sha,
+                cells_added=new.cells_added,
+                cells_removed=new.cells_removed,
+                cells_modified=new.cells_modified,
+                from_disk=new.from_disk,
+            )
     except IntegrityError as e:
         # PostgreSQL: a concurrent writer took this seq first (the unique constraint).
         raise HeadMoved(None) from e
-    return get(store, new.id)
+    return info
 
 
 def update_text(

@@ -15,7 +15,6 @@ import contextlib
 import hashlib
 import os
 import re
-import tempfile
 import time
 import zlib
 from collections.abc import Iterable
@@ -91,6 +90,8 @@ class BlobStore:
         self.root.mkdir(parents=True, exist_ok=True)
         h = hashlib.sha256()
         size = 0
+        import tempfile  # here, not at the top: the client imports this module on init_run's path
+
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
         try:
             with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
@@ -114,6 +115,8 @@ class BlobStore:
 
     def _write_atomic(self, target: Path, parts: list[bytes]) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # see put_file
+
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as out:

@@ -312,3 +312,16 @@ def test_canonical_each_is_canonical_of_each() -> None:
     assert snapshot.canonical_each(tricky) == [snapshot.canonical(o) for o in tricky]
     assert snapshot.canonical_each([]) == []
     assert snapshot.canonical_each([{"z": 1}]) == [b'{"z":1}']
+
+
+def test_base64_names_confirm_the_whole_string() -> None:
+    names = snapshot._Base64Names(max_chars=5000)
+    a = "A" * 10 + "x" * 2000
+    b = "B" * 10 + "x" * 2000  # same length, middle and end as `a`: the same slot
+    names.put(a, ("sha-a", ""))
+    assert names.get(a) == ("sha-a", "") and names.get(b) is None
+    names.put(b, ("sha-b", ""))
+    assert names.get(b) == ("sha-b", "") and names.get(a) is None
+    c = "y" * 4000
+    names.put(c, ("sha-c", ""))  # over 5,000 characters: the oldest goes
+    assert names.get(b) is None and names.get(c) == ("sha-c", "")

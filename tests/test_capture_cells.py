@@ -8,8 +8,8 @@ import pytest
 
 from jupyter_mltrack.errors import InvalidInput
 from jupyter_mltrack.store import cells, runs
-from jupyter_mltrack.store.cells import CellExecutionInfo
 from jupyter_mltrack.store.engine import Store
+from jupyter_mltrack.store.entities import CellExecutionInfo
 
 
 def _cell(cell_id: str, start: float, end: float | None, **kw: object) -> CellExecutionInfo:

@@ -46,9 +46,12 @@ def held_open(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
 
 
 def test_the_client_path_of_init_run_imports_no_sqlalchemy() -> None:
-    # init_run's own thread imports the client only; SQLAlchemy (~0.3 s) is the writer's.
+    # init_run's own thread imports the client and the run context captures only;
+    # SQLAlchemy (~0.3 s) is the writer thread's.
     code = (
-        "import sys, jupyter_mltrack.client.init, jupyter_mltrack.client.run;"
+        "import sys, pkgutil, importlib, jupyter_mltrack.client.init, jupyter_mltrack.capture\n"
+        "for m in pkgutil.iter_modules(jupyter_mltrack.capture.__path__):\n"
+        "    importlib.import_module('jupyter_mltrack.capture.' + m.name)\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy'))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -23,7 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from ..store.cells import CellExecutionInfo
+from ..store.entities import CellExecutionInfo
 from .base import ipython_shell, log
 from .hardware import HardwareMonitor, ProcessTree
 

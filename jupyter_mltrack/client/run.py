@@ -33,8 +33,8 @@ from .reporting import Reporter, short_repr
 from .writer import Writer
 
 if TYPE_CHECKING:
-    from ..store.cells import CellExecutionInfo
     from ..store.engine import Store
+    from ..store.entities import CellExecutionInfo
 
 MODES = ("async", "sync", "offline", "debug", "read-only")
 

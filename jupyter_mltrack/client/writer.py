@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import mimetypes
 import struct
 import threading
 import time
@@ -84,10 +85,11 @@ class Writer:
     def _loop(self) -> None:
         delay = self.flush_period
         if not self.child:
-            _warm_up()
+            _import_store()
             if not self.run._boot():
                 return
             threading.current_thread().name = f"mltrack-writer-{self.run._info.short_id}"
+            mimetypes.init()  # the table file uploads need, read now rather than in a wait()
         while True:
             self._wake.wait(delay)
             self._wake.clear()
@@ -449,21 +451,15 @@ class Writer:
             runs_repo.set_state(store, run_id, upd[1], failed=upd[2])
 
 
-def _warm_up() -> None:
-    """Pay one-time costs (the store modules, SQL dialects, the MIME table) in the writer
-    thread while the user starts logging, not in the first wait(). Done before the run is
-    ready, so a thread that waited for it (a read, a wait()) finds them imported, never
-    half-imported by two threads at once. Never raises: a broken install is reported by
-    the store's first use."""
-    import mimetypes
-
+def _import_store() -> None:
+    """Import the store modules in the writer thread, before the run is ready: a thread that
+    waited for the run (a read, a wait()) then finds them imported, never half-imported by
+    two threads at once (opening the store brings SQLAlchemy and its dialect). Never raises:
+    a broken install is reported when the store is opened."""
     try:
-        from sqlalchemy.dialects import postgresql, sqlite  # noqa: F401
-
-        from ..store import cells, fields, runs, upsert  # noqa: F401
-    except Exception:  # reported where the store is opened
+        from ..store import cells, engine, fields, runs, upsert  # noqa: F401
+    except Exception:  # reported by the store's first use
         pass
-    mimetypes.init()
 
 
 def _json_list(text: str | None) -> list[Any]:

@@ -5,45 +5,15 @@ read by the REST API and the CLI to show which cell produced which points."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select
 
 from ..errors import InvalidInput
 from .engine import Store
+from .entities import CellExecutionInfo
 from .models import CellExecution
 
 MAX_CELL_ID = 128
-
-
-@dataclass(frozen=True)
-class CellExecutionInfo:
-    cell_id: str
-    execution_count: int | None
-    started_at: float
-    ended_at: float | None
-    peak_rss: int | None
-    peak_gpu_memory: int | None
-    error: bool
-    run_id: int = 0
-    id: int = 0
-
-    @property
-    def duration(self) -> float | None:
-        return None if self.ended_at is None else self.ended_at - self.started_at
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "cell_id": self.cell_id,
-            "execution_count": self.execution_count,
-            "started_at": self.started_at,
-            "ended_at": self.ended_at,
-            "duration": self.duration,
-            "peak_rss": self.peak_rss,
-            "peak_gpu_memory": self.peak_gpu_memory,
-            "error": self.error,
-        }
 
 
 def record(store: Store, run_id: int, executions: Sequence[CellExecutionInfo]) -> None:

@@ -378,7 +378,7 @@ def test_parse_matches_nbformat_for_other_versions_and_junk() -> None:
 
 
 def test_cache_is_bounded_and_evicts_least_recently_used() -> None:
-    cache = validation._ValidUnits(max_bytes=30)
+    cache = validation._ValidUnits(max_bytes=30 + 3 * validation._ValidUnits.ENTRY_BYTES)
     cache.add(5, [b"a" * 10, b"b" * 10, b"c" * 10])
     assert cache.unknown(5, [b"a" * 10]) == []  # "a" is now the most recent
     cache.add(5, [b"d" * 10])

@@ -13,7 +13,8 @@ validated in those parts, with nbformat's own schema files and validator backend
 
 What this module cannot prove valid (other versions, cells without ids or with duplicate
 ids, which nbformat repairs, anything invalid) is left to nbformat, so the caller's messages
-and repairs stay nbformat's. tests/test_validation.py checks both verdicts agree over a corpus.
+and repairs stay nbformat's. tests/test_checkpoint_validation.py checks both verdicts agree over
+a corpus.
 """
 
 from __future__ import annotations

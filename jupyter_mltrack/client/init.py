@@ -141,11 +141,14 @@ def init_run(
         capture_options=capture,
         interrupt_on_abort=context.interrupt_on_abort,
     )
-    if tags and m != "read-only":
-        run["sys/tags"].add([tags] if isinstance(tags, str) else list(tags))
-    if m != "read-only":
-        sink = run._record_cells if m in ("async", "sync") else None
-        run_context.attach(run, context, cells_sink=sink)
+    try:
+        if tags and m != "read-only":
+            run["sys/tags"].add([tags] if isinstance(tags, str) else list(tags))
+        if m != "read-only":
+            sink = run._record_cells if m in ("async", "sync") else None
+            run_context.attach(run, context, cells_sink=sink)
+    finally:
+        run._start()  # whatever happened above: only the writer lets the run end
     if m in ("async", "sync") and "IPython" in sys.modules:
         # In a notebook kernel: checkpoint the notebook and link it to the run (kernel/link.py;
         # it waits for the run to exist, and skips one that fell back to offline).

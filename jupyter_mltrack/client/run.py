@@ -108,8 +108,14 @@ class Run(Reading):
             self._writer = Writer(
                 self, flush_period=flush_period, max_buffered_points=max_buffered_points
             )
-            self._writer.start()
             hooks.register(self)
+
+    def _start(self) -> None:
+        """Start the writer thread. init_run calls this once its own side is set up
+        (captures attached, their modules imported): the writer's first work, importing
+        SQLAlchemy and creating the run, would otherwise compete with it for the GIL."""
+        if self._writer is not None:
+            self._writer.start()
 
     def _adopt(self, opened: Opened) -> None:
         self._store = opened.store

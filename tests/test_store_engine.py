@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import multiprocessing as mp
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, inspect, text
 
 from jupyter_mltrack.errors import StoreError
 from jupyter_mltrack.store import runs
 from jupyter_mltrack.store.config import StoreConfig, mask_url, resolve
-from jupyter_mltrack.store.engine import SCHEMA_HEAD, Store, open_store
+from jupyter_mltrack.store.engine import SCHEMA_HEAD, Store, make_engine, open_store
+from jupyter_mltrack.store.models import Base
 
 
 def test_new_store_is_migrated_to_head(store: Store) -> None:
@@ -42,16 +44,79 @@ def test_alembic_head_matches_code() -> None:
     assert {r.revision for r in script.walk_revisions()} == set(KNOWN_REVISIONS)
 
 
-def test_models_match_migrations(store: Store) -> None:
+def _migrate_with_alembic(engine: Engine) -> None:
+    """The migrations replayed by Alembic (open_store builds an empty database from the
+    models instead, which the next two tests prove equivalent)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from jupyter_mltrack.store.engine import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def _schema(engine: Engine) -> dict[str, Any]:
+    """Everything a database says about its tables, in a comparable form."""
+    insp = inspect(engine)
+
+    def by_name(items: list[Any]) -> list[Any]:
+        return sorted(items, key=lambda d: str(d.get("name")))
+
+    out: dict[str, Any] = {}
+    for t in sorted(insp.get_table_names()):
+        out[t] = {
+            "columns": [
+                (c["name"], str(c["type"]), c["nullable"], c.get("default"))
+                for c in insp.get_columns(t)
+            ],
+            "pk": insp.get_pk_constraint(t),
+            "fks": by_name(insp.get_foreign_keys(t)),
+            "indexes": by_name(insp.get_indexes(t)),
+            "uniques": by_name(insp.get_unique_constraints(t)),
+            "checks": by_name(insp.get_check_constraints(t)),
+        }
+    return out
+
+
+def test_models_match_migrations(store_url: str, tmp_path: Path) -> None:
     """A model change without a migration would show up here as a non-empty diff."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
     from jupyter_mltrack.store.models import Base
 
-    with store.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine = make_engine(StoreConfig(store_url, tmp_path / "blobs"))
+    try:
+        _migrate_with_alembic(engine)
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    finally:
+        engine.dispose()
     assert diff == []
+
+
+def test_an_empty_database_gets_exactly_the_migrated_schema(store_url: str, tmp_path: Path) -> None:
+    engine = make_engine(StoreConfig(store_url, tmp_path / "blobs"))
+    try:
+        _migrate_with_alembic(engine)
+        migrated = _schema(engine)
+        with engine.begin() as conn:
+            Base.metadata.drop_all(conn)
+            conn.exec_driver_sql("DROP TABLE alembic_version")
+        assert _schema(engine) == {}
+    finally:
+        engine.dispose()
+    st = open_store(StoreConfig(store_url, tmp_path / "blobs"), cached=False)
+    try:
+        assert st.revision() == SCHEMA_HEAD
+        assert _schema(st.engine) == migrated
+        assert runs.create(st, "fresh").short_id == "FRES-1"
+    finally:
+        st.dispose()
 
 
 def _open_and_create(url: str, blobs: str, q: mp.Queue) -> None:  # type: ignore[type-arg]

@@ -15,10 +15,12 @@ from jupyter_mltrack.store.engine import open_store
 
 
 def nb_with_image(tag: str, image: str) -> nbformat.NotebookNode:
-    c = new_code_cell(f"plot('{tag}')", execution_count=1)
+    # Fixed cell ids: chunk boundaries depend on the cells' bytes, and random ids made the
+    # manifest a delta in most runs but a full one in some (the gc test needs a delta).
+    c = new_code_cell(f"plot('{tag}')", execution_count=1, id=f"{tag}-plot")
     c.outputs = [new_output("display_data", data={"image/png": image, "text/plain": "fig"})]
-    more = [new_code_cell(f"step_{i}()") for i in range(40)]
-    return new_notebook(cells=[c, new_code_cell(f"# {tag}"), *more], metadata={})
+    more = [new_code_cell(f"step_{i}()", id=f"{tag}-{i}") for i in range(40)]
+    return new_notebook(cells=[c, new_code_cell(f"# {tag}", id=f"{tag}-title"), *more], metadata={})
 
 
 def image(seed: int) -> str:

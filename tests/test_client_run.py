@@ -13,7 +13,7 @@ import pytest
 from client_helpers import metric_logging_only
 
 import jupyter_mltrack as mlt
-from jupyter_mltrack.client import Run
+from jupyter_mltrack.client import MLTrackWarning, Run
 from jupyter_mltrack.errors import InvalidInput, NotFound
 from jupyter_mltrack.store import fields, runs
 from jupyter_mltrack.store.engine import Store
@@ -229,4 +229,24 @@ def test_sys_name_description_delete_and_structure(
     assert "keep: bool" in out and "scratch:" in out and "id: sys" in out
     whole = run.fetch()
     assert whole["keep"] is True and whole["sys"]["name"] == "renamed"
+    run.stop()
+
+
+def test_a_dict_logs_each_key_like_its_own_log_call(store: Store) -> None:
+    run = _run(store)
+    for i in range(3):  # no step: each key counts its own steps
+        run["m"].log({"a": float(i), "b": i, 7: i * 2.0})
+    run["m"].log({"a": 10.0, "note": "text"}, step=5)
+    with pytest.warns(MLTrackWarning, match="m/a: step 4 is before"):
+        run["m"].log({"a": 1.0, "b": 1.0}, step=4)  # a goes back: warned (and kept); b is fine
+    run.wait()
+    a = run["m/a"].fetch_values()
+    assert a["step"].tolist() == [0.0, 1.0, 2.0, 5.0, 4.0]
+    assert a["value"].tolist() == [0, 1, 2, 10, 1]
+    b = run["m/b"].fetch_values()
+    assert b["step"].tolist() == [0.0, 1.0, 2.0, 4.0]
+    assert run["m/7"].fetch_values()["value"].tolist() == [0.0, 2.0, 4.0]
+    assert run["m/note"].fetch_values()["value"].tolist() == ["text"]
+    # One dict call, one moment: every key of it has the same timestamp.
+    assert a["timestamp"].iloc[0] == b["timestamp"].iloc[0]
     run.stop()

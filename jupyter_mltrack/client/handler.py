@@ -131,14 +131,39 @@ class Handler:
         if wait:
             self._run.wait()
 
+    def _log_dict(self, values: dict[Any, Any], step: Any, timestamp: Any) -> None:
+        """One series per key at the same step. The common case (numbers, no timestamp, a step
+        that does not go back) appends straight to each child's buffer with one clock reading
+        for the whole dict; anything else goes through the child's own `log`."""
+        children = self._children
+        now = _now() if timestamp is None else None
+        plain_step = step is None or type(step) is float or type(step) is int
+        for key, v in values.items():
+            h = children.get(key) if children is not None else None
+            if h is None:
+                h = self[str(key)]
+                children = self._children
+            b = h._fbuf
+            if (
+                b is not None
+                and now is not None
+                and plain_step
+                and (type(v) is float or type(v) is int)
+            ):
+                s = h._step + 1.0 if step is None else step
+                if s >= h._step:
+                    h._step = s
+                    b += (s, v, now)
+                    continue
+            h.log(v, step=step, timestamp=timestamp if now is None else now)
+
     def _log_slow(self, value: Any, step: Any, timestamp: Any, wait: bool) -> None:
         run = self._run
         path = self._path
         if not run._check_writable(path, value, self._problem):
             return
         if isinstance(value, dict):
-            for key, v in value.items():
-                self[str(key)].log(v, step=step, timestamp=timestamp)
+            self._log_dict(value, step, timestamp)
             if wait:
                 run.wait()
             return

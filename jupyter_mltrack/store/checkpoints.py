@@ -159,33 +159,36 @@ def _runs_of(session: Session, ids: list[str]) -> dict[str, list[LinkedRun]]:
     return out
 
 
+def _info(
+    c: Checkpoint, path: str, deleted: bool, runs: Sequence[LinkedRun] = ()
+) -> CheckpointInfo:
+    return CheckpointInfo(
+        id=c.id,
+        notebook_id=c.notebook_id,
+        notebook_path=path,
+        captured_path=c.notebook_path,
+        notebook_deleted=bool(deleted),
+        seq=c.seq,
+        parent_id=c.parent_id,
+        created_at=c.created_at,
+        name=c.name,
+        description=c.description,
+        trigger=c.trigger,
+        author=c.author,
+        size=c.size,
+        manifest_sha=c.manifest_sha,
+        content_sha=c.content_sha,
+        cells_added=c.cells_added,
+        cells_removed=c.cells_removed,
+        cells_modified=c.cells_modified,
+        runs=tuple(runs),
+        from_disk=bool(c.from_disk),
+    )
+
+
 def _infos(session: Session, rows: Sequence[Any]) -> list[CheckpointInfo]:
     runs = _runs_of(session, [r[0].id for r in rows])
-    return [
-        CheckpointInfo(
-            id=c.id,
-            notebook_id=c.notebook_id,
-            notebook_path=path,
-            captured_path=c.notebook_path,
-            notebook_deleted=bool(deleted),
-            seq=c.seq,
-            parent_id=c.parent_id,
-            created_at=c.created_at,
-            name=c.name,
-            description=c.description,
-            trigger=c.trigger,
-            author=c.author,
-            size=c.size,
-            manifest_sha=c.manifest_sha,
-            content_sha=c.content_sha,
-            cells_added=c.cells_added,
-            cells_removed=c.cells_removed,
-            cells_modified=c.cells_modified,
-            runs=tuple(runs[c.id]),
-            from_disk=bool(c.from_disk),
-        )
-        for c, path, deleted in rows
-    ]
+    return [_info(c, path, deleted, runs[c.id]) for c, path, deleted in rows]
 
 
 def get(store: Store, checkpoint_id: str) -> CheckpointInfo:
@@ -327,34 +330,9 @@ def append(store: Store, new: NewCheckpoint) -> CheckpointInfo | None:
             now = time.time()
             nb.updated_at = now
             seq = (top[1] + 1) if top else 1
-            s.add(
-                Checkpoint(
-                    id=new.id,
-                    notebook_id=nb.id,
-                    seq=seq,
-                    parent_id=new.parent_id,
-                    created_at=now,
-                    name=new.name,
-                    description=new.description,
-                    trigger=new.trigger,
-                    author=new.author,
-                    size=new.size,
-                    manifest_sha=new.manifest_sha,
-                    content_sha=new.content_sha,
-                    cells_added=new.cells_added,
-                    cells_removed=new.cells_removed,
-                    cells_modified=new.cells_modified,
-                    from_disk=new.from_disk,
-                    notebook_path=new.path,
-                )
-            )
-            # What `get` would read back, without reading it: no run is linked yet.
-            info = CheckpointInfo(
+            row = Checkpoint(
                 id=new.id,
                 notebook_id=nb.id,
-                notebook_path=nb.path,
-                captured_path=new.path,
-                notebook_deleted=False,
                 seq=seq,
                 parent_id=new.parent_id,
                 created_at=now,
@@ -369,7 +347,11 @@ def append(store: Store, new: NewCheckpoint) -> CheckpointInfo | None:
                 cells_removed=new.cells_removed,
                 cells_modified=new.cells_modified,
                 from_disk=new.from_disk,
+                notebook_path=new.path,
             )
+            s.add(row)
+            # What `get` would read back, without reading it: no run is linked yet.
+            info = _info(row, nb.path, False)
     except IntegrityError as e:
         # PostgreSQL: a concurrent writer took this seq first (the unique constraint).
         raise HeadMoved(None) from e

@@ -19,10 +19,10 @@ import { Widget } from '@lumino/widgets';
 
 import * as api from './api';
 import { askCheckpoint, confirm } from './dialogs';
-import { CheckpointDiffPanel } from './diff/panel';
-import { CheckpointViewer } from './diff/viewer';
+import { CheckpointDiffView } from './diff/diffView';
+import { CheckpointView } from './diff/checkpointView';
 import { checkpointIcon, diffIcon } from './icons';
-import { displayName, HistoryModel, MLTrackSidebar } from './panel';
+import { displayName, HistoryModel, HistorySidebar } from './history';
 import {
   CommandIDs,
   CURRENT,
@@ -34,7 +34,7 @@ import {
 export interface ICommandContext {
   app: JupyterFrontEnd;
   history: HistoryModel;
-  sidebar: MLTrackSidebar;
+  sidebar: HistorySidebar;
   notebooks: INotebookTracker | null;
   docManager: IDocumentManager | null;
   rendermime: IRenderMimeRegistry;
@@ -229,7 +229,7 @@ export function addCommands(ctx: ICommandContext): void {
         return;
       }
       openTab(`mltrack-checkpoint-${id}`, () => {
-        const viewer = new CheckpointViewer({
+        const viewer = new CheckpointView({
           id,
           rendermime: ctx.rendermime,
           commands,
@@ -242,7 +242,7 @@ export function addCommands(ctx: ICommandContext): void {
 
   const openDiff = (base: string, remote: string, path?: string): void => {
     openTab(`mltrack-diff-${base}-${remote}`, () => {
-      const panel = new CheckpointDiffPanel({
+      const view = new CheckpointDiffView({
         base,
         remote,
         path,
@@ -250,8 +250,8 @@ export function addCommands(ctx: ICommandContext): void {
         fetchDiff: () => api.fetchDiff(base, remote, path),
         describe: id => entryOf(id).catch(() => null)
       });
-      panel.title.label = 'Diff';
-      return panel;
+      view.title.label = 'Diff';
+      return view;
     });
     const widget = ctx.tracker.find(
       w => w.id === `mltrack-diff-${base}-${remote}`

@@ -16,7 +16,8 @@ export const LINK_DIFF = 'mltrack-diff';
 export const CURRENT = 'current';
 
 export namespace CommandIDs {
-  export const openPanel = 'mltrack:open-panel';
+  /** Shows the checkpoint history sidebar (the id predates the name; kept for shortcuts). */
+  export const openSidebar = 'mltrack:open-panel';
   export const checkpointNow = 'mltrack:checkpoint-now';
   export const rename = 'mltrack:rename-checkpoint';
   export const describe = 'mltrack:describe-checkpoint';

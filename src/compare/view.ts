@@ -6,7 +6,7 @@
 import { Panel, Widget } from '@lumino/widgets';
 
 import { lineColor } from '../charts/chart';
-import { ChartsPanel } from '../run/charts';
+import { SeriesCharts } from '../run/charts';
 import { el, section } from '../run/sections';
 import { FLOAT_SERIES, IRunDetail, ISeries, ISeriesQuery } from '../runs/api';
 import { paramRows } from './params';
@@ -33,13 +33,13 @@ export class CompareView extends Panel {
     this.title.closable = true;
     this._top = new Widget();
     this._top.addClass('jp-mltrack-compare-top');
-    this.charts = new ChartsPanel({ fetch: options.getSeries });
+    this.charts = new SeriesCharts({ fetch: options.getSeries });
     this.addWidget(this._top);
     this.addWidget(this.charts);
     this.ready = this._load();
   }
 
-  readonly charts: ChartsPanel;
+  readonly charts: SeriesCharts;
   /** Resolves once the tables and every chart are drawn. */
   readonly ready: Promise<void>;
 

@@ -16,7 +16,7 @@ export interface IDiffEntry {
 }
 
 export interface IDiffFilters {
-  /** Drop output changes (outputs are also hidden from view by the panel). */
+  /** Drop output changes (outputs are also hidden from view by the diff view). */
   hideOutputs: boolean;
   /** Drop cells whose only change is the execution count. */
   hideExecutionCount: boolean;

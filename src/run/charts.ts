@@ -22,7 +22,7 @@ interface IChartEntry {
   visible: boolean;
 }
 
-export class ChartsPanel extends Panel {
+export class SeriesCharts extends Panel {
   constructor(options: IChartsOptions) {
     super();
     this._fetch = options.fetch;

@@ -16,7 +16,7 @@ import {
   ISeriesQuery
 } from '../runs/api';
 import { formatCell } from '../runs/format';
-import { ChartsPanel } from './charts';
+import { SeriesCharts } from './charts';
 import { ConsoleBlock, GalleryBlock } from './media';
 import {
   cellsTable,
@@ -59,7 +59,7 @@ export class RunView extends Panel {
 
     this._header = new Widget();
     this._header.addClass('jp-mltrack-run-header');
-    this._charts = new ChartsPanel({ fetch: options.getSeries });
+    this._charts = new SeriesCharts({ fetch: options.getSeries });
     this._body = new Widget();
     this._body.addClass('jp-mltrack-run-body');
     this.addWidget(this._header);
@@ -75,7 +75,7 @@ export class RunView extends Panel {
   get detail(): IRunDetail | null {
     return this._detail;
   }
-  get charts(): ChartsPanel {
+  get charts(): SeriesCharts {
     return this._charts;
   }
 
@@ -316,7 +316,7 @@ export class RunView extends Panel {
 
   private _options: IRunViewOptions;
   private _header: Widget;
-  private _charts: ChartsPanel;
+  private _charts: SeriesCharts;
   private _body: Widget;
   private _detail: IRunDetail | null = null;
   private _shape = '';

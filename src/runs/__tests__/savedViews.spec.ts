@@ -1,6 +1,6 @@
 import { Signal } from '@lumino/signaling';
 
-import { readViews, ViewsStore } from '../views';
+import { readViews, ViewsStore } from '../savedViews';
 
 /** The settings registry's contract: `set` then `changed`. */
 class FakeSettings {

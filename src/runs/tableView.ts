@@ -8,10 +8,10 @@ import { Panel, Widget } from '@lumino/widgets';
 import { IFieldPath } from './api';
 import { RunsTableModel } from './model';
 import { QueryBox } from './querybox';
-import { RunsGrid } from './table';
-import { ViewsStore } from './views';
+import { RunsGrid } from './grid';
+import { ViewsStore } from './savedViews';
 
-export interface IRunsPanelOptions {
+export interface IRunsTableViewOptions {
   model: RunsTableModel;
   views: ViewsStore;
   paths: () => Promise<IFieldPath[]>;
@@ -23,8 +23,8 @@ export interface IRunsPanelOptions {
 /** Milliseconds between refreshes of the loaded pages (live states, new runs). */
 const REFRESH_MS = 5000;
 
-export class RunsPanel extends Panel {
-  constructor(options: IRunsPanelOptions) {
+export class RunsTableView extends Panel {
+  constructor(options: IRunsTableViewOptions) {
     super();
     const { model, views } = options;
     this.model = model;
@@ -188,7 +188,7 @@ export class RunsPanel extends Panel {
     super.dispose();
   }
 
-  private _options: IRunsPanelOptions;
+  private _options: IRunsTableViewOptions;
   private _viewSelect: HTMLSelectElement;
   private _status: HTMLElement;
   private _open: HTMLButtonElement;

@@ -17,16 +17,16 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { Widget } from '@lumino/widgets';
 
-import { listCheckpoints } from './api';
-import { CompareView } from './compare/view';
-import { mltrackIcon, runsIcon } from './icons';
-import { RunView } from './run/view';
-import * as api from './runs/api';
-import { RunsTableModel } from './runs/model';
-import { RunsPanel } from './runs/panel';
-import { RunsSidebar } from './runs/sidebar';
-import { ViewsStore } from './runs/views';
-import { CommandIDs as CheckpointCommands, CURRENT } from './tokens';
+import { listCheckpoints } from '../api';
+import { CompareView } from '../compare/view';
+import { mltrackIcon, runsIcon } from '../icons';
+import { RunView } from '../run/view';
+import * as api from '../runs/api';
+import { RunsTableModel } from '../runs/model';
+import { RunsTableView } from '../runs/tableView';
+import { RunsSidebar } from '../runs/sidebar';
+import { ViewsStore } from '../runs/savedViews';
+import { CommandIDs as CheckpointCommands, CURRENT } from '../tokens';
 
 export const RUNS_PLUGIN_ID = 'jupyter-mltrack:runs';
 
@@ -106,7 +106,7 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
             fetch: q => api.listRuns(q),
             query: query ?? ''
           });
-          const panel = new RunsPanel({
+          const view = new RunsTableView({
             model,
             views,
             paths: fieldPaths,
@@ -117,15 +117,15 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
             compare: ids =>
               void commands.execute(RunsCommandIDs.compare, { ids })
           });
-          panel.title.label = 'Runs';
-          panel.queryBox.value = model.query;
+          view.title.label = 'Runs';
+          view.queryBox.value = model.query;
           void model.reload();
-          return panel;
+          return view;
         });
-        const panel = widget.content as RunsPanel;
+        const view = widget.content as RunsTableView;
         if (!created && query !== null) {
-          panel.queryBox.value = query;
-          await panel.model.setQuery(query);
+          view.queryBox.value = query;
+          await view.model.setQuery(query);
         }
       }
     });

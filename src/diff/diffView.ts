@@ -20,9 +20,9 @@ import {
   IDiffFilters,
   NO_FILTERS
 } from './filter';
-import { CHANGE_CLASS, FoldedNotebookDiff } from './view';
+import { CHANGE_CLASS, FoldedNotebookDiff } from './folded';
 
-export namespace CheckpointDiffPanel {
+export namespace CheckpointDiffView {
   export interface IOptions {
     base: string;
     /** A checkpoint id, or `current` for the notebook on disk. */
@@ -36,8 +36,8 @@ export namespace CheckpointDiffPanel {
   }
 }
 
-export class CheckpointDiffPanel extends Panel {
-  constructor(options: CheckpointDiffPanel.IOptions) {
+export class CheckpointDiffView extends Panel {
+  constructor(options: CheckpointDiffView.IOptions) {
     super();
     this._options = options;
     this._started = performance.now();
@@ -265,7 +265,7 @@ export class CheckpointDiffPanel extends Panel {
     }
   };
 
-  private _options: CheckpointDiffPanel.IOptions;
+  private _options: CheckpointDiffView.IOptions;
   private _filters: IDiffFilters = { ...NO_FILTERS };
   private _data: IDiffResponse | null = null;
   private _view: FoldedNotebookDiff | null = null;

@@ -1,5 +1,5 @@
-import { SidebarModel, UNREACHABLE_PREFIX } from '../panel/model';
-import { IHealth } from '../tokens';
+import { StoreStatusModel, UNREACHABLE_PREFIX } from '../status';
+import { IHealth } from '../../tokens';
 
 const HEALTH: IHealth = {
   version: '0.1.0',
@@ -24,9 +24,9 @@ function deferred<T>(): {
   return { promise, resolve, reject };
 }
 
-describe('SidebarModel', () => {
+describe('StoreStatusModel', () => {
   it('shows nothing before the first refresh', () => {
-    const model = new SidebarModel({
+    const model = new StoreStatusModel({
       fetchHealth: () => Promise.resolve(HEALTH)
     });
     expect(model.status).toBe('idle');
@@ -35,7 +35,7 @@ describe('SidebarModel', () => {
   });
 
   it('turns a health answer into the store and revision', async () => {
-    const model = new SidebarModel({
+    const model = new StoreStatusModel({
       fetchHealth: () => Promise.resolve(HEALTH)
     });
     const seen: string[] = [];
@@ -54,7 +54,7 @@ describe('SidebarModel', () => {
   });
 
   it('turns a failed request into an error state with the server message', async () => {
-    const model = new SidebarModel({
+    const model = new StoreStatusModel({
       fetchHealth: () => Promise.reject(new Error('store is locked'))
     });
 
@@ -71,7 +71,7 @@ describe('SidebarModel', () => {
 
   it('recovers from an error on the next successful refresh', async () => {
     let fail = true;
-    const model = new SidebarModel({
+    const model = new StoreStatusModel({
       fetchHealth: () =>
         fail ? Promise.reject('offline') : Promise.resolve(HEALTH)
     });
@@ -90,7 +90,7 @@ describe('SidebarModel', () => {
     const first = deferred<IHealth>();
     const second = deferred<IHealth>();
     const answers = [first.promise, second.promise];
-    const model = new SidebarModel({ fetchHealth: () => answers.shift()! });
+    const model = new StoreStatusModel({ fetchHealth: () => answers.shift()! });
 
     const slow = model.refresh();
     const fast = model.refresh();
@@ -104,7 +104,7 @@ describe('SidebarModel', () => {
   });
 
   it('stops emitting once disposed', async () => {
-    const model = new SidebarModel({
+    const model = new StoreStatusModel({
       fetchHealth: () => Promise.resolve(HEALTH)
     });
     const listener = jest.fn();

@@ -10,15 +10,15 @@ import { Menu, Widget } from '@lumino/widgets';
 import { el } from '../dom';
 import { checkpointIcon, diffIcon, mltrackIcon } from '../icons';
 import { CommandIDs, SIDEBAR_ID } from '../tokens';
-import { HistoryModel } from './history';
+import { HistoryModel } from './model';
 import { renderItem, updateTimes } from './item';
-import { SidebarModel } from './model';
+import { StoreStatusModel } from './status';
 
 export type EditableField = 'name' | 'description';
 
-export namespace MLTrackSidebar {
+export namespace HistorySidebar {
   export interface IOptions {
-    model: SidebarModel;
+    model: StoreStatusModel;
     history: HistoryModel;
     commands: CommandRegistry;
     /** Saves an inline edit (PATCH); rejects to keep the editor open. */
@@ -40,8 +40,8 @@ const MORE_COMMANDS = [
   CommandIDs.remove
 ];
 
-export class MLTrackSidebar extends Widget {
-  constructor(options: MLTrackSidebar.IOptions) {
+export class HistorySidebar extends Widget {
+  constructor(options: HistorySidebar.IOptions) {
     super();
     this.model = options.model;
     this.history = options.history;
@@ -128,7 +128,7 @@ export class MLTrackSidebar extends Widget {
     this._renderHistory();
   }
 
-  readonly model: SidebarModel;
+  readonly model: StoreStatusModel;
   readonly history: HistoryModel;
 
   /** Turn the name or description of checkpoint `id` into an editor. */
@@ -352,7 +352,7 @@ export class MLTrackSidebar extends Widget {
   }
 
   private _commands: CommandRegistry;
-  private _saveEdit: MLTrackSidebar.IOptions['saveEdit'];
+  private _saveEdit: HistorySidebar.IOptions['saveEdit'];
   private _editing: string | null = null;
   private _clock = 0;
   private _searchTimer = 0;

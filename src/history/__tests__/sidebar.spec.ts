@@ -1,9 +1,9 @@
 import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 
-import { HistoryModel, MLTrackSidebar, SidebarModel } from '../panel';
-import { changesText, displayName } from '../panel/item';
-import { ICheckpoint, IHealth } from '../tokens';
+import { HistoryModel, HistorySidebar, StoreStatusModel } from '..';
+import { changesText, displayName } from '../item';
+import { ICheckpoint, IHealth } from '../../tokens';
 
 const HEALTH: IHealth = {
   version: '0.1.0',
@@ -36,14 +36,14 @@ async function setup(
   items: ICheckpoint[],
   fetchHealth: () => Promise<IHealth> = () => Promise.resolve(HEALTH)
 ) {
-  const model = new SidebarModel({ fetchHealth });
+  const model = new StoreStatusModel({ fetchHealth });
   const history = new HistoryModel({
     list: async () => ({ items, total: items.length }),
     pollInterval: 0
   });
   const saveEdit = jest.fn(async () => undefined);
   const commands = new CommandRegistry();
-  const sidebar = new MLTrackSidebar({ model, history, commands, saveEdit });
+  const sidebar = new HistorySidebar({ model, history, commands, saveEdit });
   Widget.attach(sidebar, document.body);
   history.path = 'train.ipynb';
   await history.refresh();
@@ -51,7 +51,7 @@ async function setup(
   return { sidebar, model, history, saveEdit, commands };
 }
 
-describe('MLTrackSidebar', () => {
+describe('HistorySidebar', () => {
   afterEach(() => {
     document.body.replaceChildren();
   });

@@ -2,7 +2,7 @@ import { Widget } from '@lumino/widgets';
 
 import { IRunsPage, IRunsQuery } from '../api';
 import { RunsTableModel } from '../model';
-import { ROW_HEIGHT, RunsGrid } from '../table';
+import { ROW_HEIGHT, RunsGrid } from '../grid';
 
 async function grid(n: number) {
   const fetch = async (q: IRunsQuery): Promise<IRunsPage> => {

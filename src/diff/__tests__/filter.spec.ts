@@ -5,7 +5,7 @@ import {
   groupRuns,
   IDiffEntry,
   NO_FILTERS
-} from '../diff/filter';
+} from '../filter';
 
 /** An nbdime notebook diff: cell 0 changed its source and count, 1 only its count, 2 only
  * its metadata, 3 only its outputs; one cell added and two removed; notebook metadata. */

@@ -47,7 +47,7 @@ export class ViewsStore {
     }
   }
 
-  /** Read and write the views in `settings` from now on (they load after the panels). */
+  /** Read and write the views in `settings` from now on (they load after the views). */
   connect(settings: IViewSettings): void {
     this._settings = settings;
     const read = (): void => {

@@ -11,9 +11,9 @@ import { NotebookDiffModel } from 'nbdime/lib/diff/model';
 import { el } from '../dom';
 import { formatAbsolute } from '../time';
 import { CommandIDs, ICheckpointWithContent } from '../tokens';
-import { FoldedNotebookDiff } from './view';
+import { FoldedNotebookDiff } from './folded';
 
-export namespace CheckpointViewer {
+export namespace CheckpointView {
   export interface IOptions {
     id: string;
     rendermime: IRenderMimeRegistry;
@@ -22,8 +22,8 @@ export namespace CheckpointViewer {
   }
 }
 
-export class CheckpointViewer extends Panel {
-  constructor(options: CheckpointViewer.IOptions) {
+export class CheckpointView extends Panel {
+  constructor(options: CheckpointView.IOptions) {
     super();
     this._options = options;
     this.addClass('jp-mltrack-viewer');
@@ -97,7 +97,7 @@ export class CheckpointViewer extends Panel {
     await view.init();
   }
 
-  private _options: CheckpointViewer.IOptions;
+  private _options: CheckpointView.IOptions;
   private _loading = false;
   private _header: Widget;
   private _body: Panel;

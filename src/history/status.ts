@@ -11,17 +11,17 @@ export const UNREACHABLE_PREFIX =
   'Cannot reach the ML Track server extension: ';
 
 /** `idle` until the first refresh, then `loading` and `ready` or `error`. */
-export type PanelStatus = 'idle' | 'loading' | 'ready' | 'error';
+export type StoreStatus = 'idle' | 'loading' | 'ready' | 'error';
 
-export namespace SidebarModel {
+export namespace StoreStatusModel {
   export interface IOptions {
     /** Reads the server's health; `fetchHealth` of `api.ts` in the lab. */
     fetchHealth: () => Promise<IHealth>;
   }
 }
 
-export class SidebarModel implements IDisposable {
-  constructor(options: SidebarModel.IOptions) {
+export class StoreStatusModel implements IDisposable {
+  constructor(options: StoreStatusModel.IOptions) {
     this._fetchHealth = options.fetchHealth;
   }
 
@@ -30,7 +30,7 @@ export class SidebarModel implements IDisposable {
     return this._changed;
   }
 
-  get status(): PanelStatus {
+  get status(): StoreStatus {
     return this._status;
   }
 
@@ -114,13 +114,13 @@ export class SidebarModel implements IDisposable {
     Signal.clearData(this);
   }
 
-  private _setStatus(status: PanelStatus): void {
+  private _setStatus(status: StoreStatus): void {
     this._status = status;
     this._changed.emit();
   }
 
   private _fetchHealth: () => Promise<IHealth>;
-  private _status: PanelStatus = 'idle';
+  private _status: StoreStatus = 'idle';
   private _health: IHealth | null = null;
   private _error = '';
   private _requests = 0;

@@ -1,5 +1,5 @@
-import { HistoryModel } from '../panel/history';
-import { ICheckpoint, IListQuery, IPage } from '../tokens';
+import { HistoryModel } from '../model';
+import { ICheckpoint, IListQuery, IPage } from '../../tokens';
 
 /** A checkpoint entry as the server answers it; `at` is epoch seconds. */
 function entry(

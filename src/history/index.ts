@@ -1,0 +1,4 @@
+export * from './item';
+export * from './model';
+export * from './sidebar';
+export * from './status';

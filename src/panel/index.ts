@@ -1,4 +1,0 @@
-export * from './history';
-export * from './item';
-export * from './model';
-export * from './widget';

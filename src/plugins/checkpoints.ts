@@ -1,0 +1,202 @@
+/**
+ * The checkpoints plugin (`jupyter-mltrack:plugin`): the checkpoint history sidebar, the
+ * checkpoint commands (diff and read-only tabs included), deep links and the lab settings.
+ */
+import {
+  ILabShell,
+  ILayoutRestorer,
+  IRouter,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import {
+  ICommandPalette,
+  MainAreaWidget,
+  WidgetTracker
+} from '@jupyterlab/apputils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+
+import * as api from '../api';
+import { addCommands } from '../commands';
+import { parseLink } from '../links';
+import { HistoryModel, HistorySidebar, StoreStatusModel } from '../history';
+import {
+  CommandIDs,
+  DEFAULT_SETTINGS,
+  IMLTrackSettings,
+  LINK_CHECKPOINT,
+  LINK_DIFF,
+  PLUGIN_ID
+} from '../tokens';
+
+/** Left-area rank: below the core sidebars (file browser 100 ... extensions 1000 is last). */
+const SIDEBAR_RANK = 600;
+const OPEN_LINK = 'mltrack:open-link';
+
+export const checkpointsPlugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description:
+    'The ML Track sidebar: notebook checkpoint history, diffs and the store status.',
+  autoStart: true,
+  requires: [IRenderMimeRegistry],
+  optional: [
+    ILabShell,
+    ICommandPalette,
+    ISettingRegistry,
+    ILayoutRestorer,
+    INotebookTracker,
+    IDocumentManager,
+    IRouter
+  ],
+  activate: (
+    app: JupyterFrontEnd,
+    rendermime: IRenderMimeRegistry,
+    labShell: ILabShell | null,
+    palette: ICommandPalette | null,
+    settingRegistry: ISettingRegistry | null,
+    restorer: ILayoutRestorer | null,
+    notebooks: INotebookTracker | null,
+    docManager: IDocumentManager | null,
+    router: IRouter | null
+  ): void => {
+    const shell = labShell ?? app.shell;
+    const model = new StoreStatusModel({
+      fetchHealth: () => api.fetchHealth()
+    });
+    const history = new HistoryModel({
+      list: query => api.listCheckpoints(query)
+    });
+    const sidebar = new HistorySidebar({
+      model,
+      history,
+      commands: app.commands,
+      saveEdit: async (id, field, value) => {
+        history.replace(await api.updateCheckpoint(id, { [field]: value }));
+      }
+    });
+    shell.add(sidebar, 'left', { rank: SIDEBAR_RANK, type: 'ML Track' });
+    restorer?.add(sidebar, sidebar.id);
+
+    const tracker = new WidgetTracker<MainAreaWidget>({ namespace: 'mltrack' });
+    addCommands({
+      app,
+      history,
+      sidebar,
+      notebooks,
+      docManager,
+      rendermime,
+      tracker
+    });
+    app.commands.addCommand(CommandIDs.openSidebar, {
+      label: 'ML Track: Open Checkpoint History',
+      caption: 'Show the ML Track checkpoint history sidebar',
+      execute: () => shell.activateById(sidebar.id)
+    });
+    for (const command of [
+      CommandIDs.openSidebar,
+      CommandIDs.checkpointNow,
+      CommandIDs.compare
+    ]) {
+      palette?.addItem({ command, category: 'ML Track' });
+    }
+    const entryMenu = [
+      CommandIDs.compareCurrent,
+      CommandIDs.open,
+      CommandIDs.rename,
+      CommandIDs.describe,
+      CommandIDs.copyLink,
+      CommandIDs.restoreCopy,
+      CommandIDs.revert,
+      CommandIDs.remove
+    ];
+    entryMenu.forEach((command, rank) => {
+      app.contextMenu.addItem({
+        command,
+        selector: '.jp-mltrack-checkpoint',
+        rank
+      });
+    });
+
+    // Follow the active notebook, through renames too.
+    const follow = (panel: NotebookPanel | null): void => {
+      history.path = panel?.context.path ?? null;
+    };
+    notebooks?.currentChanged.connect((_, panel) => follow(panel));
+    notebooks?.widgetAdded.connect((_, panel) => {
+      panel.context.pathChanged.connect(() => {
+        if (notebooks.currentWidget === panel) {
+          follow(panel);
+        }
+      });
+    });
+    follow(notebooks?.currentWidget ?? null);
+
+    // Deep links: <base>/lab?mltrack-checkpoint=<id> and ?mltrack-diff=<a>..<b>.
+    app.commands.addCommand(OPEN_LINK, {
+      label: 'Open ML Track Link',
+      execute: args => {
+        const link = parseLink(String(args.search ?? window.location.search));
+        if (!link) {
+          return;
+        }
+        const url = new URL(window.location.href);
+        url.searchParams.delete(LINK_CHECKPOINT);
+        url.searchParams.delete(LINK_DIFF);
+        window.history.replaceState(null, '', url.toString());
+        // Open once the saved layout is back, or restoring it would cover the new tab.
+        void app.restored.then(() =>
+          link.remote
+            ? app.commands.execute(CommandIDs.compare, { ...link })
+            : app.commands.execute(CommandIDs.open, { id: link.base })
+        );
+      }
+    });
+    const pattern = new RegExp(`[?&](${LINK_CHECKPOINT}|${LINK_DIFF})=`);
+    if (router) {
+      router.register({ command: OPEN_LINK, pattern, rank: 20 });
+    } else {
+      void app.restored.then(() => app.commands.execute(OPEN_LINK, {}));
+    }
+
+    if (settingRegistry) {
+      settingRegistry
+        .load(PLUGIN_ID)
+        .then(loaded => {
+          const update = (): void => {
+            const settings = Private.readSettings(loaded.composite);
+            model.settings = settings;
+            history.pageSize = settings.historyPageSize;
+          };
+          update();
+          loaded.changed.connect(update);
+        })
+        .catch(reason => {
+          console.error('jupyter-mltrack: cannot load settings', reason);
+        });
+    }
+  }
+};
+
+namespace Private {
+  /** Settings with the schema's defaults for anything missing or mistyped. */
+  export function readSettings(
+    composite: ISettingRegistry.ISettings['composite']
+  ): IMLTrackSettings {
+    const { saveCheckpoints, historyPageSize } = composite as Partial<
+      Record<keyof IMLTrackSettings, unknown>
+    >;
+    return {
+      saveCheckpoints:
+        typeof saveCheckpoints === 'boolean'
+          ? saveCheckpoints
+          : DEFAULT_SETTINGS.saveCheckpoints,
+      historyPageSize:
+        typeof historyPageSize === 'number' && historyPageSize > 0
+          ? Math.floor(historyPageSize)
+          : DEFAULT_SETTINGS.historyPageSize
+    };
+  }
+}

@@ -13,6 +13,7 @@ import { PageConfig, URLExt } from '@jupyterlab/coreutils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { linkIcon } from '@jupyterlab/ui-components';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
@@ -40,6 +41,9 @@ export interface ICommandContext {
   rendermime: IRenderMimeRegistry;
   /** Diff and read-only tabs, so a second request reveals the open one. */
   tracker: WidgetTracker<MainAreaWidget>;
+  trans: TranslationBundle;
+  /** The lab's translator, for nbdime's widgets in the diff and read-only tabs. */
+  translator: ITranslator;
 }
 
 /** Deep link to a checkpoint (`remote` unset) or to a diff. */
@@ -51,7 +55,7 @@ export function linkTo(base: string, remote?: string): string {
 }
 
 export function addCommands(ctx: ICommandContext): void {
-  const { app, history, sidebar, notebooks } = ctx;
+  const { app, history, sidebar, notebooks, trans } = ctx;
   const { commands } = app;
 
   /** The checkpoint an action is about: its args, else the entry right-clicked. */
@@ -68,16 +72,22 @@ export function addCommands(ctx: ICommandContext): void {
     history.find(id) ?? (await api.getCheckpoint(id));
   const notebookAt = (path: string): NotebookPanel | null =>
     notebooks?.find(panel => panel.context.path === path) ?? null;
+  const name = (entry: ICheckpoint): string => displayName(entry, trans);
+  /** Tell the user why an action failed; `title` is already translated. */
   const report = (title: string) => (reason: unknown) => {
     Notification.error(
-      `${title}: ${reason instanceof Error ? reason.message : String(reason)}`,
+      trans.__(
+        '%1: %2',
+        title,
+        reason instanceof Error ? reason.message : String(reason)
+      ),
       { autoClose: 8000 }
     );
   };
 
   commands.addCommand(CommandIDs.checkpointNow, {
-    label: args => (args.toolbar ? '' : 'Checkpoint Now'),
-    caption: 'Save the notebook and take a named checkpoint of it',
+    label: args => (args.toolbar ? '' : trans.__('Checkpoint Now')),
+    caption: trans.__('Save the notebook and take a named checkpoint of it'),
     icon: checkpointIcon,
     isEnabled: () => !!notebooks?.currentWidget,
     execute: async args => {
@@ -85,11 +95,11 @@ export function addCommands(ctx: ICommandContext): void {
         (typeof args.path === 'string' && notebookAt(args.path)) ||
         notebooks?.currentWidget;
       if (!panel) {
-        Notification.warning('Open a notebook to checkpoint it.');
+        Notification.warning(trans.__('Open a notebook to checkpoint it.'));
         return;
       }
       const path = panel.context.path;
-      const text = await askCheckpoint(path);
+      const text = await askCheckpoint(path, trans);
       if (!text) {
         return;
       }
@@ -102,11 +112,11 @@ export function addCommands(ctx: ICommandContext): void {
           trigger: 'manual'
         });
         await history.refresh();
-        Notification.success(`Checkpoint "${displayName(entry)}" taken`, {
+        Notification.success(trans.__('Checkpoint "%1" taken', name(entry)), {
           autoClose: 3000
         });
       } catch (reason) {
-        report('Checkpoint failed')(reason);
+        report(trans.__('Checkpoint failed'))(reason);
       }
     }
   });
@@ -120,16 +130,16 @@ export function addCommands(ctx: ICommandContext): void {
       }
     };
   commands.addCommand(CommandIDs.rename, {
-    label: 'Rename Checkpoint',
+    label: trans.__('Rename Checkpoint'),
     execute: edit('name')
   });
   commands.addCommand(CommandIDs.describe, {
-    label: 'Describe Checkpoint',
+    label: trans.__('Describe Checkpoint'),
     execute: edit('description')
   });
 
   commands.addCommand(CommandIDs.remove, {
-    label: 'Delete Checkpoint…',
+    label: trans.__('Delete Checkpoint…'),
     execute: async args => {
       const id = idOf(args);
       if (!id) {
@@ -137,21 +147,27 @@ export function addCommands(ctx: ICommandContext): void {
       }
       const entry = await entryOf(id);
       const ok = await confirm(
-        'Delete checkpoint',
-        `Delete "${displayName(entry)}" of ${entry.notebook_path}? The notebook ` +
-          'file is not touched; the checkpoint cannot be brought back.',
-        'Delete'
+        trans.__('Delete checkpoint'),
+        trans.__(
+          'Delete "%1" of %2? The notebook file is not touched; the checkpoint cannot be brought back.',
+          name(entry),
+          entry.notebook_path
+        ),
+        trans.__('Delete'),
+        trans
       );
       if (ok) {
-        await api.deleteCheckpoint(id).catch(report('Delete failed'));
+        await api.deleteCheckpoint(id).catch(report(trans.__('Delete failed')));
         await history.refresh();
       }
     }
   });
 
   commands.addCommand(CommandIDs.restoreCopy, {
-    label: 'Restore as a Copy',
-    caption: 'Write the checkpoint as a new notebook beside the original',
+    label: trans.__('Restore as a Copy'),
+    caption: trans.__(
+      'Write the checkpoint as a new notebook beside the original'
+    ),
     execute: async args => {
       const id = idOf(args);
       if (!id) {
@@ -160,18 +176,21 @@ export function addCommands(ctx: ICommandContext): void {
       try {
         const result = await api.restoreCheckpoint(id);
         await history.refresh();
-        Notification.success(`Restored as ${result.path}`, { autoClose: 4000 });
+        Notification.success(trans.__('Restored as %1', result.path), {
+          autoClose: 4000
+        });
         ctx.docManager?.openOrReveal(result.path);
       } catch (reason) {
-        report('Restore failed')(reason);
+        report(trans.__('Restore failed'))(reason);
       }
     }
   });
 
   commands.addCommand(CommandIDs.revert, {
-    label: 'Revert Notebook to Checkpoint…',
-    caption:
-      'Overwrite the notebook with the checkpoint, after a safety checkpoint',
+    label: trans.__('Revert Notebook to Checkpoint…'),
+    caption: trans.__(
+      'Overwrite the notebook with the checkpoint, after a safety checkpoint'
+    ),
     execute: async args => {
       const id = idOf(args);
       if (!id) {
@@ -180,10 +199,14 @@ export function addCommands(ctx: ICommandContext): void {
       const entry = await entryOf(id);
       const path = entry.notebook_path;
       const ok = await confirm(
-        'Revert notebook',
-        `Replace ${path} with "${displayName(entry)}"? Its current content is ` +
-          'saved and checkpointed first, so this can be undone from the history.',
-        'Revert'
+        trans.__('Revert notebook'),
+        trans.__(
+          'Replace %1 with "%2"? Its current content is saved and checkpointed first, so this can be undone from the history.',
+          path,
+          name(entry)
+        ),
+        trans.__('Revert'),
+        trans
       );
       if (!ok) {
         return;
@@ -196,11 +219,12 @@ export function addCommands(ctx: ICommandContext): void {
         await api.restoreCheckpoint(id, path);
         await panel?.context.revert();
         await history.refresh();
-        Notification.success(`${path} reverted to "${displayName(entry)}"`, {
-          autoClose: 4000
-        });
+        Notification.success(
+          trans.__('%1 reverted to "%2"', path, name(entry)),
+          { autoClose: 4000 }
+        );
       } catch (reason) {
-        report('Revert failed')(reason);
+        report(trans.__('Revert failed'))(reason);
       }
     }
   });
@@ -222,7 +246,7 @@ export function addCommands(ctx: ICommandContext): void {
   };
 
   commands.addCommand(CommandIDs.open, {
-    label: 'Open Checkpoint Read-Only',
+    label: trans.__('Open Checkpoint Read-Only'),
     execute: args => {
       const id = idOf(args);
       if (!id) {
@@ -233,7 +257,9 @@ export function addCommands(ctx: ICommandContext): void {
           id,
           rendermime: ctx.rendermime,
           commands,
-          fetch: () => api.getCheckpoint(id)
+          fetch: () => api.getCheckpoint(id),
+          trans,
+          translator: ctx.translator
         });
         return viewer;
       });
@@ -248,9 +274,11 @@ export function addCommands(ctx: ICommandContext): void {
         path,
         rendermime: ctx.rendermime,
         fetchDiff: () => api.fetchDiff(base, remote, path),
-        describe: id => entryOf(id).catch(() => null)
+        describe: id => entryOf(id).catch(() => null),
+        trans,
+        translator: ctx.translator
       });
-      view.title.label = 'Diff';
+      view.title.label = trans.__('Diff');
       return view;
     });
     const widget = ctx.tracker.find(
@@ -264,14 +292,16 @@ export function addCommands(ctx: ICommandContext): void {
       widget.addClass('jp-mltrack-has-link');
       widget.toolbar.addItem(
         'copy-link',
-        new CopyLinkButton(linkTo(base, remote))
+        new CopyLinkButton(linkTo(base, remote), trans)
       );
     }
   };
 
   commands.addCommand(CommandIDs.compareCurrent, {
-    label: 'Compare with Current',
-    caption: 'Side-by-side diff of the checkpoint and the notebook as saved',
+    label: trans.__('Compare with Current'),
+    caption: trans.__(
+      'Side-by-side diff of the checkpoint and the notebook as saved'
+    ),
     icon: diffIcon,
     execute: async args => {
       const id = idOf(args);
@@ -286,9 +316,10 @@ export function addCommands(ctx: ICommandContext): void {
   });
 
   commands.addCommand(CommandIDs.compare, {
-    label: 'Compare Selected Checkpoints',
-    caption:
-      'Side-by-side diff of the two selected checkpoints (older on the left)',
+    label: trans.__('Compare Selected Checkpoints'),
+    caption: trans.__(
+      'Side-by-side diff of the two selected checkpoints (older on the left)'
+    ),
     icon: diffIcon,
     isEnabled: args =>
       (typeof args.base === 'string' && typeof args.remote === 'string') ||
@@ -306,13 +337,13 @@ export function addCommands(ctx: ICommandContext): void {
   });
 
   commands.addCommand(CommandIDs.copyLink, {
-    label: 'Copy Link to Checkpoint',
+    label: trans.__('Copy Link to Checkpoint'),
     icon: linkIcon,
     execute: args => {
       const id = idOf(args);
       if (id) {
         Clipboard.copyToSystem(linkTo(id));
-        Notification.info('Link copied', { autoClose: 2000 });
+        Notification.info(trans.__('Link copied'), { autoClose: 2000 });
       }
     }
   });
@@ -320,17 +351,17 @@ export function addCommands(ctx: ICommandContext): void {
 
 /** Toolbar button of a diff tab copying its deep link. */
 class CopyLinkButton extends Widget {
-  constructor(link: string) {
+  constructor(link: string, trans: TranslationBundle) {
     super({ node: document.createElement('button') });
     const node = this.node as HTMLButtonElement;
     node.type = 'button';
     node.className = 'jp-ToolbarButtonComponent jp-mltrack-copy-link';
-    node.textContent = 'Copy link';
+    node.textContent = trans.__('Copy link');
     node.title = link;
-    node.setAttribute('aria-label', 'Copy a link to this diff');
+    node.setAttribute('aria-label', trans.__('Copy a link to this diff'));
     node.addEventListener('click', () => {
       Clipboard.copyToSystem(link);
-      Notification.info('Link copied', { autoClose: 2000 });
+      Notification.info(trans.__('Link copied'), { autoClose: 2000 });
     });
   }
 }

@@ -2,28 +2,34 @@
  * Dialogs of the checkpoint actions. Names and descriptions are shown with `textContent`.
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
+
+import { defaultTrans } from './i18n';
 
 /** Body of "Checkpoint now": optional name and description. */
 class CheckpointForm
   extends Widget
   implements Dialog.IBodyWidget<{ name: string; description: string }>
 {
-  constructor(path: string) {
+  constructor(path: string, trans: TranslationBundle) {
     super();
     this.addClass('jp-mltrack-form');
     const intro = document.createElement('p');
-    intro.textContent = `Saves ${path} and records it. Both fields are optional.`;
+    intro.textContent = trans.__(
+      'Saves %1 and records it. Both fields are optional.',
+      path
+    );
     this._name = document.createElement('input');
     this._name.className = 'jp-mod-styled jp-mltrack-form-name';
-    this._name.placeholder = 'e.g. baseline before feature scaling';
+    this._name.placeholder = trans.__('e.g. baseline before feature scaling');
     this._description = document.createElement('textarea');
     this._description.className = 'jp-mod-styled jp-mltrack-form-description';
     this._description.rows = 3;
     this.node.append(
       intro,
-      labelled('Name', this._name),
-      labelled('Description', this._description)
+      labelled(trans.__('Name'), this._name),
+      labelled(trans.__('Description'), this._description)
     );
   }
 
@@ -49,29 +55,37 @@ function labelled(text: string, control: HTMLElement): HTMLLabelElement {
 
 /** Ask for a name and a description; null when cancelled. */
 export async function askCheckpoint(
-  path: string
+  path: string,
+  trans: TranslationBundle = defaultTrans()
 ): Promise<{ name: string; description: string } | null> {
   const result = await showDialog({
-    title: 'Checkpoint now',
-    body: new CheckpointForm(path),
+    title: trans.__('Checkpoint now'),
+    body: new CheckpointForm(path, trans),
     focusNodeSelector: 'input',
-    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Checkpoint' })]
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Cancel') }),
+      Dialog.okButton({ label: trans.__('Checkpoint') })
+    ]
   });
   return result.button.accept && result.value ? result.value : null;
 }
 
-/** Ask to confirm a destructive action; true when confirmed. */
+/** Ask to confirm a destructive action (all three texts translated); true when confirmed. */
 export async function confirm(
   title: string,
   message: string,
-  action: string
+  action: string,
+  trans: TranslationBundle = defaultTrans()
 ): Promise<boolean> {
   const body = document.createElement('p');
   body.textContent = message;
   const result = await showDialog({
     title,
     body: new Widget({ node: body }),
-    buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: action })]
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Cancel') }),
+      Dialog.warnButton({ label: action })
+    ]
   });
   return result.button.accept;
 }

@@ -1,7 +1,10 @@
 /**
  * Times of checkpoints: the store keeps epoch seconds, the list shows "3 min ago" and the
- * hover title the absolute local time.
+ * hover title the absolute local time, both in the lab's language.
  */
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { defaultTrans, pageLocale } from './i18n';
 
 /** Milliseconds since the epoch, from epoch seconds or an ISO string; NaN if unreadable. */
 export function toMillis(value: number | string): number {
@@ -24,21 +27,27 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['minute', 60]
 ];
 
-/** "just now", "5 minutes ago", "yesterday"… in English, relative to `now` (ms). */
+/**
+ * "just now", "5 minutes ago", "yesterday"… relative to `now` (ms), in the page's locale
+ * (`document.documentElement.lang`, which the lab sets to its language; English by default).
+ */
 export function formatRelative(
   value: number | string,
-  now: number = Date.now()
+  now: number = Date.now(),
+  trans: TranslationBundle = defaultTrans()
 ): string {
   const millis = toMillis(value);
   if (!Number.isFinite(millis)) {
-    return 'unknown time';
+    return trans.__('unknown time');
   }
   const seconds = Math.round((millis - now) / 1000);
   const magnitude = Math.abs(seconds);
   if (magnitude < 45) {
-    return 'just now';
+    return trans.__('just now');
   }
-  const format = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+  const format = new Intl.RelativeTimeFormat(pageLocale(), {
+    numeric: 'auto'
+  });
   for (const [unit, size] of UNITS) {
     if (magnitude >= size) {
       return format.format(Math.round(seconds / size), unit);
@@ -53,7 +62,7 @@ export function formatAbsolute(value: number | string): string {
   if (!Number.isFinite(millis)) {
     return String(value);
   }
-  return new Date(millis).toLocaleString(undefined, {
+  return new Date(millis).toLocaleString(pageLocale(), {
     year: 'numeric',
     month: 'short',
     day: 'numeric',

@@ -4,10 +4,12 @@
  * point lines redraws in milliseconds; the server downsamples anyway (min/max per bucket).
  * Lines with different x values are aligned with `uPlot.join` and drawn across the gaps.
  */
+import { TranslationBundle } from '@jupyterlab/translation';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 import uPlot from 'uplot';
 
+import { defaultTrans } from '../i18n';
 import { smooth } from './smooth';
 
 /** One line: its label and its points (x ascending). */
@@ -42,6 +44,8 @@ export interface ILineChartOptions {
   title: string;
   xAxis?: XAxis;
   smoothing?: number;
+  /** Words of the x axis legend. */
+  trans?: TranslationBundle;
 }
 
 export class LineChart extends Widget {
@@ -51,6 +55,7 @@ export class LineChart extends Widget {
     this._title = options.title;
     this._xAxis = options.xAxis ?? 'step';
     this._smoothing = options.smoothing ?? 0;
+    this._trans = options.trans ?? defaultTrans();
     this.node.dataset.field = options.title;
   }
 
@@ -185,7 +190,7 @@ export class LineChart extends Widget {
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
       series: [
-        { label: this._xAxis === 'relative' ? 'seconds' : this._xAxis },
+        { label: this._xLabel() },
         ...this._lines.map((line, i) => ({
           label: line.label,
           stroke: lineColor(i),
@@ -210,6 +215,19 @@ export class LineChart extends Widget {
     this._plot = new uPlot(opts, this._data(), this.node);
   }
 
+  /** Legend of the x values: steps, time, or seconds from the start. */
+  private _xLabel(): string {
+    switch (this._xAxis) {
+      case 'relative':
+        return this._trans.__('seconds');
+      case 'time':
+        return this._trans.__('time');
+      default:
+        return this._trans.__('step');
+    }
+  }
+
+  private _trans: TranslationBundle;
   private _title: string;
   private _xAxis: XAxis;
   private _smoothing: number;

@@ -3,9 +3,11 @@
  * table with the rows that differ highlighted, and the notebook diff between two runs'
  * checkpoints (through the checkpoint diff command).
  */
+import { TranslationBundle } from '@jupyterlab/translation';
 import { Panel, Widget } from '@lumino/widgets';
 
 import { lineColor } from '../charts/chart';
+import { defaultTrans } from '../i18n';
 import { SeriesCharts } from '../run/charts';
 import { el, section } from '../run/sections';
 import { FLOAT_SERIES, IRunDetail, ISeries, ISeriesQuery } from '../runs/api';
@@ -21,19 +23,21 @@ export interface ICompareOptions {
   /** Open the notebook diff of two checkpoints. */
   diff: (base: string, remote: string) => void;
   openRun: (id: string) => void;
+  trans?: TranslationBundle;
 }
 
 export class CompareView extends Panel {
   constructor(options: ICompareOptions) {
     super();
     this._options = options;
+    const trans = (this._trans = options.trans ?? defaultTrans());
     this.addClass('jp-mltrack-compare');
     this.id = `mltrack-compare-view-${options.runIds.join('-')}`;
-    this.title.label = `Compare ${options.runIds.length} runs`;
+    this.title.label = trans.__('Compare %1 runs', options.runIds.length);
     this.title.closable = true;
     this._top = new Widget();
     this._top.addClass('jp-mltrack-compare-top');
-    this.charts = new SeriesCharts({ fetch: options.getSeries });
+    this.charts = new SeriesCharts({ fetch: options.getSeries, trans });
     this.addWidget(this._top);
     this.addWidget(this.charts);
     this.ready = this._load();
@@ -87,7 +91,7 @@ export class CompareView extends Panel {
         el('span', '', ` ${String(run.sys['sys/name'] ?? '')} `),
         el('span', 'jp-mltrack-state', String(run.sys['sys/state'] ?? ''))
       );
-      item.title = `Open ${run.id}`;
+      item.title = this._trans.__('Open %1', run.id);
       item.addEventListener('click', () => this._options.openRun(run.id));
       legend.appendChild(item);
     });
@@ -95,15 +99,19 @@ export class CompareView extends Panel {
   }
 
   private _params(runs: IRunDetail[]): HTMLElement {
-    const box = section('Parameters', 'jp-mltrack-compare-params');
+    const trans = this._trans;
+    const box = section(trans.__('Parameters'), 'jp-mltrack-compare-params');
     const only = el('label', 'jp-mltrack-only-diff');
     const toggle = el('input');
     toggle.type = 'checkbox';
-    only.append(toggle, document.createTextNode(' only differences'));
+    only.append(
+      toggle,
+      document.createTextNode(' ' + trans.__('only differences'))
+    );
     box.appendChild(only);
     const table = el('table', 'jp-mltrack-params');
     const head = el('tr');
-    head.appendChild(el('th', '', 'field'));
+    head.appendChild(el('th', '', trans.__('field')));
     runs.forEach(r => head.appendChild(el('th', '', r.id)));
     table.appendChild(head);
     for (const row of paramRows(runs)) {
@@ -122,6 +130,7 @@ export class CompareView extends Panel {
   }
 
   private _notebookDiff(runs: IRunDetail[]): HTMLElement {
+    const trans = this._trans;
     const box = el('div', 'jp-mltrack-compare-notebooks');
     // Older checkpoint on the left, as the checkpoint history compares.
     const linked = runs
@@ -135,7 +144,9 @@ export class CompareView extends Panel {
         el(
           'span',
           'jp-mltrack-muted',
-          'Notebook diff: fewer than two of these runs have a notebook checkpoint.'
+          trans.__(
+            'Notebook diff: fewer than two of these runs have a notebook checkpoint.'
+          )
         )
       );
       return box;
@@ -159,13 +170,13 @@ export class CompareView extends Panel {
     const go = el(
       'button',
       'jp-mltrack-button jp-mltrack-diff-notebooks',
-      'Diff notebooks'
+      trans.__('Diff notebooks')
     );
     go.addEventListener('click', () =>
       this._options.diff(base.value, remote.value)
     );
     box.append(
-      el('span', '', 'Notebook diff: '),
+      el('span', '', trans.__('Notebook diff:') + ' '),
       base,
       el('span', '', ' → '),
       remote,
@@ -180,6 +191,7 @@ export class CompareView extends Panel {
   }
 
   private _options: ICompareOptions;
+  private _trans: TranslationBundle;
   private _top: Widget;
   private _timer = 0;
 }

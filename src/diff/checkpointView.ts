@@ -3,12 +3,14 @@
  * with untrusted outputs (nothing runs, nothing can be edited or saved).
  */
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 import { NotebookDiffModel } from 'nbdime/lib/diff/model';
 
 import { el } from '../dom';
+import { defaultTrans } from '../i18n';
 import { formatAbsolute } from '../time';
 import { CommandIDs, ICheckpointWithContent } from '../tokens';
 import { FoldedNotebookDiff } from './folded';
@@ -19,6 +21,9 @@ export namespace CheckpointView {
     rendermime: IRenderMimeRegistry;
     commands: CommandRegistry;
     fetch: () => Promise<ICheckpointWithContent>;
+    trans?: TranslationBundle;
+    /** Handed to nbdime's widgets for their own words. */
+    translator?: ITranslator;
   }
 }
 
@@ -26,13 +31,18 @@ export class CheckpointView extends Panel {
   constructor(options: CheckpointView.IOptions) {
     super();
     this._options = options;
+    const trans = (this._trans = options.trans ?? defaultTrans());
     this.addClass('jp-mltrack-viewer');
     this.node.dataset.id = options.id;
-    this.title.label = `Checkpoint ${options.id.slice(0, 8)}`;
+    this.title.label = trans.__('Checkpoint %1', options.id.slice(0, 8));
     this._header = new Widget({ node: el('div', 'jp-mltrack-viewer-header') });
     this._body = new Panel();
     this._body.addClass('jp-mltrack-diff-body');
-    this._status = el('p', 'jp-mltrack-diff-status', 'Loading the checkpoint…');
+    this._status = el(
+      'p',
+      'jp-mltrack-diff-status',
+      trans.__('Loading the checkpoint…')
+    );
     this._body.node.appendChild(this._status);
     this.addWidget(this._header);
     this.addWidget(this._body);
@@ -47,20 +57,23 @@ export class CheckpointView extends Panel {
   }
 
   private async _load(): Promise<void> {
+    const trans = this._trans;
     let entry: ICheckpointWithContent;
     try {
       entry = await this._options.fetch();
     } catch (reason) {
-      this._status.textContent = `Cannot open the checkpoint: ${
+      this._status.textContent = trans.__(
+        'Cannot open the checkpoint: %1',
         reason instanceof Error ? reason.message : String(reason)
-      }`;
+      );
       this._status.classList.add('jp-mltrack-error');
       this.node.dataset.state = 'error';
       return;
     }
-    const name = entry.name || `Checkpoint ${entry.id.slice(0, 8)}`;
-    this.title.label = `${name} (read-only)`;
-    this.title.caption = `${entry.notebook_path} at ${formatAbsolute(entry.created_at)}`;
+    const name = entry.name || trans.__('Checkpoint %1', entry.id.slice(0, 8));
+    const created = formatAbsolute(entry.created_at);
+    this.title.label = trans.__('%1 (read-only)', name);
+    this.title.caption = trans.__('%1 at %2', entry.notebook_path, created);
     const actions = el('div', 'jp-mltrack-viewer-actions');
     for (const command of [CommandIDs.compareCurrent, CommandIDs.restoreCopy]) {
       const button = el(
@@ -79,9 +92,13 @@ export class CheckpointView extends Panel {
       el(
         'p',
         'jp-mltrack-viewer-detail',
-        `${entry.notebook_path} · ${formatAbsolute(entry.created_at)} · ${entry.trigger}` +
-          (entry.author ? ` · ${entry.author}` : '') +
-          ' · read-only'
+        [
+          entry.notebook_path,
+          created,
+          entry.trigger,
+          ...(entry.author ? [entry.author] : []),
+          trans.__('read-only')
+        ].join(' · ')
       ),
       el('p', 'jp-mltrack-description', entry.description),
       actions
@@ -90,7 +107,9 @@ export class CheckpointView extends Panel {
     const view = new FoldedNotebookDiff({
       model: new NotebookDiffModel(entry.content, []),
       rendermime: this._options.rendermime,
-      fold: false
+      fold: false,
+      trans,
+      translator: this._options.translator
     });
     this._body.addWidget(view);
     this.node.dataset.state = 'ready';
@@ -98,6 +117,7 @@ export class CheckpointView extends Panel {
   }
 
   private _options: CheckpointView.IOptions;
+  private _trans: TranslationBundle;
   private _loading = false;
   private _header: Widget;
   private _body: Panel;

@@ -4,12 +4,14 @@
  */
 import * as nbformat from '@jupyterlab/nbformat';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 import { NotebookDiffModel } from 'nbdime/lib/diff/model';
 import type { IDiffEntry as NbdimeDiffEntry } from 'nbdime/lib/diff/diffentries';
 
 import { el } from '../dom';
+import { defaultTrans } from '../i18n';
 import { formatAbsolute } from '../time';
 import { CURRENT, ICheckpoint, IDiffResponse } from '../tokens';
 import {
@@ -33,6 +35,9 @@ export namespace CheckpointDiffView {
     describe: (id: string) => Promise<ICheckpoint | null>;
     /** Path of the notebook, for `current`. */
     path?: string;
+    trans?: TranslationBundle;
+    /** Handed to nbdime's widgets for their own words. */
+    translator?: ITranslator;
   }
 }
 
@@ -40,6 +45,7 @@ export class CheckpointDiffView extends Panel {
   constructor(options: CheckpointDiffView.IOptions) {
     super();
     this._options = options;
+    const trans = (this._trans = options.trans ?? defaultTrans());
     this._started = performance.now();
     this.addClass('jp-mltrack-diff');
     this.node.dataset.base = options.base;
@@ -52,21 +58,25 @@ export class CheckpointDiffView extends Panel {
       'jp-mltrack-diff-side jp-mltrack-diff-remote'
     );
     this._header.node.append(this._baseLabel, this._remoteLabel);
-    this._setSide(this._baseLabel, 'Base', options.base, null);
-    this._setSide(this._remoteLabel, 'Remote', options.remote, null);
+    this._setSide(this._baseLabel, 'base', options.base, null);
+    this._setSide(this._remoteLabel, 'remote', options.remote, null);
 
     const controls = new Widget({
       node: el('div', 'jp-mltrack-diff-controls')
     });
-    this._toggle(controls.node, 'Hide outputs', 'hideOutputs');
+    this._toggle(controls.node, trans.__('Hide outputs'), 'hideOutputs');
     this._toggle(
       controls.node,
-      'Hide execution-count-only changes',
+      trans.__('Hide execution-count-only changes'),
       'hideExecutionCount'
     );
-    this._toggle(controls.node, 'Hide metadata-only changes', 'hideMetadata');
-    this._prev = button('Previous change', '↑', () => this.step(-1));
-    this._next = button('Next change', '↓', () => this.step(1));
+    this._toggle(
+      controls.node,
+      trans.__('Hide metadata-only changes'),
+      'hideMetadata'
+    );
+    this._prev = button(trans.__('Previous change'), '↑', () => this.step(-1));
+    this._next = button(trans.__('Next change'), '↓', () => this.step(1));
     this._position = el('span', 'jp-mltrack-diff-position');
     this._position.setAttribute('aria-live', 'polite');
     this._summary = el('span', 'jp-mltrack-diff-summary');
@@ -74,7 +84,11 @@ export class CheckpointDiffView extends Panel {
 
     this._body = new Panel();
     this._body.addClass('jp-mltrack-diff-body');
-    this._status = el('p', 'jp-mltrack-diff-status', 'Loading the diff…');
+    this._status = el(
+      'p',
+      'jp-mltrack-diff-status',
+      trans.__('Loading the diff…')
+    );
     this._body.node.appendChild(this._status);
 
     this.addWidget(this._header);
@@ -120,21 +134,22 @@ export class CheckpointDiffView extends Panel {
   private async _load(): Promise<void> {
     const { base, remote } = this._options;
     void this._options.describe(base).then(entry => {
-      this._setSide(this._baseLabel, 'Base', base, entry);
+      this._setSide(this._baseLabel, 'base', base, entry);
       this._updateTitle();
     });
     if (remote !== CURRENT) {
       void this._options.describe(remote).then(entry => {
-        this._setSide(this._remoteLabel, 'Remote', remote, entry);
+        this._setSide(this._remoteLabel, 'remote', remote, entry);
         this._updateTitle();
       });
     }
     try {
       this._data = await this._options.fetchDiff();
     } catch (reason) {
-      this._status.textContent = `Cannot compute the diff: ${
+      this._status.textContent = this._trans.__(
+        'Cannot compute the diff: %1',
         reason instanceof Error ? reason.message : String(reason)
-      }`;
+      );
       this._status.classList.add('jp-mltrack-error');
       this.node.dataset.state = 'error';
       return;
@@ -150,7 +165,7 @@ export class CheckpointDiffView extends Panel {
     }
     const diff = filterDiff(data.diff as IDiffEntry[], this._filters);
     const counts = countChanges(diff);
-    this._summary.textContent = describeChanges(counts);
+    this._summary.textContent = describeChanges(counts, this._trans);
     this._view?.dispose();
     this._status.hidden = true;
     const model = new NotebookDiffModel(
@@ -160,7 +175,9 @@ export class CheckpointDiffView extends Panel {
     const view = new FoldedNotebookDiff({
       model,
       rendermime: this._options.rendermime,
-      fold: true
+      fold: true,
+      trans: this._trans,
+      translator: this._options.translator
     });
     this._view = view;
     this._current = -1;
@@ -189,31 +206,32 @@ export class CheckpointDiffView extends Panel {
   }
 
   private _updatePosition(): void {
+    const trans = this._trans;
     const total = this._changes().length;
     this._prev.disabled = this._current <= 0;
     this._next.disabled = this._current >= total - 1;
     this._position.textContent = total
       ? this._current >= 0
-        ? `Change ${this._current + 1} of ${total}`
-        : `${total} change${total === 1 ? '' : 's'}`
-      : 'No changes';
+        ? trans.__('Change %1 of %2', this._current + 1, total)
+        : trans._n('%1 change', '%1 changes', total)
+      : trans.__('No changes');
   }
 
   private _setSide(
     node: HTMLElement,
-    role: string,
+    side: 'base' | 'remote',
     id: string,
     entry: ICheckpoint | null
   ): void {
+    const trans = this._trans;
+    const role = side === 'base' ? trans.__('Base') : trans.__('Remote');
     const title =
       id === CURRENT
-        ? 'Current notebook'
-        : entry
-          ? entry.name || `Checkpoint ${id.slice(0, 8)}`
-          : `Checkpoint ${id.slice(0, 8)}`;
+        ? trans.__('Current notebook')
+        : entry?.name || trans.__('Checkpoint %1', id.slice(0, 8));
     const detail =
       id === CURRENT
-        ? (this._options.path ?? 'as saved on disk')
+        ? (this._options.path ?? trans.__('as saved on disk'))
         : entry
           ? `${formatAbsolute(entry.created_at)} · ${entry.notebook_path}`
           : id;
@@ -230,7 +248,7 @@ export class CheckpointDiffView extends Panel {
     const base = this._baseLabel.dataset.title ?? '';
     const remote = this._remoteLabel.dataset.title ?? '';
     this.title.label = `${base} ↔ ${remote}`;
-    this.title.caption = `Diff of ${base} and ${remote}`;
+    this.title.caption = this._trans.__('Diff of %1 and %2', base, remote);
   }
 
   private _toggle(
@@ -266,6 +284,7 @@ export class CheckpointDiffView extends Panel {
   };
 
   private _options: CheckpointDiffView.IOptions;
+  private _trans: TranslationBundle;
   private _filters: IDiffFilters = { ...NO_FILTERS };
   private _data: IDiffResponse | null = null;
   private _view: FoldedNotebookDiff | null = null;

@@ -7,6 +7,10 @@
  * (`source`, `outputs`, `execution_count`, `metadata`…), or `addrange` / `removerange`.
  */
 
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { defaultTrans } from '../i18n';
+
 /** One nbdime diff entry; only the fields the filters read are typed. */
 export interface IDiffEntry {
   op: string;
@@ -111,21 +115,24 @@ export function countChanges(diff: readonly IDiffEntry[]): {
 
 /** One line for the header: "2 added, 1 removed, 5 modified cells; notebook metadata". */
 export function describeChanges(
-  counts: ReturnType<typeof countChanges>
+  counts: ReturnType<typeof countChanges>,
+  trans: TranslationBundle = defaultTrans()
 ): string {
   const parts: string[] = [];
   if (counts.added) {
-    parts.push(`${counts.added} added`);
+    parts.push(trans.__('%1 added', counts.added));
   }
   if (counts.removed) {
-    parts.push(`${counts.removed} removed`);
+    parts.push(trans.__('%1 removed', counts.removed));
   }
   if (counts.modified) {
-    parts.push(`${counts.modified} modified`);
+    parts.push(trans.__('%1 modified', counts.modified));
   }
-  let text = parts.length ? `${parts.join(', ')} cells` : 'No cell changed';
+  let text = parts.length
+    ? trans.__('%1 cells', parts.join(', '))
+    : trans.__('No cell changed');
   if (counts.metadata) {
-    text += '; notebook metadata changed';
+    text += trans.__('; notebook metadata changed');
   }
   return text;
 }

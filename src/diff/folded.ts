@@ -4,6 +4,7 @@
  * added in batches per animation frame instead of nbdime's one chunk per frame.
  */
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { Panel, Widget } from '@lumino/widgets';
 import { CellDiffModel, NotebookDiffModel } from 'nbdime/lib/diff/model';
 import {
@@ -12,6 +13,7 @@ import {
   NotebookDiffWidget
 } from 'nbdime/lib/diff/widget';
 
+import { defaultTrans } from '../i18n';
 import { groupRuns } from './filter';
 
 /** Class of every widget holding a change, in document order: next/previous walk these. */
@@ -25,14 +27,23 @@ export namespace FoldedNotebookDiff {
     rendermime: IRenderMimeRegistry;
     /** Fold runs of unchanged cells (the diff view); false shows every cell (read-only view). */
     fold: boolean;
+    /** Our words (the fold rows). */
+    trans?: TranslationBundle;
+    /** nbdime's own words (its cell and output widgets). */
+    translator?: ITranslator;
   }
 }
 
 export class FoldedNotebookDiff extends NotebookDiffWidget {
   constructor(options: FoldedNotebookDiff.IOptions) {
-    super({ model: options.model, rendermime: options.rendermime });
+    super({
+      model: options.model,
+      rendermime: options.rendermime,
+      translator: options.translator
+    });
     this._mime = options.rendermime;
     this._fold = options.fold;
+    this._trans = options.trans ?? defaultTrans();
     this.addClass('jp-mltrack-notebook-diff');
   }
 
@@ -147,9 +158,13 @@ export class FoldedNotebookDiff extends NotebookDiffWidget {
     node.type = 'button';
     node.className = 'jp-mltrack-folded';
     const count = cells.length;
-    node.textContent = `${count} unchanged cell${count === 1 ? '' : 's'}`;
+    node.textContent = this._trans._n(
+      '%1 unchanged cell',
+      '%1 unchanged cells',
+      count
+    );
     node.setAttribute('aria-expanded', 'false');
-    node.title = 'Show the unchanged cells';
+    node.title = this._trans.__('Show the unchanged cells');
     node.addEventListener('click', () => void this._unfold(row, cells));
     return row;
   }
@@ -170,6 +185,7 @@ export class FoldedNotebookDiff extends NotebookDiffWidget {
 
   private _mime: IRenderMimeRegistry;
   private _fold: boolean;
+  private _trans: TranslationBundle;
 }
 
 function nextFrame(): Promise<void> {

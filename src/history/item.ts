@@ -10,32 +10,65 @@ import {
   undoIcon
 } from '@jupyterlab/ui-components';
 
+import { TranslationBundle } from '@jupyterlab/translation';
+
 import { el } from '../dom';
+import { defaultTrans } from '../i18n';
 import { checkpointIcon } from '../icons';
 import { formatAbsolute, formatRelative } from '../time';
 import { ICheckpoint } from '../tokens';
 
-/** Icon and words for each trigger. */
-const TRIGGERS: Record<string, { icon: LabIcon; label: string }> = {
-  manual: { icon: checkpointIcon, label: 'Checkpoint taken by hand' },
-  run: { icon: runIcon, label: 'Checkpoint taken when a run started' },
-  save: { icon: saveIcon, label: 'Checkpoint taken on save' },
-  restore: { icon: undoIcon, label: 'Safety checkpoint before a restore' },
-  api: { icon: codeIcon, label: 'Checkpoint taken through the API' }
-};
+/** Icon and words for a trigger. */
+function triggerOf(
+  trigger: string,
+  trans: TranslationBundle
+): { icon: LabIcon; label: string } {
+  switch (trigger) {
+    case 'manual':
+      return {
+        icon: checkpointIcon,
+        label: trans.__('Checkpoint taken by hand')
+      };
+    case 'run':
+      return {
+        icon: runIcon,
+        label: trans.__('Checkpoint taken when a run started')
+      };
+    case 'save':
+      return { icon: saveIcon, label: trans.__('Checkpoint taken on save') };
+    case 'restore':
+      return {
+        icon: undoIcon,
+        label: trans.__('Safety checkpoint before a restore')
+      };
+    case 'api':
+      return {
+        icon: codeIcon,
+        label: trans.__('Checkpoint taken through the API')
+      };
+    default:
+      return { icon: checkpointIcon, label: trans.__('Trigger: %1', trigger) };
+  }
+}
 
 /** A short stand-in for unnamed checkpoints. */
-export function displayName(entry: ICheckpoint): string {
-  return entry.name || `Checkpoint ${entry.id.slice(0, 8)}`;
+export function displayName(
+  entry: ICheckpoint,
+  trans: TranslationBundle = defaultTrans()
+): string {
+  return entry.name || trans.__('Checkpoint %1', entry.id.slice(0, 8));
 }
 
 /** "+1 −0 ~3 cells", or "no cell changed". */
-export function changesText(entry: ICheckpoint): string {
+export function changesText(
+  entry: ICheckpoint,
+  trans: TranslationBundle = defaultTrans()
+): string {
   const { added = 0, removed = 0, modified = 0 } = entry.changes ?? {};
   if (!added && !removed && !modified) {
-    return 'no cell changed';
+    return trans.__('no cell changed');
   }
-  return `+${added} −${removed} ~${modified} cells`;
+  return trans.__('+%1 −%2 ~%3 cells', added, removed, modified);
 }
 
 export namespace CheckpointItem {
@@ -45,19 +78,21 @@ export namespace CheckpointItem {
     /** Show the notebook path (the "All notebooks" view). */
     showPath: boolean;
     now?: number;
+    trans?: TranslationBundle;
   }
 }
 
 /** Build the `<li>` of one checkpoint; actions are wired by the sidebar through data-action. */
 export function renderItem(options: CheckpointItem.IOptions): HTMLLIElement {
   const { entry, selected, showPath } = options;
-  const name = displayName(entry);
+  const trans = options.trans ?? defaultTrans();
+  const name = displayName(entry, trans);
   const li = el('li', 'jp-mltrack-checkpoint');
   li.dataset.id = entry.id;
   li.dataset.trigger = String(entry.trigger);
   li.tabIndex = 0;
   li.setAttribute('aria-label', `${name}, ${formatAbsolute(entry.created_at)}`);
-  li.title = entry.author ? `By ${entry.author}` : '';
+  li.title = entry.author ? trans.__('By %1', entry.author) : '';
   li.classList.toggle('jp-mod-selected', selected);
 
   const head = el('div', 'jp-mltrack-checkpoint-head');
@@ -65,13 +100,10 @@ export function renderItem(options: CheckpointItem.IOptions): HTMLLIElement {
   pick.type = 'checkbox';
   pick.checked = selected;
   pick.dataset.action = 'select';
-  pick.setAttribute('aria-label', `Select ${name} for comparison`);
-  pick.title = 'Select two checkpoints to compare them';
+  pick.setAttribute('aria-label', trans.__('Select %1 for comparison', name));
+  pick.title = trans.__('Select two checkpoints to compare them');
 
-  const trigger = TRIGGERS[entry.trigger] ?? {
-    icon: checkpointIcon,
-    label: `Trigger: ${entry.trigger}`
-  };
+  const trigger = triggerOf(String(entry.trigger), trans);
   const icon = el('span', 'jp-mltrack-trigger');
   icon.title = trigger.label;
   icon.setAttribute('role', 'img');
@@ -80,19 +112,19 @@ export function renderItem(options: CheckpointItem.IOptions): HTMLLIElement {
 
   const title = el('span', 'jp-mltrack-name', name);
   title.classList.toggle('jp-mod-unnamed', !entry.name);
-  title.title = 'Double-click to rename';
+  title.title = trans.__('Double-click to rename');
   title.dataset.action = 'rename';
 
   const time = el('time', 'jp-mltrack-time');
   time.dataset.created = String(entry.created_at);
-  time.textContent = formatRelative(entry.created_at, options.now);
+  time.textContent = formatRelative(entry.created_at, options.now, trans);
   time.title = formatAbsolute(entry.created_at);
   head.append(pick, icon, title, time);
   li.appendChild(head);
 
   const description = el('p', 'jp-mltrack-description', entry.description);
   description.dataset.action = 'describe';
-  description.title = 'Double-click to edit the description';
+  description.title = trans.__('Double-click to edit the description');
   description.hidden = !entry.description;
   li.appendChild(description);
 
@@ -103,31 +135,42 @@ export function renderItem(options: CheckpointItem.IOptions): HTMLLIElement {
   }
 
   const meta = el('div', 'jp-mltrack-meta');
-  meta.appendChild(el('span', 'jp-mltrack-changes', changesText(entry)));
+  meta.appendChild(el('span', 'jp-mltrack-changes', changesText(entry, trans)));
   for (const run of entry.runs ?? []) {
     const badge = el('span', 'jp-mltrack-run', `${run.id} ${run.state}`);
     badge.dataset.state = run.state;
-    badge.title = `Run ${run.id}${run.project ? ' in ' + run.project : ''}: ${run.state}`;
+    badge.title = run.project
+      ? trans.__('Run %1 in %2: %3', run.id, run.project, run.state)
+      : trans.__('Run %1: %2', run.id, run.state);
     meta.appendChild(badge);
   }
   li.appendChild(meta);
 
   const actions = el('div', 'jp-mltrack-actions');
   actions.append(
-    button('compare', 'Compare', name, 'Compare with current'),
-    button('open', 'Open', name),
-    button('more', 'More…', name)
+    button(
+      'compare',
+      trans.__('Compare'),
+      name,
+      trans.__('Compare with current')
+    ),
+    button('open', trans.__('Open'), name),
+    button('more', trans.__('More…'), name)
   );
   li.appendChild(actions);
   return li;
 }
 
 /** Refresh every relative time under `root` (they age while the list stays the same). */
-export function updateTimes(root: HTMLElement, now = Date.now()): void {
+export function updateTimes(
+  root: HTMLElement,
+  now = Date.now(),
+  trans: TranslationBundle = defaultTrans()
+): void {
   root.querySelectorAll<HTMLElement>('.jp-mltrack-time').forEach(node => {
     const created = node.dataset.created ?? '';
     const value = Number.isFinite(Number(created)) ? Number(created) : created;
-    node.textContent = formatRelative(value, now);
+    node.textContent = formatRelative(value, now, trans);
   });
 }
 

@@ -3,12 +3,14 @@
  * page fetched so far, the selection for comparing, and polling so new checkpoints appear
  * without a reload. No DOM here, so jest covers it whole.
  */
+import { TranslationBundle } from '@jupyterlab/translation';
 import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { DEFAULT_SETTINGS, ICheckpoint, IListQuery, IPage } from '../tokens';
+import { defaultTrans } from '../i18n';
 import { toMillis } from '../time';
+import { DEFAULT_SETTINGS, ICheckpoint, IListQuery, IPage } from '../tokens';
 
 export type HistoryScope = 'notebook' | 'all';
 export type HistoryStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -23,12 +25,15 @@ export namespace HistoryModel {
     /** Milliseconds between polls; 0 turns polling off (unit tests). */
     pollInterval?: number;
     pageSize?: number;
+    /** Words of `emptyText`. */
+    trans?: TranslationBundle;
   }
 }
 
 export class HistoryModel implements IDisposable {
   constructor(options: HistoryModel.IOptions) {
     this._list = options.list;
+    this._trans = options.trans ?? defaultTrans();
     this._pageSize = options.pageSize ?? DEFAULT_SETTINGS.historyPageSize;
     this._limit = this._pageSize;
     const interval = options.pollInterval ?? POLL_INTERVAL;
@@ -139,25 +144,30 @@ export class HistoryModel implements IDisposable {
 
   /** What an empty list should tell the user to do; '' while the list has items. */
   get emptyText(): string {
+    const trans = this._trans;
     if (this.needsNotebook) {
-      return 'Open a notebook to see its checkpoints, or switch to "All notebooks".';
+      return trans.__(
+        'Open a notebook to see its checkpoints, or switch to "All notebooks".'
+      );
     }
     if (this._status !== 'ready' || this._items.length > 0) {
       return '';
     }
     if (this._query) {
-      return `No checkpoint matches "${this._query}".`;
+      return trans.__('No checkpoint matches "%1".', this._query);
     }
-    const hidden = this._showSaves ? '' : ' (save checkpoints are hidden)';
+    const hidden = this._showSaves
+      ? ''
+      : trans.__(' (save checkpoints are hidden)');
     if (this._scope === 'all') {
-      return (
-        `No checkpoints in this store yet${hidden}. Open a notebook and use ` +
-        '"Checkpoint now", or start a run with jupyter_mltrack.init_run().'
+      return trans.__(
+        'No checkpoints in this store yet%1. Open a notebook and use "Checkpoint now", or start a run with jupyter_mltrack.init_run().',
+        hidden
       );
     }
-    return (
-      `No checkpoints of this notebook yet${hidden}. Use "Checkpoint now", save it, ` +
-      'or start a run with jupyter_mltrack.init_run() in its kernel.'
+    return trans.__(
+      'No checkpoints of this notebook yet%1. Use "Checkpoint now", save it, or start a run with jupyter_mltrack.init_run() in its kernel.',
+      hidden
     );
   }
 
@@ -310,6 +320,7 @@ export class HistoryModel implements IDisposable {
   }
 
   private _list: (query: IListQuery) => Promise<IPage<ICheckpoint>>;
+  private _trans: TranslationBundle;
   private _poll: Poll | null = null;
   private _path: string | null = null;
   private _scope: HistoryScope = 'notebook';

@@ -3,11 +3,13 @@
  * filters, actions and inline editing, above the store's status. Text only goes through
  * `textContent`; the layout lives in `style/base.css`.
  */
+import { TranslationBundle } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
 import { Menu, Widget } from '@lumino/widgets';
 
 import { el } from '../dom';
+import { defaultTrans } from '../i18n';
 import { checkpointIcon, diffIcon, mltrackIcon } from '../icons';
 import { CommandIDs, SIDEBAR_ID } from '../tokens';
 import { HistoryModel } from './model';
@@ -27,6 +29,8 @@ export namespace HistorySidebar {
       field: EditableField,
       value: string
     ) => Promise<void>;
+    /** Words of the sidebar; the English source without it. */
+    trans?: TranslationBundle;
   }
 }
 
@@ -47,19 +51,20 @@ export class HistorySidebar extends Widget {
     this.history = options.history;
     this._commands = options.commands;
     this._saveEdit = options.saveEdit;
+    const trans = (this._trans = options.trans ?? defaultTrans());
     this.id = SIDEBAR_ID;
     this.addClass('jp-mltrack-sidebar');
     this.title.icon = mltrackIcon;
-    this.title.caption = 'ML Track';
+    this.title.caption = trans.__('ML Track');
 
-    const header = el('h2', 'jp-mltrack-header', 'ML Track');
+    const header = el('h2', 'jp-mltrack-header', trans.__('ML Track'));
     const toolbar = el('div', 'jp-mltrack-toolbar');
-    this._checkpoint = iconButton('Checkpoint now', checkpointIcon);
+    this._checkpoint = iconButton(trans.__('Checkpoint now'), checkpointIcon);
     this._checkpoint.classList.add('jp-mltrack-checkpoint-now');
     this._checkpoint.addEventListener('click', () => {
       void this._commands.execute(CommandIDs.checkpointNow);
     });
-    this._compare = iconButton('Compare selected', diffIcon);
+    this._compare = iconButton(trans.__('Compare selected'), diffIcon);
     this._compare.classList.add('jp-mltrack-compare-selected');
     this._compare.addEventListener('click', () => {
       void this._commands.execute(CommandIDs.compare);
@@ -69,25 +74,33 @@ export class HistorySidebar extends Widget {
     const filters = el('div', 'jp-mltrack-filters');
     this._search = el('input', 'jp-mltrack-search jp-mod-styled');
     this._search.type = 'search';
-    this._search.placeholder = 'Search names and descriptions';
-    this._search.setAttribute('aria-label', 'Search checkpoints');
+    this._search.placeholder = trans.__('Search names and descriptions');
+    this._search.setAttribute('aria-label', trans.__('Search checkpoints'));
     this._search.addEventListener('input', () => {
       window.clearTimeout(this._searchTimer);
       this._searchTimer = window.setTimeout(() => {
         this.history.query = this._search.value;
       }, 250);
     });
-    this._all = checkbox('All notebooks', 'jp-mltrack-scope', checked => {
-      this.history.scope = checked ? 'all' : 'notebook';
-    });
-    this._saves = checkbox('Save checkpoints', 'jp-mltrack-saves', checked => {
-      this.history.showSaves = checked;
-    });
+    this._all = checkbox(
+      trans.__('All notebooks'),
+      'jp-mltrack-scope',
+      checked => {
+        this.history.scope = checked ? 'all' : 'notebook';
+      }
+    );
+    this._saves = checkbox(
+      trans.__('Save checkpoints'),
+      'jp-mltrack-saves',
+      checked => {
+        this.history.showSaves = checked;
+      }
+    );
     filters.append(this._search, this._all.label, this._saves.label);
 
     this._following = el('p', 'jp-mltrack-following');
     this._list = el('ul', 'jp-mltrack-history');
-    this._list.setAttribute('aria-label', 'Checkpoint history');
+    this._list.setAttribute('aria-label', trans.__('Checkpoint history'));
     this._list.addEventListener('click', this._onClick);
     this._list.addEventListener('dblclick', this._onDoubleClick);
     this._list.addEventListener('keydown', this._onKeyDown);
@@ -96,18 +109,26 @@ export class HistorySidebar extends Widget {
     this._more = el(
       'button',
       'jp-mltrack-load-more jp-mod-styled',
-      'Load more'
+      trans.__('Load more')
     );
     this._more.addEventListener('click', () => void this.history.loadMore());
 
     const store = el('section', 'jp-mltrack-section jp-mltrack-store-section');
-    store.appendChild(el('h3', 'jp-mltrack-section-title', 'Store'));
+    store.appendChild(el('h3', 'jp-mltrack-section-title', trans.__('Store')));
     const fields = el('dl', 'jp-mltrack-fields');
-    this._store = field(fields, 'URL', 'jp-mltrack-store');
-    this._revision = field(fields, 'Schema', 'jp-mltrack-schema-revision');
+    this._store = field(fields, trans.__('URL'), 'jp-mltrack-store');
+    this._revision = field(
+      fields,
+      trans.__('Schema'),
+      'jp-mltrack-schema-revision'
+    );
     store.appendChild(fields);
     this._status = el('p', 'jp-mltrack-status');
-    this._retry = el('button', 'jp-mltrack-retry jp-mod-styled', 'Retry');
+    this._retry = el(
+      'button',
+      'jp-mltrack-retry jp-mod-styled',
+      trans.__('Retry')
+    );
     this._retry.addEventListener('click', () => void this.model.refresh());
     store.append(this._status, this._retry);
 
@@ -149,12 +170,17 @@ export class HistorySidebar extends Widget {
         ? el('input', 'jp-mltrack-edit jp-mod-styled')
         : el('textarea', 'jp-mltrack-edit jp-mod-styled');
     editor.value = which === 'name' ? entry.name : entry.description;
+    const trans = this._trans;
     editor.setAttribute(
       'aria-label',
-      which === 'name' ? 'Checkpoint name' : 'Checkpoint description'
+      which === 'name'
+        ? trans.__('Checkpoint name')
+        : trans.__('Checkpoint description')
     );
     editor.placeholder =
-      which === 'name' ? 'Name' : 'Description (Shift+Enter: new line)';
+      which === 'name'
+        ? trans.__('Name')
+        : trans.__('Description (Shift+Enter: new line)');
     this._editing = id;
     target.hidden = true;
     target.after(editor);
@@ -215,7 +241,10 @@ export class HistorySidebar extends Widget {
     }
     void this.history.refresh();
     window.clearInterval(this._clock);
-    this._clock = window.setInterval(() => updateTimes(this._list), 30000);
+    this._clock = window.setInterval(
+      () => updateTimes(this._list, Date.now(), this._trans),
+      30000
+    );
   }
 
   protected onAfterHide(msg: Message): void {
@@ -241,16 +270,17 @@ export class HistorySidebar extends Widget {
 
   private _renderHistory(): void {
     const history = this.history;
+    const trans = this._trans;
     this._all.input.checked = history.scope === 'all';
     this._saves.input.checked = history.showSaves;
     this._compare.disabled = history.comparePair === null;
-    const count = `${history.total} checkpoint${history.total === 1 ? '' : 's'}`;
+    const count = trans._n('%1 checkpoint', '%1 checkpoints', history.total);
     this._following.textContent =
       history.scope === 'all'
-        ? `All notebooks · ${count}`
+        ? trans.__('All notebooks · %1', count)
         : history.path
           ? `${history.path} · ${count}`
-          : 'No notebook open';
+          : trans.__('No notebook open');
     this._following.title = history.path ?? '';
     this._historyError.textContent =
       history.status === 'error' ? history.error : '';
@@ -269,7 +299,8 @@ export class HistorySidebar extends Widget {
         entry,
         selected: history.isSelected(entry.id),
         showPath: history.scope === 'all',
-        now
+        now,
+        trans
       })
     );
     this._list.replaceChildren(...items);
@@ -352,6 +383,7 @@ export class HistorySidebar extends Widget {
   }
 
   private _commands: CommandRegistry;
+  private _trans: TranslationBundle;
   private _saveEdit: HistorySidebar.IOptions['saveEdit'];
   private _editing: string | null = null;
   private _clock = 0;

@@ -1,14 +1,13 @@
 /**
- * The store status the sidebar shows (from `GET health`), kept apart from the DOM so it
- * can be unit tested. The checkpoint history is `history.ts`.
+ * The store status the history sidebar shows (from `GET health`), kept apart from the DOM
+ * so it can be unit tested. The checkpoint history is `model.ts`.
  */
+import { TranslationBundle } from '@jupyterlab/translation';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { DEFAULT_SETTINGS, IHealth, IMLTrackSettings } from '../tokens';
-
-export const UNREACHABLE_PREFIX =
-  'Cannot reach the ML Track server extension: ';
+import { defaultTrans } from '../i18n';
+import { IHealth } from '../tokens';
 
 /** `idle` until the first refresh, then `loading` and `ready` or `error`. */
 export type StoreStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -17,12 +16,15 @@ export namespace StoreStatusModel {
   export interface IOptions {
     /** Reads the server's health; `fetchHealth` of `api.ts` in the lab. */
     fetchHealth: () => Promise<IHealth>;
+    /** Words of `statusText`. */
+    trans?: TranslationBundle;
   }
 }
 
 export class StoreStatusModel implements IDisposable {
   constructor(options: StoreStatusModel.IOptions) {
     this._fetchHealth = options.fetchHealth;
+    this._trans = options.trans ?? defaultTrans();
   }
 
   /** Emitted whenever anything the view shows changes. */
@@ -53,28 +55,26 @@ export class StoreStatusModel implements IDisposable {
     switch (this._status) {
       case 'idle':
       case 'loading':
-        return 'Connecting to the ML Track server extension…';
+        return this._trans.__('Connecting to the ML Track server extension…');
       case 'ready': {
         const health = this._health as IHealth;
-        return `Connected: ${health.backend} store, jupyter-mltrack ${health.version}`;
+        return this._trans.__(
+          'Connected: %1 store, jupyter-mltrack %2',
+          health.backend,
+          health.version
+        );
       }
       case 'error':
-        return UNREACHABLE_PREFIX + this._error;
+        return this._trans.__(
+          'Cannot reach the ML Track server extension: %1',
+          this._error
+        );
     }
   }
 
   /** Why the last refresh failed, or '' when it did not. */
   get errorMessage(): string {
     return this._error;
-  }
-
-  get settings(): IMLTrackSettings {
-    return this._settings;
-  }
-
-  set settings(value: IMLTrackSettings) {
-    this._settings = { ...value };
-    this._changed.emit();
   }
 
   get isDisposed(): boolean {
@@ -120,11 +120,11 @@ export class StoreStatusModel implements IDisposable {
   }
 
   private _fetchHealth: () => Promise<IHealth>;
+  private _trans: TranslationBundle;
   private _status: StoreStatus = 'idle';
   private _health: IHealth | null = null;
   private _error = '';
   private _requests = 0;
-  private _settings: IMLTrackSettings = { ...DEFAULT_SETTINGS };
   private _isDisposed = false;
   private _changed = new Signal<this, void>(this);
 }

@@ -18,11 +18,13 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import * as api from '../api';
 import { addCommands } from '../commands';
 import { parseLink } from '../links';
 import { HistoryModel, HistorySidebar, StoreStatusModel } from '../history';
+import { TRANSLATION_DOMAIN } from '../i18n';
 import {
   CommandIDs,
   DEFAULT_SETTINGS,
@@ -49,7 +51,8 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<void> = {
     ILayoutRestorer,
     INotebookTracker,
     IDocumentManager,
-    IRouter
+    IRouter,
+    ITranslator
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -60,14 +63,19 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     notebooks: INotebookTracker | null,
     docManager: IDocumentManager | null,
-    router: IRouter | null
+    router: IRouter | null,
+    translator: ITranslator | null
   ): void => {
+    translator = translator ?? nullTranslator;
+    const trans = translator.load(TRANSLATION_DOMAIN);
     const shell = labShell ?? app.shell;
     const model = new StoreStatusModel({
-      fetchHealth: () => api.fetchHealth()
+      fetchHealth: () => api.fetchHealth(),
+      trans
     });
     const history = new HistoryModel({
-      list: query => api.listCheckpoints(query)
+      list: query => api.listCheckpoints(query),
+      trans
     });
     const sidebar = new HistorySidebar({
       model,
@@ -75,7 +83,8 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<void> = {
       commands: app.commands,
       saveEdit: async (id, field, value) => {
         history.replace(await api.updateCheckpoint(id, { [field]: value }));
-      }
+      },
+      trans
     });
     shell.add(sidebar, 'left', { rank: SIDEBAR_RANK, type: 'ML Track' });
     restorer?.add(sidebar, sidebar.id);
@@ -88,11 +97,13 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<void> = {
       notebooks,
       docManager,
       rendermime,
-      tracker
+      tracker,
+      trans,
+      translator
     });
     app.commands.addCommand(CommandIDs.openSidebar, {
-      label: 'ML Track: Open Checkpoint History',
-      caption: 'Show the ML Track checkpoint history sidebar',
+      label: trans.__('ML Track: Open Checkpoint History'),
+      caption: trans.__('Show the ML Track checkpoint history sidebar'),
       execute: () => shell.activateById(sidebar.id)
     });
     for (const command of [
@@ -100,7 +111,7 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<void> = {
       CommandIDs.checkpointNow,
       CommandIDs.compare
     ]) {
-      palette?.addItem({ command, category: 'ML Track' });
+      palette?.addItem({ command, category: trans.__('ML Track') });
     }
     const entryMenu = [
       CommandIDs.compareCurrent,
@@ -136,7 +147,7 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<void> = {
 
     // Deep links: <base>/lab?mltrack-checkpoint=<id> and ?mltrack-diff=<a>..<b>.
     app.commands.addCommand(OPEN_LINK, {
-      label: 'Open ML Track Link',
+      label: trans.__('Open ML Track Link'),
       execute: args => {
         const link = parseLink(String(args.search ?? window.location.search));
         if (!link) {
@@ -167,7 +178,6 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<void> = {
         .then(loaded => {
           const update = (): void => {
             const settings = Private.readSettings(loaded.composite);
-            model.settings = settings;
             history.pageSize = settings.historyPageSize;
           };
           update();

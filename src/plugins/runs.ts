@@ -15,10 +15,12 @@ import {
 } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { listCheckpoints } from '../api';
 import { CompareView } from '../compare/view';
+import { TRANSLATION_DOMAIN } from '../i18n';
 import { mltrackIcon, runsIcon } from '../icons';
 import { RunView } from '../run/view';
 import * as api from '../runs/api';
@@ -46,14 +48,22 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
   description:
     'ML Track runs: the runs table with queries and saved views, the run view, compare.',
   autoStart: true,
-  optional: [ILabShell, ICommandPalette, ISettingRegistry, INotebookTracker],
+  optional: [
+    ILabShell,
+    ICommandPalette,
+    ISettingRegistry,
+    INotebookTracker,
+    ITranslator
+  ],
   activate: (
     app: JupyterFrontEnd,
     labShell: ILabShell | null,
     palette: ICommandPalette | null,
     settingRegistry: ISettingRegistry | null,
-    notebooks: INotebookTracker | null
+    notebooks: INotebookTracker | null,
+    translator: ITranslator | null
   ): void => {
+    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const { commands } = app;
     const shell = labShell ?? app.shell;
     const tracker = new WidgetTracker<MainAreaWidget>({
@@ -95,8 +105,8 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
     };
 
     commands.addCommand(RunsCommandIDs.openTable, {
-      label: 'ML Track: Open Runs Table',
-      caption: 'Search, sort and compare runs',
+      label: trans.__('ML Track: Open Runs Table'),
+      caption: trans.__('Search, sort and compare runs'),
       execute: async args => {
         const query = typeof args.query === 'string' ? args.query : null;
         let created = false;
@@ -115,9 +125,10 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
             openCheckpoint: id =>
               void commands.execute(CheckpointCommands.open, { id }),
             compare: ids =>
-              void commands.execute(RunsCommandIDs.compare, { ids })
+              void commands.execute(RunsCommandIDs.compare, { ids }),
+            trans
           });
-          view.title.label = 'Runs';
+          view.title.label = trans.__('Runs');
           view.queryBox.value = model.query;
           void model.reload();
           return view;
@@ -131,7 +142,10 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
     });
 
     commands.addCommand(RunsCommandIDs.openRun, {
-      label: args => (args.id ? `Open Run ${String(args.id)}` : 'Open Run'),
+      label: args =>
+        args.id
+          ? trans.__('Open Run %1', String(args.id))
+          : trans.__('Open Run'),
       execute: args => {
         const id = String(args.id ?? '');
         if (!id) {
@@ -152,14 +166,15 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
                   remote: CURRENT,
                   path
                 })
-            }
+            },
+            trans
           });
         });
       }
     });
 
     commands.addCommand(RunsCommandIDs.compare, {
-      label: 'Compare Runs',
+      label: trans.__('Compare Runs'),
       execute: args => {
         const ids = Array.isArray(args.ids) ? args.ids.map(String) : [];
         if (ids.length < 2) {
@@ -178,14 +193,15 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
                   remote
                 }),
               openRun: id =>
-                void commands.execute(RunsCommandIDs.openRun, { id })
+                void commands.execute(RunsCommandIDs.openRun, { id }),
+              trans
             })
         );
       }
     });
     palette?.addItem({
       command: RunsCommandIDs.openTable,
-      category: 'ML Track'
+      category: trans.__('ML Track')
     });
 
     const sidebar = new RunsSidebar({
@@ -198,7 +214,8 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
       },
       openRun: id => void commands.execute(RunsCommandIDs.openRun, { id }),
       openTable: query =>
-        void commands.execute(RunsCommandIDs.openTable, { query })
+        void commands.execute(RunsCommandIDs.openTable, { query }),
+      trans
     });
     sidebar.title.icon = runsIcon;
     shell.add(sidebar, 'left', { rank: SIDEBAR_RANK, type: 'ML Track Runs' });

@@ -3,15 +3,18 @@
  * view (one run, live while it runs) and compare (N runs) both use it. The bar above picks
  * the x axis (step or time) and the smoothing.
  */
+import { TranslationBundle } from '@jupyterlab/translation';
 import { Panel, Widget } from '@lumino/widgets';
 
 import { LineChart, XAxis } from '../charts/chart';
+import { defaultTrans } from '../i18n';
 import { SeriesFeed, SeriesFetch } from './feed';
 
 export interface IChartsOptions {
   fetch: SeriesFetch;
   /** Points per line asked of the server. */
   maxPoints?: number;
+  trans?: TranslationBundle;
 }
 
 interface IChartEntry {
@@ -27,16 +30,17 @@ export class SeriesCharts extends Panel {
     super();
     this._fetch = options.fetch;
     this._maxPoints = options.maxPoints ?? 2000;
+    const trans = (this._trans = options.trans ?? defaultTrans());
     this.addClass('jp-mltrack-charts');
     const bar = new Widget();
     bar.addClass('jp-mltrack-charts-bar');
     const axis = document.createElement('select');
     axis.className = 'jp-mltrack-x-axis';
-    axis.setAttribute('aria-label', 'x axis');
+    axis.setAttribute('aria-label', trans.__('x axis'));
     for (const [value, label] of [
-      ['step', 'x: step'],
-      ['time', 'x: time'],
-      ['relative', 'x: seconds from start']
+      ['step', trans.__('x: step')],
+      ['time', trans.__('x: time')],
+      ['relative', trans.__('x: seconds from start')]
     ]) {
       const option = document.createElement('option');
       option.value = value;
@@ -54,9 +58,9 @@ export class SeriesCharts extends Panel {
     smoothing.step = '0.01';
     smoothing.value = '0';
     smoothing.className = 'jp-mltrack-smoothing';
-    smoothing.setAttribute('aria-label', 'smoothing');
+    smoothing.setAttribute('aria-label', trans.__('smoothing'));
     const smoothingLabel = document.createElement('label');
-    smoothingLabel.textContent = 'smoothing ';
+    smoothingLabel.textContent = trans.__('smoothing') + ' ';
     smoothingLabel.appendChild(smoothing);
     smoothing.addEventListener('input', () => {
       this._smoothing = Number(smoothing.value);
@@ -106,7 +110,8 @@ export class SeriesCharts extends Panel {
     const chart = new LineChart({
       title: field,
       xAxis: this._axis,
-      smoothing: this._smoothing
+      smoothing: this._smoothing,
+      trans: this._trans
     });
     const feeds = runs.map(
       run =>
@@ -186,6 +191,7 @@ export class SeriesCharts extends Panel {
   }
 
   private _fetch: SeriesFetch;
+  private _trans: TranslationBundle;
   private _maxPoints: number;
   private _axis: XAxis = 'step';
   private _smoothing = 0;

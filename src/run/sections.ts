@@ -2,6 +2,9 @@
  * Plain parts of the run view, built as DOM with text only (`textContent`): the field tree,
  * per-cell timings, the linked checkpoint, files and the source/git/requirements fields.
  */
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { defaultTrans } from '../i18n';
 import { fileURL, ICellTiming, IRunField } from '../runs/api';
 import { formatDuration, formatTime, formatValue } from '../runs/format';
 import { ICheckpoint } from '../tokens';
@@ -30,23 +33,26 @@ export function section(title: string, className: string): HTMLElement {
 const SERIES = ['float_series', 'string_series', 'file_series'];
 
 /** One field's value as the tree shows it. */
-export function describeField(field: IRunField): string {
+export function describeField(
+  field: IRunField,
+  trans: TranslationBundle = defaultTrans()
+): string {
   if (SERIES.includes(field.type)) {
-    const parts = [`last ${formatValue(field.last)}`];
+    const parts = [trans.__('last %1', formatValue(field.last))];
     if (field.type === 'float_series') {
       parts.push(
-        `min ${formatValue(field.min)}`,
-        `max ${formatValue(field.max)}`
+        trans.__('min %1', formatValue(field.min)),
+        trans.__('max %1', formatValue(field.max))
       );
     }
-    parts.push(`${field.count ?? 0} points`);
+    parts.push(trans.__('%1 points', field.count ?? 0));
     return parts.join(' · ');
   }
   if (field.type === 'file' && isObject(field.value)) {
     return `${String(field.value.name ?? '')} (${formatBytes(Number(field.value.size))})`;
   }
   if (field.type === 'file_set' && Array.isArray(field.value)) {
-    return `${field.value.length} files`;
+    return trans.__('%1 files', field.value.length);
   }
   if (field.type === 'datetime' && typeof field.value === 'number') {
     return formatTime(field.value);
@@ -55,7 +61,10 @@ export function describeField(field: IRunField): string {
 }
 
 /** Fields grouped by namespace into nested, collapsible `<details>`. */
-export function fieldTree(fields: IRunField[]): HTMLElement {
+export function fieldTree(
+  fields: IRunField[],
+  trans: TranslationBundle = defaultTrans()
+): HTMLElement {
   const root = el('div', 'jp-mltrack-field-tree');
   const groups = new Map<string, HTMLElement>();
   const groupOf = (parts: string[]): HTMLElement => {
@@ -84,7 +93,7 @@ export function fieldTree(fields: IRunField[]): HTMLElement {
     row.title = `${field.path} (${field.type})`;
     row.append(
       el('span', 'jp-mltrack-field-name', parts[parts.length - 1]),
-      el('span', 'jp-mltrack-field-value', describeField(field)),
+      el('span', 'jp-mltrack-field-value', describeField(field, trans)),
       el('span', 'jp-mltrack-field-type', field.type)
     );
     groupOf(parts).appendChild(row);
@@ -93,16 +102,19 @@ export function fieldTree(fields: IRunField[]): HTMLElement {
 }
 
 /** Per-cell timings of a notebook run: execution count, wall time, peak memory, error. */
-export function cellsTable(cells: ICellTiming[]): HTMLElement {
+export function cellsTable(
+  cells: ICellTiming[],
+  trans: TranslationBundle = defaultTrans()
+): HTMLElement {
   const table = el('table', 'jp-mltrack-cells');
   const head = el('tr');
   for (const title of [
-    'cell',
-    'started',
-    'duration',
-    'peak RSS',
-    'peak GPU',
-    'error'
+    trans.__('cell'),
+    trans.__('started'),
+    trans.__('duration'),
+    trans.__('peak RSS'),
+    trans.__('peak GPU'),
+    trans.__('error')
   ]) {
     head.appendChild(el('th', '', title));
   }
@@ -124,7 +136,7 @@ export function cellsTable(cells: ICellTiming[]): HTMLElement {
         ? seconds < 60
           ? `${seconds.toFixed(2)}s`
           : formatDuration(seconds)
-        : 'running',
+        : trans.__('running'),
       cell.peak_rss !== null ? formatBytes(cell.peak_rss) : '',
       cell.peak_gpu_memory !== null ? formatBytes(cell.peak_gpu_memory) : '',
       cell.error ?? ''
@@ -147,7 +159,8 @@ export interface ICheckpointActions {
 /** The checkpoint of the notebook the run came from, with "Open" and "Diff vs current". */
 export function checkpointBlock(
   checkpoint: ICheckpoint,
-  actions: ICheckpointActions
+  actions: ICheckpointActions,
+  trans: TranslationBundle = defaultTrans()
 ): HTMLElement {
   const node = el('div', 'jp-mltrack-run-checkpoint');
   const label = checkpoint.name
@@ -157,13 +170,13 @@ export function checkpointBlock(
   const open = el(
     'button',
     'jp-mltrack-button jp-mltrack-open-checkpoint',
-    'Open'
+    trans.__('Open')
   );
   open.addEventListener('click', () => actions.open(checkpoint.id));
   const diff = el(
     'button',
     'jp-mltrack-button jp-mltrack-diff-current',
-    'Diff vs current'
+    trans.__('Diff vs current')
   );
   diff.disabled = !!checkpoint.notebook_deleted;
   diff.addEventListener('click', () =>

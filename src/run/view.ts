@@ -6,8 +6,10 @@
  * second (`after_step`), the rest every few seconds; nothing is rebuilt that did not change.
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { Panel, Widget } from '@lumino/widgets';
 
+import { defaultTrans } from '../i18n';
 import {
   FLOAT_SERIES,
   IRunDetail,
@@ -37,6 +39,7 @@ export interface IRunViewOptions {
   checkpoint: ICheckpointActions;
   /** Milliseconds between live polls of the points (default 1000). */
   pollMs?: number;
+  trans?: TranslationBundle;
 }
 
 /** Charts opened at first; the rest appear as the user scrolls the list (all are listed). */
@@ -51,6 +54,7 @@ export class RunView extends Panel {
   constructor(options: IRunViewOptions) {
     super();
     this._options = options;
+    this._trans = options.trans ?? defaultTrans();
     this.runId = options.runId;
     this.addClass('jp-mltrack-run');
     this.id = `mltrack-run-view-${options.runId}`;
@@ -59,7 +63,10 @@ export class RunView extends Panel {
 
     this._header = new Widget();
     this._header.addClass('jp-mltrack-run-header');
-    this._charts = new SeriesCharts({ fetch: options.getSeries });
+    this._charts = new SeriesCharts({
+      fetch: options.getSeries,
+      trans: this._trans
+    });
     this._body = new Widget();
     this._body.addClass('jp-mltrack-run-body');
     this.addWidget(this._header);
@@ -125,6 +132,7 @@ export class RunView extends Panel {
   }
 
   private _renderHeader(detail: IRunDetail): void {
+    const trans = this._trans;
     const sys = detail.sys;
     const state = String(sys['sys/state'] ?? '');
     const title = el('div', 'jp-mltrack-run-title');
@@ -135,10 +143,14 @@ export class RunView extends Panel {
     );
     title.lastElementChild!.setAttribute('data-state', state);
     if (state === 'running') {
-      const abort = el('button', 'jp-mltrack-button jp-mltrack-abort', 'Abort');
+      const abort = el(
+        'button',
+        'jp-mltrack-button jp-mltrack-abort',
+        trans.__('Abort')
+      );
       if (sys['sys/abort_requested']) {
         abort.disabled = true;
-        abort.textContent = 'Abort requested…';
+        abort.textContent = trans.__('Abort requested…');
       }
       abort.addEventListener('click', () => void this._abort());
       title.appendChild(abort);
@@ -146,7 +158,7 @@ export class RunView extends Panel {
     const refresh = el(
       'button',
       'jp-mltrack-button jp-mltrack-refresh-run',
-      'Refresh'
+      trans.__('Refresh')
     );
     refresh.addEventListener('click', () => void this.refresh());
     title.appendChild(refresh);
@@ -171,20 +183,21 @@ export class RunView extends Panel {
     }
     if (detail.checkpoint) {
       children.push(
-        checkpointBlock(detail.checkpoint, this._options.checkpoint)
+        checkpointBlock(detail.checkpoint, this._options.checkpoint, trans)
       );
     }
     this._header.node.replaceChildren(...children);
   }
 
   private async _renderBody(detail: IRunDetail): Promise<void> {
+    const trans = this._trans;
     const nodes: HTMLElement[] = [];
     const pending: Promise<unknown>[] = [];
     this._consoles = [];
     this._galleries = [];
     const strings = detail.fields.filter(f => f.type === 'string_series');
     if (strings.length) {
-      const box = section('Console', 'jp-mltrack-run-console');
+      const box = section(trans.__('Console'), 'jp-mltrack-run-console');
       for (const field of strings) {
         const block = new ConsoleBlock(
           this.runId,
@@ -199,7 +212,10 @@ export class RunView extends Panel {
     }
     const fileSeries = detail.fields.filter(f => f.type === 'file_series');
     if (fileSeries.length) {
-      const box = section('Images and file series', 'jp-mltrack-run-gallery');
+      const box = section(
+        trans.__('Images and file series'),
+        'jp-mltrack-run-gallery'
+      );
       for (const field of fileSeries) {
         const block = new GalleryBlock(
           this.runId,
@@ -216,7 +232,7 @@ export class RunView extends Panel {
       f => f.type === 'file' || f.type === 'file_set'
     );
     if (files.length) {
-      const box = section('Files', 'jp-mltrack-run-files');
+      const box = section(trans.__('Files'), 'jp-mltrack-run-files');
       box.appendChild(filesList(this.runId, files));
       nodes.push(box);
     }
@@ -225,7 +241,7 @@ export class RunView extends Panel {
     );
     if (source.length) {
       const box = section(
-        'Source, git and requirements',
+        trans.__('Source, git and requirements'),
         'jp-mltrack-run-source'
       );
       for (const field of source) {
@@ -236,19 +252,19 @@ export class RunView extends Panel {
             'jp-mltrack-field-name',
             field.path.slice('source_code/'.length)
           ),
-          el('pre', 'jp-mltrack-source-value', describeField(field))
+          el('pre', 'jp-mltrack-source-value', describeField(field, trans))
         );
         box.appendChild(row);
       }
       nodes.push(box);
     }
     if (detail.cells.length) {
-      const box = section('Cells', 'jp-mltrack-run-cells');
-      box.appendChild(cellsTable(detail.cells));
+      const box = section(trans.__('Cells'), 'jp-mltrack-run-cells');
+      box.appendChild(cellsTable(detail.cells, trans));
       nodes.push(box);
     }
-    const tree = section('Fields', 'jp-mltrack-run-fields');
-    tree.appendChild(fieldTree(detail.fields));
+    const tree = section(trans.__('Fields'), 'jp-mltrack-run-fields');
+    tree.appendChild(fieldTree(detail.fields, trans));
     nodes.push(tree);
     this._body.node.replaceChildren(...nodes);
     await Promise.all(pending);
@@ -260,7 +276,7 @@ export class RunView extends Panel {
       const row = this._body.node.querySelector(
         `.jp-mltrack-field[data-path="${CSS.escape(field.path)}"] .jp-mltrack-field-value`
       );
-      const text = describeField(field);
+      const text = describeField(field, this._trans);
       if (row && row.textContent !== text) {
         row.textContent = text;
       }
@@ -288,10 +304,17 @@ export class RunView extends Panel {
   }
 
   private async _abort(): Promise<void> {
+    const trans = this._trans;
     const result = await showDialog({
-      title: 'Abort run',
-      body: `Stop ${this.runId}? Its process ends the run as "aborted" (data kept) and its code is interrupted.`,
-      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Abort' })]
+      title: trans.__('Abort run'),
+      body: trans.__(
+        'Stop %1? Its process ends the run as "aborted" (data kept) and its code is interrupted.',
+        this.runId
+      ),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.warnButton({ label: trans.__('Abort') })
+      ]
     });
     if (!result.button.accept) {
       return;
@@ -300,9 +323,9 @@ export class RunView extends Panel {
       await this._options.abort(this.runId);
     } catch (reason) {
       void showDialog({
-        title: 'Abort failed',
+        title: trans.__('Abort failed'),
         body: reason instanceof Error ? reason.message : String(reason),
-        buttons: [Dialog.okButton()]
+        buttons: [Dialog.okButton({ label: trans.__('OK') })]
       });
     }
     await this.refresh();
@@ -315,6 +338,7 @@ export class RunView extends Panel {
   }
 
   private _options: IRunViewOptions;
+  private _trans: TranslationBundle;
   private _header: Widget;
   private _charts: SeriesCharts;
   private _body: Widget;

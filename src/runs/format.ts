@@ -3,6 +3,9 @@
  * six significant digits, tag lists comma-separated. Always plain text (callers put it in
  * `textContent`).
  */
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { defaultTrans } from '../i18n';
 import { CellValue } from './api';
 
 const TIME_COLUMNS = new Set([
@@ -98,19 +101,31 @@ export function formatValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Header label: `sys/creation_time` → `created`. */
-export function columnLabel(column: string): string {
-  return COLUMN_LABELS[column] ?? column;
+/** Header label: `sys/creation_time` → `created`; other columns are their path. */
+export function columnLabel(
+  column: string,
+  trans: TranslationBundle = defaultTrans()
+): string {
+  switch (column) {
+    case 'sys/id':
+      return trans.__('id');
+    case 'sys/name':
+      return trans.__('name');
+    case 'sys/state':
+      return trans.__('state');
+    case 'sys/owner':
+      return trans.__('owner');
+    case 'sys/creation_time':
+      return trans.__('created');
+    case 'sys/ending_time':
+      return trans.__('ended');
+    case 'sys/duration':
+      return trans.__('duration');
+    case 'sys/tags':
+      return trans.__('tags');
+    case 'source_code/notebook':
+      return trans.__('notebook');
+    default:
+      return column;
+  }
 }
-
-const COLUMN_LABELS: Record<string, string> = {
-  'sys/id': 'id',
-  'sys/name': 'name',
-  'sys/state': 'state',
-  'sys/owner': 'owner',
-  'sys/creation_time': 'created',
-  'sys/ending_time': 'ended',
-  'sys/duration': 'duration',
-  'sys/tags': 'tags',
-  'source_code/notebook': 'notebook'
-};

@@ -3,9 +3,11 @@
  * rows in view (plus a few) as DOM nodes, reused as the user scrolls. Missing pages are
  * fetched when they come near the viewport. Every value goes in through `textContent`.
  */
+import { TranslationBundle } from '@jupyterlab/translation';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
+import { defaultTrans } from '../i18n';
 import { columnLabel, formatCell } from './format';
 import { DEFAULT_COLUMNS, RunsTableModel } from './model';
 
@@ -31,12 +33,14 @@ export interface IRunsGridOptions {
   openCheckpoint: (id: string) => void;
   /** Remove an added column (the × of its header). */
   removeColumn: (column: string) => void;
+  trans?: TranslationBundle;
 }
 
 export class RunsGrid extends Widget {
   constructor(options: IRunsGridOptions) {
     super();
     this._options = options;
+    this._trans = options.trans ?? defaultTrans();
     this.model = options.model;
     this.addClass('jp-mltrack-grid');
     this.node.tabIndex = 0;
@@ -135,6 +139,7 @@ export class RunsGrid extends Widget {
   }
 
   private _renderHeader(columns: string[], template: string): void {
+    const trans = this._trans;
     const sort = this.model.sortKeys;
     const key = columns.join('\u0000') + '|' + this.model.sort;
     this._header.style.gridTemplateColumns = template;
@@ -148,9 +153,12 @@ export class RunsGrid extends Widget {
         cell.className = 'jp-mltrack-grid-hcell';
         cell.dataset.column = column;
         cell.setAttribute('role', 'columnheader');
-        cell.title = `${column}: click to sort, Shift+click to add a sort key`;
+        cell.title = trans.__(
+          '%1: click to sort, Shift+click to add a sort key',
+          column
+        );
         const label = document.createElement('span');
-        label.textContent = columnLabel(column);
+        label.textContent = columnLabel(column, trans);
         cell.appendChild(label);
         const at = sort.findIndex(k => k.column === column);
         if (at >= 0) {
@@ -168,7 +176,7 @@ export class RunsGrid extends Widget {
           const remove = document.createElement('button');
           remove.className = 'jp-mltrack-remove-column';
           remove.textContent = '×';
-          remove.title = `Remove the column ${column}`;
+          remove.title = trans.__('Remove the column %1', column);
           cell.appendChild(remove);
         }
         return cell;
@@ -308,6 +316,7 @@ export class RunsGrid extends Widget {
   }
 
   private _options: IRunsGridOptions;
+  private _trans: TranslationBundle;
   private _header: HTMLElement;
   private _spacer: HTMLElement;
   private _rows: HTMLElement;

@@ -2,7 +2,10 @@
  * A small left-area section: the runs of the active notebook (`sys/notebook_path`), newest
  * first, with their live state, refreshed every few seconds while visible.
  */
+import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
+
+import { defaultTrans } from '../i18n';
 
 import { IRunsPage, IRunsQuery } from './api';
 import { formatCell } from './format';
@@ -20,6 +23,7 @@ export interface IRunsSidebarOptions {
   linkedRuns: (path: string) => Promise<string[]>;
   openRun: (id: string) => void;
   openTable: (query: string) => void;
+  trans?: TranslationBundle;
 }
 
 /** The query selecting one notebook's runs: by the notebook path recorded on the run, or
@@ -34,12 +38,13 @@ export class RunsSidebar extends Widget {
   constructor(options: IRunsSidebarOptions) {
     super();
     this._options = options;
+    const trans = (this._trans = options.trans ?? defaultTrans());
     this.id = RUNS_SIDEBAR_ID;
     this.addClass('jp-mltrack-runs-sidebar');
-    this.title.caption = 'ML Track runs of this notebook';
+    this.title.caption = trans.__('ML Track runs of this notebook');
     const header = document.createElement('h2');
     header.className = 'jp-mltrack-header';
-    header.textContent = 'Runs';
+    header.textContent = trans.__('Runs');
     this._path = document.createElement('div');
     this._path.className = 'jp-mltrack-runs-sidebar-path';
     this._list = document.createElement('ul');
@@ -52,7 +57,7 @@ export class RunsSidebar extends Widget {
     });
     const all = document.createElement('button');
     all.className = 'jp-mltrack-button jp-mltrack-open-table';
-    all.textContent = 'Open runs table';
+    all.textContent = trans.__('Open runs table');
     all.addEventListener('click', () =>
       options.openTable(
         this._notebook ? notebookQuery(this._notebook, this._linked) : ''
@@ -110,8 +115,9 @@ export class RunsSidebar extends Widget {
   }
 
   private _render(): void {
+    const trans = this._trans;
     this._path.textContent =
-      this._notebook ?? 'Open a notebook to see its runs.';
+      this._notebook ?? trans.__('Open a notebook to see its runs.');
     if (this._error) {
       const li = document.createElement('li');
       li.className = 'jp-mltrack-error';
@@ -122,7 +128,7 @@ export class RunsSidebar extends Widget {
     if (this._notebook && this._items.length === 0) {
       const li = document.createElement('li');
       li.className = 'jp-mltrack-empty';
-      li.textContent = 'No runs from this notebook yet.';
+      li.textContent = trans.__('No runs from this notebook yet.');
       this._list.replaceChildren(li);
       return;
     }
@@ -131,7 +137,7 @@ export class RunsSidebar extends Widget {
         const li = document.createElement('li');
         li.className = 'jp-mltrack-runs-sidebar-item';
         li.dataset.id = run.id;
-        li.title = `${run.id} ${run.name}, created ${run.created}`;
+        li.title = trans.__('%1 %2, created %3', run.id, run.name, run.created);
         const id = document.createElement('span');
         id.className = 'jp-mltrack-run-id';
         id.textContent = run.id;
@@ -154,6 +160,7 @@ export class RunsSidebar extends Widget {
   }
 
   private _options: IRunsSidebarOptions;
+  private _trans: TranslationBundle;
   private _notebook: string | null = null;
   private _items: {
     id: string;

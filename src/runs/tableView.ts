@@ -3,7 +3,10 @@
  * picker, actions on the selection (open, compare) and the virtual grid.
  */
 import { InputDialog } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { Panel, Widget } from '@lumino/widgets';
+
+import { defaultTrans, pageLocale } from '../i18n';
 
 import { IFieldPath } from './api';
 import { RunsTableModel } from './model';
@@ -18,6 +21,7 @@ export interface IRunsTableViewOptions {
   openRun: (id: string) => void;
   openCheckpoint: (id: string) => void;
   compare: (ids: string[]) => void;
+  trans?: TranslationBundle;
 }
 
 /** Milliseconds between refreshes of the loaded pages (live states, new runs). */
@@ -27,6 +31,7 @@ export class RunsTableView extends Panel {
   constructor(options: IRunsTableViewOptions) {
     super();
     const { model, views } = options;
+    const trans = (this._trans = options.trans ?? defaultTrans());
     this.model = model;
     this._options = options;
     this.addClass('jp-mltrack-runs');
@@ -35,13 +40,15 @@ export class RunsTableView extends Panel {
     const bar = new Widget();
     bar.addClass('jp-mltrack-runs-bar');
     this.queryBox = new QueryBox({
-      placeholder: 'Query, e.g. metrics/acc > 0.9 AND sys/tags CONTAINS "best"',
+      placeholder: trans.__(
+        'Query, e.g. metrics/acc > 0.9 AND sys/tags CONTAINS "best"'
+      ),
       className: 'jp-mltrack-query',
       paths: options.paths,
       onSubmit: text => void model.setQuery(text)
     });
     const columnBox = new QueryBox({
-      placeholder: 'Add column: params/lr, max(val/acc)…',
+      placeholder: trans.__('Add column: params/lr, max(val/acc)…'),
       className: 'jp-mltrack-add-column',
       paths: options.paths,
       onSubmit: text => void model.addColumn(text),
@@ -50,7 +57,7 @@ export class RunsTableView extends Panel {
 
     this._viewSelect = document.createElement('select');
     this._viewSelect.className = 'jp-mltrack-views';
-    this._viewSelect.setAttribute('aria-label', 'Saved views');
+    this._viewSelect.setAttribute('aria-label', trans.__('Saved views'));
     this._viewSelect.addEventListener('change', () => {
       const view = views.find(this._viewSelect.value);
       if (view) {
@@ -59,23 +66,27 @@ export class RunsTableView extends Panel {
       }
     });
     const save = button(
-      'Save view',
+      trans.__('Save view'),
       'jp-mltrack-save-view',
       () => void this._saveView()
     );
-    const remove = button('Delete view', 'jp-mltrack-delete-view', () => {
-      if (this._viewSelect.value) {
-        void views.remove(this._viewSelect.value);
+    const remove = button(
+      trans.__('Delete view'),
+      'jp-mltrack-delete-view',
+      () => {
+        if (this._viewSelect.value) {
+          void views.remove(this._viewSelect.value);
+        }
       }
-    });
-    this._open = button('Open', 'jp-mltrack-open-runs', () =>
+    );
+    this._open = button(trans.__('Open'), 'jp-mltrack-open-runs', () =>
       model.selected.forEach(id => options.openRun(id))
     );
-    this._compare = button('Compare', 'jp-mltrack-compare-runs', () =>
+    this._compare = button(trans.__('Compare'), 'jp-mltrack-compare-runs', () =>
       options.compare(model.selected)
     );
     const refresh = button(
-      'Refresh',
+      trans.__('Refresh'),
       'jp-mltrack-refresh-runs',
       () => void model.refresh()
     );
@@ -104,7 +115,8 @@ export class RunsTableView extends Panel {
       model,
       openRun: options.openRun,
       openCheckpoint: options.openCheckpoint,
-      removeColumn: column => void model.removeColumn(column)
+      removeColumn: column => void model.removeColumn(column),
+      trans
     });
     this.addWidget(bar);
     this.addWidget(this.grid);
@@ -126,10 +138,13 @@ export class RunsTableView extends Panel {
   readonly grid: RunsGrid;
 
   private async _saveView(): Promise<void> {
+    const trans = this._trans;
     const result = await InputDialog.getText({
-      title: 'Save view',
-      label: 'Name of the view (query, sort and columns)',
-      text: this._viewSelect.value || ''
+      title: trans.__('Save view'),
+      label: trans.__('Name of the view (query, sort and columns)'),
+      text: this._viewSelect.value || '',
+      okLabel: trans.__('OK'),
+      cancelLabel: trans.__('Cancel')
     });
     const name = result.value?.trim();
     if (result.button.accept && name) {
@@ -142,7 +157,7 @@ export class RunsTableView extends Panel {
     const current = this._viewSelect.value;
     const none = document.createElement('option');
     none.value = '';
-    none.textContent = 'Views…';
+    none.textContent = this._trans.__('Views…');
     const options = this._options.views.views.map(v => {
       const option = document.createElement('option');
       option.value = v.name;
@@ -167,16 +182,17 @@ export class RunsTableView extends Panel {
     ) {
       this.queryBox.value = model.query;
     }
+    const trans = this._trans;
     let text: string;
     if (model.error) {
       text = model.error;
     } else if (model.total === null) {
-      text = 'Loading…';
+      text = trans.__('Loading…');
     } else {
-      text = `${model.total.toLocaleString('en-US')} runs`;
-      if (selected) {
-        text += `, ${selected} selected`;
-      }
+      const total = model.total.toLocaleString(pageLocale());
+      text = selected
+        ? trans.__('%1 runs, %2 selected', total, selected)
+        : trans.__('%1 runs', total);
     }
     this._status.textContent = text;
     this._status.classList.toggle('jp-mod-error', !!model.error);
@@ -189,6 +205,7 @@ export class RunsTableView extends Panel {
   }
 
   private _options: IRunsTableViewOptions;
+  private _trans: TranslationBundle;
   private _viewSelect: HTMLSelectElement;
   private _status: HTMLElement;
   private _open: HTMLButtonElement;

@@ -1,4 +1,4 @@
-import { StoreStatusModel, UNREACHABLE_PREFIX } from '../status';
+import { StoreStatusModel } from '../status';
 import { IHealth } from '../../tokens';
 
 const HEALTH: IHealth = {
@@ -62,7 +62,6 @@ describe('StoreStatusModel', () => {
 
     expect(model.status).toBe('error');
     expect(model.errorMessage).toBe('store is locked');
-    expect(model.statusText).toBe(UNREACHABLE_PREFIX + 'store is locked');
     expect(model.statusText).toBe(
       'Cannot reach the ML Track server extension: store is locked'
     );
@@ -77,7 +76,9 @@ describe('StoreStatusModel', () => {
     });
 
     await model.refresh();
-    expect(model.statusText).toBe(UNREACHABLE_PREFIX + 'offline');
+    expect(model.statusText).toBe(
+      'Cannot reach the ML Track server extension: offline'
+    );
 
     fail = false;
     await model.refresh();

@@ -1,6 +1,7 @@
 """What every mltrack handler shares: authentication and authorization through
 jupyter_server (`auth_resource = "mltrack"`), JSON errors `{"error", "message"}` mapped from
-`jupyter_mltrack.errors`, and blocking store work pushed off the event loop."""
+`jupyter_mltrack.errors` (never with a path on the server's disk: `redaction`), and blocking
+store work pushed off the event loop."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tornado import web
 
 from ..errors import MLTrackError
 from ..store.engine import Store
+from . import redaction
 
 AUTH_RESOURCE = "mltrack"
 T = TypeVar("T")
@@ -65,6 +67,7 @@ class MLTrackHandler(APIHandler):
                 message = exc.log_message % exc.args[2:]
         else:
             code, message = "internal", "internal error; see the server log"
+        message = redaction.redact(str(message), redaction.known_paths(self))
         self.set_status(status_code)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps({"error": code, "message": message}))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import posixpath
 from typing import Any
 
 from anyio import to_thread
@@ -81,6 +82,10 @@ async def _exists(cm: Any, path: str) -> bool:
 
 async def write_notebook(cm: Any, path: str, nb: dict[str, Any]) -> None:
     _check_real_path(cm, path)
+    folder = posixpath.dirname(path)
+    if folder and not await ensure_async(cm.dir_exists(folder)):
+        # The contents manager would fail with a 500 naming the file on the server's disk.
+        raise NotFound(f"no folder {folder} to write {path} into; create it first")
     await ensure_async(cm.save({"type": "notebook", "format": "json", "content": nb}, path))
 
 

@@ -28,6 +28,7 @@ from .engine import Store
 from .fields import upsert_scalars
 from .models import TRIGGERS, Checkpoint, CheckpointRun, Notebook, Project, Run
 from .runs import effective_state
+from .text import check as check_storable
 from .upsert import dialect_insert, record_blobs
 
 MAX_NAME = 512
@@ -133,6 +134,10 @@ def check_text(name: str | None, description: str | None) -> None:
             f"a checkpoint description has at most {MAX_DESCRIPTION} characters "
             f"({len(description)} given)"
         )
+    if name is not None:
+        check_storable(name, "a checkpoint name")
+    if description is not None:
+        check_storable(description, "a checkpoint description")
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import StoreError
 from .blobs import BlobStore
+from . import text
 from .config import StoreConfig, resolve
 
 # The newest schema revision this code knows, and the ones it can upgrade from.
@@ -120,6 +121,7 @@ def make_engine(config: StoreConfig) -> Engine:
         ) from None
     except OSError as e:
         raise StoreError(f"Store {config.masked_url}: cannot create its folder ({e}).") from None
+    text.guard(engine)  # NUL and lone surrogates refused alike on both backends
     return engine
 
 

@@ -1,6 +1,8 @@
 """The `mltrack` command. Each sub-command lives in its own module with `register(sub)`,
 which adds its parser and sets `func(args) -> int`. Errors of the library become one line on
-stderr and exit code 1 (2 for usage), never a traceback."""
+stderr and exit code 1 (2 for usage), never a traceback. Everything printed while a command
+runs goes through `terminal.escaped_output()`: no control sequence stored in a name or a value
+reaches the user's terminal."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import importlib
 import sys
 
 from ..errors import MLTrackError
+from . import terminal
 
 # Modules under jupyter_mltrack.cli that add sub-commands, in help order.
 COMMANDS = [
@@ -43,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    with terminal.escaped_output():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -51,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except MLTrackError as e:
+        # Escaped by the stream, its own line breaks kept (a query error points with a caret).
         print(f"mltrack: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

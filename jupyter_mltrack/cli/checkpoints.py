@@ -13,6 +13,7 @@ from .. import checkpoints as ckpt
 from ..store.config import resolve
 from ..store.engine import open_store
 from ..store.models import TRIGGERS
+from .terminal import escape
 
 
 def register(sub: Any) -> None:
@@ -33,11 +34,12 @@ def register(sub: Any) -> None:
 
 
 def _row(e: dict[str, Any]) -> str:
+    """One line per checkpoint; paths, names and authors are stored text, escaped."""
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e["created_at"]))
     ch = e["changes"]
     runs = ",".join(f"{r['id']}({r['state']})" for r in e["runs"])
     gone = " [deleted]" if e["notebook_deleted"] else ""
-    return (
+    return escape(
         f"{e['id']}  {when}  {e['trigger']:<7} {e['notebook_path']}{gone}  "
         f"+{ch['added']} -{ch['removed']} ~{ch['modified']}  {e['author']}  "
         f"{e['name']!r}{'  ' + runs if runs else ''}"
@@ -62,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         out = ckpt.update(args.update, name=args.name, description=args.description, store=store)
     elif args.delete:
         ckpt.delete(args.delete, store=store)
-        print(f"deleted {args.delete}")
+        print(escape(f"deleted {args.delete}"))
         return 0
     else:
         items = ckpt.list(

@@ -10,6 +10,7 @@ from typing import Any
 from .. import checkpoints as ckpt
 from ..store.config import resolve
 from ..store.engine import open_store
+from .terminal import escape
 
 
 def register(sub: Any) -> None:
@@ -49,4 +50,4 @@ def run(args: argparse.Namespace) -> int:
 def _first_line(cell: dict[str, Any]) -> str:
     source = cell.get("source", "")
     text = "".join(source) if isinstance(source, list) else str(source)
-    return (text.strip().splitlines() or [""])[0][:60]
+    return escape((text.strip().splitlines() or [""])[0][:60])

@@ -1,7 +1,11 @@
 """`mltrack export RUN --format json|csv`: every field and every series point of a run.
 
 JSON: `{"run": {sys...}, "fields": {path: value}, "series": {path: {step, value, timestamp}}}`.
-CSV (long form, one row per point or scalar): `path,type,step,value,timestamp`.
+CSV (long form, one row per point or scalar): `path,type,step,value,timestamp`. Numbers are
+written as numbers; a text cell that a spreadsheet would take for a formula (starting with
+`= + - @`, tab or CR) gets a leading `'`, as OWASP's CSV-injection guidance says, so a stored
+`=HYPERLINK(...)` opens as text. To stdout, both formats go through the CLI's terminal
+escaping (`terminal`); `-o FILE` gets the exact text.
 """
 
 from __future__ import annotations
@@ -17,6 +21,10 @@ from typing import Any, TextIO
 from ..query.table import json_safe
 from ..store import fields, runs
 from .runs import json_default, open_from
+from .terminal import escape, raw_write
+
+# What makes Excel, LibreOffice or Google Sheets read a cell as a formula (OWASP).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def register(sub: Any) -> None:
@@ -36,10 +44,19 @@ def _target(path: str | None) -> Iterator[TextIO]:
             yield fh
 
 
+def csv_cell(value: Any) -> Any:
+    """A cell as written: numbers stay numbers (a negative one is no formula); text that
+    starts like a formula is prefixed with `'`."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _progress(i: int, n: int, path: str) -> None:
     if sys.stderr.isatty() and n > 1:
         bar = "#" * (20 * i // n)
-        print(f"\r[{bar:<20}] {i}/{n} series {path[:40]:<40}", end="", file=sys.stderr)
+        raw_write(sys.stderr, "\r")
+        print(f"[{bar:<20}] {i}/{n} series {escape(path[:40]):<40}", end="", file=sys.stderr)
         if i == n:
             print(file=sys.stderr)
 
@@ -79,38 +96,28 @@ def _export(args: argparse.Namespace) -> int:
             json.dump(json_safe(doc), out, default=json_default, ensure_ascii=False)
             out.write("\n")
         else:
-            w = csv.writer(out)
+            # A terminal gets plain "\n" line ends: the escaping would show "\r" as text.
+            w = csv.writer(out, lineterminator="\r\n" if args.output else "\n")
             w.writerow(["path", "type", "step", "value", "timestamp"])
             for f in flds:
                 if f.type not in fields.SERIES_TYPES:
                     v = f.value
-                    w.writerow(
-                        [
-                            f.path,
-                            f.type,
-                            "",
-                            v if isinstance(v, (int, float, str)) else json.dumps(v),
-                            "",
-                        ]
-                    )
+                    v = v if isinstance(v, (int, float, str)) else json.dumps(v)
+                    w.writerow([csv_cell(f.path), f.type, "", csv_cell(v), ""])
             for i, f in enumerate(series, 1):
                 data = fields.read_series(store, info.id, f.path)
                 if data is not None:
+                    path = csv_cell(f.path)
                     for s, v, t in zip(data.steps, data.values, data.timestamps, strict=True):
-                        w.writerow(
-                            [
-                                f.path,
-                                f.type,
-                                repr(s),
-                                v if not isinstance(v, dict) else json.dumps(v),
-                                repr(t),
-                            ]
-                        )
+                        v = v if not isinstance(v, dict) else json.dumps(v)
+                        w.writerow([path, f.type, s, csv_cell(v), t])
                 _progress(i, len(series), f.path)
     if args.output:
         total = sum(f.count for f in series)
         print(
-            f"exported {info.short_id}: {len(flds)} fields, {total:,} points -> {args.output}",
+            escape(
+                f"exported {info.short_id}: {len(flds)} fields, {total:,} points -> {args.output}"
+            ),
             file=sys.stderr,
         )
     return 0

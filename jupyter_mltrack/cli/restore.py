@@ -10,6 +10,7 @@ from typing import Any
 from .. import checkpoints as ckpt
 from ..store.config import resolve
 from ..store.engine import open_store
+from .terminal import escape
 
 
 def register(sub: Any) -> None:
@@ -23,7 +24,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     store = open_store(resolve(args.store, args.blobs))
     out = ckpt.restore(args.checkpoint, args.target, root=args.root, store=store)
-    print(f"restored {out['checkpoint']} to {out['path']}")
+    print(escape(f"restored {out['checkpoint']} to {out['path']}"))
     if out["safety_checkpoint"]:
         print(f"its previous content is checkpoint {out['safety_checkpoint']}")
     return 0

@@ -18,6 +18,7 @@ from typing import Any
 from ..query.table import json_safe
 from ..store.config import resolve
 from ..store.engine import Store, open_store
+from .terminal import escape
 
 MAX_CELL = 40
 
@@ -27,7 +28,8 @@ def open_from(args: argparse.Namespace) -> Store:
 
 
 def cell(value: Any, *, time_column: bool = False) -> str:
-    """A value as a short table cell."""
+    """A value as a short table cell, on one line: control characters (newlines included)
+    escaped, so a stored value can neither break the table nor reach the terminal raw."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -43,13 +45,17 @@ def cell(value: Any, *, time_column: bool = False) -> str:
     if isinstance(value, (list, tuple, set)):
         return ", ".join(cell(v) for v in value)
     if isinstance(value, dict):
-        return str(value.get("name") or value.get("path") or json.dumps(value))
-    text = str(value).replace("\n", " ")
+        return cell(str(value.get("name") or value.get("path") or json.dumps(value)))
+    text = escape(str(value))
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
 def print_table(rows: Sequence[Sequence[str]], headers: Sequence[str], *, out: Any = None) -> None:
+    """Columns sized to their content. Headers (field paths) and cells are escaped here, before
+    measuring, so whatever a caller passes cannot carry a control character."""
     out = out or sys.stdout
+    headers = [escape(h) for h in headers]
+    rows = [[escape(c) for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from .runs import cell, open_from, print_json, print_table
+from .terminal import escape
 
 TIME_SYS = ("sys/creation_time", "sys/ping_time", "sys/ending_time")
 
@@ -47,5 +48,6 @@ def _show(args: argparse.Namespace) -> int:
         print("(no fields)")
     cp = detail.get("checkpoint")
     if cp:
-        print(f"\nnotebook checkpoint: {cp.get('id')} {cp.get('notebook_path', '')}")
+        print()
+        print(escape(f"notebook checkpoint: {cp.get('id')} {cp.get('notebook_path', '')}"))
     return 0

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..errors import MLTrackError
 from .runs import cell, open_from, print_json, print_table
+from .terminal import escape
 
 
 def register(sub: Any) -> None:
@@ -64,13 +65,13 @@ def _sync(args: argparse.Namespace) -> int:
         except MLTrackError as e:
             failed.append({"spool": str(sp.path), "run": sp.label, "error": str(e)})
             if not args.json:
-                print(f"[{i}/{len(waiting)}] {sp.label}: {e}", file=sys.stderr)
+                print(escape(f"[{i}/{len(waiting)}] {sp.label}: {e}"), file=sys.stderr)
             continue
         done.append(
             {"run": info.short_id, "custom_run_id": info.custom_run_id, "project": info.project}
         )
         if not args.json:
-            print(f"[{i}/{len(waiting)}] {sp.label} -> {info.short_id} ({info.project})")
+            print(escape(f"[{i}/{len(waiting)}] {sp.label} -> {info.short_id} ({info.project})"))
     if args.json:
         print_json({"synced": done, "failed": failed})
     elif not waiting:

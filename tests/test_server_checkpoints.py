@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import time
 from typing import Any
 
 import nbdime
@@ -338,26 +337,3 @@ async def test_junk_input_never_gives_a_500(jp_fetch, root):
             except HTTPClientError as e:
                 assert e.code < 500, (path, params, e.response.body)
     assert {400, 403, 422} <= seen
-
-
-async def test_lab_setting_switches_save_checkpoints(jp_fetch, root, tmp_path, monkeypatch):
-    """The lab's "Checkpoint on save" setting, as JupyterLab's settings API writes it (JSON5)."""
-    settings = tmp_path / "lab-settings"
-    monkeypatch.setenv("JUPYTERLAB_SETTINGS_DIR", str(settings))
-    plugin = settings / "jupyter-mltrack" / "plugin.jupyterlab-settings"
-    plugin.parent.mkdir(parents=True)
-    plugin.write_text('// written by the lab\n{ "saveCheckpoints": false, }\n')
-    model = {"type": "notebook", "format": "json", "content": make_nb(tag="off")}
-    await jp_fetch("api", "contents", "s.ipynb", method="PUT", body=json.dumps(model))
-    await asyncio.sleep(0.5)
-    assert (await call(jp_fetch, "checkpoints", path="s.ipynb"))["total"] == 0
-    plugin.write_text('{ "saveCheckpoints": true }\n')
-    os.utime(plugin, (time.time() + 5, time.time() + 5))  # a new mtime even on coarse clocks
-    model["content"] = make_nb(tag="on")
-    await jp_fetch("api", "contents", "s.ipynb", method="PUT", body=json.dumps(model))
-    for _ in range(100):
-        page = await call(jp_fetch, "checkpoints", path="s.ipynb")
-        if page["total"]:
-            break
-        await asyncio.sleep(0.05)
-    assert page["total"] == 1 and page["items"][0]["trigger"] == "save"

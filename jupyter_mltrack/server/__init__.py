@@ -17,11 +17,11 @@ from jupyter_server.utils import url_path_join
 from ..errors import StoreError
 from ..store.config import ENV_BLOBS, ENV_STORE, StoreConfig, resolve
 from ..store.engine import Store, open_store
-from . import checkpoints, diff, fallback, files, health, openapi, runs
+from . import checkpoints, diff, fallback, files, health, lab_settings, openapi, runs
 from .config import MLTrack
 
 # Each resource module brings `default_handlers` and its OpenAPI fragment.
-MODULES = [health, openapi, runs, files, checkpoints, diff, fallback]
+MODULES = [health, openapi, lab_settings, runs, files, checkpoints, diff, fallback]
 
 
 class Service:
@@ -31,6 +31,8 @@ class Service:
         self.config = config
         self.store_config = store_config
         self.openapi = openapi.build_spec(MODULES, base_url)
+        # What the lab said of its settings (`PUT lab-settings`), e.g. checkpoint on save.
+        self.lab_settings = lab_settings.LabSettings()
         self._store: Store | None = None
         self.error: str | None = None
 

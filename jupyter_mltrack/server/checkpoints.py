@@ -25,7 +25,6 @@ from ..checkpoints.files import Parsed, normalize_path, parse
 from ..errors import Forbidden, InvalidInput, InvalidNotebook, NotFound, TooLarge
 from ..store import checkpoints as repo
 from ..store.models import TRIGGERS
-from . import lab_settings
 from .base import AUTH_RESOURCE, MLTrackHandler  # noqa: F401  (declared per module)
 
 CONTENTS_SCHEMA = "https://events.jupyter.org/jupyter_server/contents_service/v1"
@@ -263,7 +262,7 @@ def on_load(serverapp: Any, svc: Any) -> None:
             if action == "save":
                 if not path.endswith(".ipynb") or not svc.config.save_checkpoints:
                     return
-                if not lab_settings.save_checkpoints_enabled():
+                if not svc.lab_settings.save_checkpoints:  # the lab's "Checkpoint on save"
                     return
                 clean, parsed = await read_notebook(
                     serverapp.contents_manager, path, int(svc.config.max_notebook_bytes)

@@ -1,54 +1,111 @@
-"""The lab's own settings, read by the server where a setting drives server-side work.
+"""`/mltrack/api/lab-settings`: the lab settings the server acts on, as the lab sends them.
 
 "Checkpoint on save" (`saveCheckpoints` in schema/plugin.json) is a lab setting, but save
-checkpoints are taken by the server from jupyter_server's contents events, so the server reads
-the user's settings file that JupyterLab's settings API writes. `c.MLTrack.save_checkpoints =
-False` still switches them off for everyone. The file is re-read only when it changes.
+checkpoints are taken here, from jupyter_server's contents events. The lab reads its settings
+through its settings registry and PUTs what the server needs whenever they load or change
+(src/settings.ts); the server keeps the last answer in memory, and never reads the lab's
+user-settings files (where they live, and whether they are files at all, is the lab's
+business). Until a lab has spoken, the schema's default holds, so saves made without any lab
+are checkpointed as before; a lab started later, or reconnecting after a server restart, says
+so at once (`source` tells it whether it must). `c.MLTrack.save_checkpoints = False` still
+switches save checkpoints off for everyone, whatever the lab says.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
-PLUGIN_FILE = Path("jupyter-mltrack") / "plugin.jupyterlab-settings"
+from jupyter_server.auth.decorator import authorized
+from tornado import web
 
-_cache: dict[str, tuple[float, dict[str, Any]]] = {}
-
-
-def settings_dir() -> Path:
-    try:
-        from jupyterlab.commands import get_user_settings_dir
-
-        return Path(get_user_settings_dir())
-    except Exception:  # JupyterLab absent: no lab settings to honour
-        from jupyter_core.paths import jupyter_config_dir
-
-        base = os.environ.get("JUPYTERLAB_SETTINGS_DIR")
-        return Path(base) if base else Path(jupyter_config_dir()) / "lab" / "user-settings"
+from ..errors import InvalidInput
+from .base import AUTH_RESOURCE, MLTrackHandler  # noqa: F401  (declared per module)
 
 
-def read(directory: Path | None = None) -> dict[str, Any]:
-    """The user's settings of the main plugin ({} when never changed or unreadable)."""
-    path = (directory or settings_dir()) / PLUGIN_FILE
-    try:
-        mtime = path.stat().st_mtime
-    except OSError:
-        return {}
-    hit = _cache.get(str(path))
-    if hit and hit[0] == mtime:
-        return hit[1]
-    try:
-        import json5
+class LabSettings:
+    """The settings a lab sent last; the schema's defaults until one has (`source`)."""
 
-        data = json5.loads(path.read_text(encoding="utf-8"))
-    except Exception:  # a half-written or hand-broken file: fall back to defaults
-        data = {}
-    data = data if isinstance(data, dict) else {}
-    _cache[str(path)] = (mtime, data)
-    return data
+    def __init__(self) -> None:
+        self.save_checkpoints = True
+        self.source = "default"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"saveCheckpoints": self.save_checkpoints, "source": self.source}
+
+    def update(self, body: dict[str, Any]) -> None:
+        """Take the lab's settings; a body that is not exactly them changes nothing."""
+        unknown = sorted(set(body) - {"saveCheckpoints"})
+        if unknown:
+            raise InvalidInput(f"unknown lab settings: {', '.join(unknown)}")
+        value = body.get("saveCheckpoints")
+        if not isinstance(value, bool):
+            raise InvalidInput("saveCheckpoints must be true or false")
+        self.save_checkpoints = value
+        self.source = "lab"
 
 
-def save_checkpoints_enabled(directory: Path | None = None) -> bool:
-    return bool(read(directory).get("saveCheckpoints", True))
+class LabSettingsHandler(MLTrackHandler):
+    @property
+    def lab_settings(self) -> LabSettings:
+        return self.mltrack.lab_settings  # type: ignore[no-any-return]
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.write_json(self.lab_settings.as_json())
+
+    @web.authenticated
+    @authorized
+    async def put(self) -> None:
+        self.lab_settings.update(self.json_body())
+        self.write_json(self.lab_settings.as_json())
+
+
+_BODY = {
+    "type": "object",
+    "required": ["saveCheckpoints"],
+    "additionalProperties": False,
+    "properties": {"saveCheckpoints": {"type": "boolean"}},
+}
+_JSON = {"application/json": {"schema": {"$ref": "#/components/schemas/LabSettings"}}}
+_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+OPENAPI_PATHS: dict[str, Any] = {
+    "/lab-settings": {
+        "get": {
+            "summary": "The lab settings the server acts on, and whether a lab sent them",
+            "operationId": "getLabSettings",
+            "responses": {"200": {"description": "Settings in effect", "content": _JSON}},
+        },
+        "put": {
+            "summary": "The lab's settings the server needs (sent on load and on change)",
+            "operationId": "putLabSettings",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _BODY}},
+            },
+            "responses": {
+                "200": {"description": "Settings in effect", "content": _JSON},
+                "400": {"description": "Not the lab's settings", "content": _ERROR},
+            },
+        },
+    }
+}
+OPENAPI_SCHEMAS: dict[str, Any] = {
+    "LabSettings": {
+        "type": "object",
+        "required": ["saveCheckpoints", "source"],
+        "properties": {
+            "saveCheckpoints": {
+                "type": "boolean",
+                "description": "Checkpoint each notebook save (schema/plugin.json)",
+            },
+            "source": {
+                "type": "string",
+                "enum": ["default", "lab"],
+                "description": "`default` until a lab has sent its settings",
+            },
+        },
+    }
+}
+
+default_handlers = [(r"/lab-settings", LabSettingsHandler)]

@@ -31,6 +31,46 @@ def test_sqlite_store_uses_wal_foreign_keys_and_busy_timeout(sqlite_store: Store
         assert s.execute(text("PRAGMA busy_timeout")).scalar() >= 30000
 
 
+def test_sqlite_commits_are_synced_to_disk_by_the_store_and_the_writer(tmp_path: Path) -> None:
+    """`synchronous=FULL` on every SQLite connection, the client writer thread's included.
+
+    In WAL mode NORMAL does not sync the WAL at commit: the last commits can be lost on
+    power loss, an OS crash or a filesystem that goes read-only after an I/O error, though
+    the client already said they were written. Issue 14 lost a whole run (its row and
+    every point before the fault) that way; FULL syncs the WAL at each commit."""
+    import threading
+
+    from sqlalchemy import event
+
+    import jupyter_mltrack as mlt
+    from jupyter_mltrack.store import engine as engine_mod
+
+    cfg = StoreConfig(f"sqlite:///{tmp_path}/s/mltrack.db", tmp_path / "blobs")
+    store = open_store(cfg)  # cached: the store init_run below gets too
+    seen: list[tuple[str, int]] = []
+
+    def on_checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        mode = dbapi_conn.execute("PRAGMA synchronous").fetchone()[0]
+        seen.append((threading.current_thread().name, mode))
+
+    event.listen(store.engine, "checkout", on_checkout)
+    try:
+        store.engine.pool.dispose()  # every connection from here on is a new one
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        run = mlt.init_run(store=cfg.url, blobs=str(cfg.blob_root), flush_period=0.05)
+        assert run.store is store
+        for i in range(50):
+            run["loss"].log(float(i))
+        run.stop()
+    finally:
+        store.dispose()
+        engine_mod._cache.pop((cfg.url, str(cfg.blob_root)), None)
+    writer = [mode for name, mode in seen if name == "mltrack-writer"]
+    assert writer, f"the writer thread used no connection of this store: {seen}"
+    assert {mode for _, mode in seen} == {2}, seen
+
+
 def test_alembic_head_matches_code() -> None:
     from alembic.config import Config
     from alembic.script import ScriptDirectory

@@ -86,7 +86,12 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA busy_timeout = 60000")
         cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = NORMAL")
+        # FULL, not NORMAL: in WAL mode NORMAL does not sync the WAL at commit, so the last
+        # commits (a run's row, its points) can vanish on power loss, an OS crash or a
+        # filesystem going read-only on an I/O error, after the client reported them written
+        # (issue 14: a whole run was lost that way). FULL syncs the WAL at every commit; the
+        # writer thread batches points (one commit per flush), so it costs one fsync each.
+        cur.execute("PRAGMA synchronous = FULL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
 

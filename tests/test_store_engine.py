@@ -12,7 +12,7 @@ from sqlalchemy import Engine, inspect, text
 
 from jupyter_mltrack.errors import StoreError
 from jupyter_mltrack.store import runs
-from jupyter_mltrack.store.config import StoreConfig, mask_url, resolve
+from jupyter_mltrack.store.config import StoreConfig, resolve
 from jupyter_mltrack.store.engine import SCHEMA_HEAD, Store, make_engine, open_store
 from jupyter_mltrack.store.models import Base
 
@@ -241,12 +241,6 @@ def test_store_from_a_newer_schema_is_refused(tmp_path: Path) -> None:
     st.dispose()
     with pytest.raises(StoreError, match="newer"):
         open_store(cfg, cached=False)
-
-
-def test_mask_url() -> None:
-    assert mask_url("postgresql://u:pw@h/db") == "postgresql://u:***@h/db"
-    assert mask_url("postgresql://u@h/db") == "postgresql://u@h/db"
-    assert mask_url("sqlite:////x/y.db") == "sqlite:////x/y.db"
 
 
 def test_config_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

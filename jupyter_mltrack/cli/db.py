@@ -35,7 +35,7 @@ def _current(args: argparse.Namespace) -> int:
     except Exception as e:
         from ..errors import StoreError
 
-        raise StoreError(f"Cannot open store {cfg.masked_url}: {e}") from None
+        raise StoreError(f"Cannot open store {cfg.masked_url}: {cfg.redact(str(e))}") from None
     finally:
         store.dispose()
     state = "head" if rev == SCHEMA_HEAD else f"head is {SCHEMA_HEAD}"

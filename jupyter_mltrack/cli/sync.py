@@ -1,5 +1,12 @@
 """`mltrack sync`: upload offline runs (mode="offline", or spooled because the store was
-unreachable) to their store, keeping their run id."""
+unreachable) to their store, keeping their run id.
+
+Which store: each spool's own (the one the run was meant for), whose URL the spool keeps
+without its password. When `--store`/`MLTRACK_STORE` names that same store, its URL (and
+password) is used; otherwise the spool's URL as it is, and libpq looks for the password in
+PGPASSWORD or ~/.pgpass. `--to-store` uploads every spool to `--store`/`MLTRACK_STORE`
+instead. A run the store has lost since (a rollback, a restored backup) is created again
+under its id and creation time."""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ import sys
 from typing import Any
 
 from ..errors import MLTrackError
+from ..store.config import mask_url, resolve
 from .runs import cell, open_from, print_json, print_table
 from .terminal import escape
 
@@ -34,7 +42,7 @@ def _sync(args: argparse.Namespace) -> int:
                 "spool": str(s.path),
                 "run": s.label,
                 "project": s.meta.get("project"),
-                "target": s.meta.get("target_url"),
+                "target": mask_url(s.meta.get("target_url") or "") or None,
                 "created_at": s.meta.get("created_at"),
             }
             for s in waiting
@@ -58,10 +66,11 @@ def _sync(args: argparse.Namespace) -> int:
             )
         return 0
     target = open_from(args) if args.to_store else None
+    current = resolve(args.store, args.blobs)  # gives its password to a spool of that store
     done, failed = [], []
     for i, sp in enumerate(waiting, 1):
         try:
-            info = spool.sync(sp, target)
+            info = spool.sync(sp, target, current=current)
         except MLTrackError as e:
             failed.append({"spool": str(sp.path), "run": sp.label, "error": str(e)})
             if not args.json:

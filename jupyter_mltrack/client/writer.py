@@ -384,6 +384,7 @@ class Writer:
                 project=run._info.project,
                 with_id=run._info.short_id,
                 custom_run_id=None,
+                run=run._info,  # so `sync` can recreate it if the store loses it
             )
             local = runs_repo.create(st, run._info.project, name=run._info.name)
             self.failures = 0

@@ -116,16 +116,25 @@ def make_engine(config: StoreConfig) -> Engine:
             engine = create_engine(_engine_url(config.url), pool_pre_ping=True)
     except exc.NoSuchModuleError as e:
         raise StoreError(
-            f"Store {config.masked_url}: no driver for this URL ({e}). For PostgreSQL: "
-            "pip install 'jupyter-mltrack[postgres]'."
+            f"Store {config.masked_url}: no driver for this URL ({config.redact(str(e))}). "
+            "For PostgreSQL: pip install 'jupyter-mltrack[postgres]'."
         ) from None
     except (exc.ArgumentError, ValueError) as e:
+        # A ValueError quotes the piece it could not read (a port), which may be a piece of
+        # a password with a raw '@' in it: it is not repeated.
+        why = (
+            config.redact(str(e))
+            if isinstance(e, exc.ArgumentError)
+            else "a part of it, e.g. the port, cannot be read"
+        )
         raise StoreError(
-            f"Store URL {config.masked_url!r} is malformed ({e}). Use sqlite:///PATH or "
+            f"Store URL {config.masked_url!r} is malformed ({why}). Use sqlite:///PATH or "
             "postgresql://USER:PASSWORD@HOST/DB in MLTRACK_STORE or c.MLTrack.store_url."
         ) from None
     except OSError as e:
-        raise StoreError(f"Store {config.masked_url}: cannot create its folder ({e}).") from None
+        raise StoreError(
+            f"Store {config.masked_url}: cannot create its folder ({config.redact(str(e))})."
+        ) from None
     text.guard(engine)  # NUL and lone surrogates refused alike on both backends
     return engine
 
@@ -253,7 +262,7 @@ def open_store(
         raise
     except exc.SQLAlchemyError as e:
         store.dispose()
-        reason = str(getattr(e, "orig", e) or e).strip().splitlines()[0]
+        reason = cfg.redact(str(getattr(e, "orig", e) or e).strip().splitlines()[0])
         raise StoreError(
             f"Cannot open store {cfg.masked_url}: {reason}. Check that the database server "
             "is running and the URL is right (MLTRACK_STORE or c.MLTrack.store_url)."

@@ -103,6 +103,60 @@ def create(
         raise
 
 
+def restore(
+    store: Store,
+    project: str | None,
+    short_id: str,
+    *,
+    created_at: float,
+    custom_run_id: str | None = None,
+    name: str = "",
+    description: str = "",
+    owner: str = "",
+    hostname: str = "",
+    notebook_path: str | None = None,
+) -> RunInfo | None:
+    """Create a run again under the short id it had, for a run the store has lost (restored
+    from a backup, rolled back by a fault) while its data waited in an offline spool. The
+    project's counter moves past its number so no later run takes it. None when this store
+    cannot give that id back: another run holds it, or the project has another key here."""
+    proj = projects.get_or_create(store, project)
+    key, _, num = short_id.upper().rpartition("-")
+    if key != proj.key or not num.isdigit():
+        return None
+    number, now = int(num), time.time()
+    try:
+        with store.write() as s:
+            if s.scalar(select(Run.id).where(Run.short_id == short_id.upper())) is not None:
+                return None
+            s.execute(
+                update(Project)
+                .where(Project.id == proj.id, Project.last_run_number < number)
+                .values(last_run_number=number)
+            )
+            run = Run(
+                project_id=proj.id,
+                number=number,
+                short_id=short_id.upper(),
+                custom_run_id=custom_run_id,
+                name=name,
+                description=description,
+                state="running",
+                failed=False,
+                owner=owner,
+                hostname=hostname,
+                created_at=created_at,
+                heartbeat_at=now,
+                abort_requested=False,
+                notebook_path=notebook_path,
+            )
+            s.add(run)
+            s.flush()
+            return _info(run, proj.name)
+    except IntegrityError:  # taken meanwhile (the number, or the custom id)
+        return None
+
+
 def get(store: Store, run_id: str | int, *, project: str | None = None) -> RunInfo:
     """Find a run by short id (`CRED-12`), numeric id, or custom run id."""
     with store.read() as s:

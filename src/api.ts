@@ -12,6 +12,8 @@ import {
   ICreateCheckpoint,
   IDiffResponse,
   IHealth,
+  ILabSettings,
+  ILabSettingsState,
   IListQuery,
   IPage
 } from './tokens';
@@ -75,6 +77,29 @@ export function fetchHealth(
   settings?: ServerConnection.ISettings
 ): Promise<IHealth> {
   return requestAPI<IHealth>('health', { method: 'GET' }, settings);
+}
+
+/** `GET lab-settings`: the lab settings the server acts on, and whether a lab sent them. */
+export function getLabSettings(
+  settings?: ServerConnection.ISettings
+): Promise<ILabSettingsState> {
+  return requestAPI<ILabSettingsState>(
+    'lab-settings',
+    { method: 'GET' },
+    settings
+  );
+}
+
+/** `PUT lab-settings`: tell the server the lab settings it needs (src/settings.ts). */
+export function putLabSettings(
+  body: ILabSettings,
+  settings?: ServerConnection.ISettings
+): Promise<ILabSettingsState> {
+  return requestAPI<ILabSettingsState>(
+    'lab-settings',
+    { method: 'PUT', body: JSON.stringify(body) },
+    settings
+  );
 }
 
 /** `GET checkpoints`: one page of history, newest first. */

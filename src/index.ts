@@ -8,3 +8,7 @@ import { checkpointsPlugin } from './plugins/checkpoints';
 import { runsPlugin } from './plugins/runs';
 
 export default [checkpointsPlugin, kernelCommPlugin, runsPlugin];
+
+// The public surface for other extensions: the IMLTrack token, command ids, shapes. The
+// builder shares this package's main module as a singleton, so they import it from here.
+export * from './tokens';

@@ -1,7 +1,11 @@
 /**
- * Shapes shared by the lab extension's views and the REST API (DESIGN.md section 4).
+ * The extension's public surface: the `IMLTrack` token other extensions can require, the
+ * command ids, and the shapes shared by the views and the REST API (DESIGN.md section 4).
  */
 import type * as nbformat from '@jupyterlab/nbformat';
+import { Token } from '@lumino/coreutils';
+
+import type { IRunsPage, IRunsQuery } from './runs/api';
 
 /** Plugin id; also names the settings schema `schema/plugin.json`. */
 export const PLUGIN_ID = 'jupyter-mltrack:plugin';
@@ -29,6 +33,48 @@ export namespace CommandIDs {
   export const compare = 'mltrack:compare-checkpoints';
   export const copyLink = 'mltrack:copy-checkpoint-link';
 }
+
+/** Commands of the runs plugin (`jupyter-mltrack:runs`). */
+export namespace RunsCommandIDs {
+  /** Args: `query` (optional) to show in the table. */
+  export const openTable = 'mltrack:open-runs-table';
+  /** Args: `id`. */
+  export const openRun = 'mltrack:open-run';
+  /** Args: `ids`, two or more. */
+  export const compare = 'mltrack:compare-runs';
+}
+
+/**
+ * What other extensions can do with ML Track: require `IMLTrack` (provided by the plugin
+ * `jupyter-mltrack:plugin`). Every call goes through the server extension with the lab's
+ * credentials; failures reject with `MLTrackAPIError` (`code`, `message`). See
+ * docs/lab-api.md.
+ */
+export interface IMLTrack {
+  /** One page of runs matching `query.query` (the query language of docs/query.md). */
+  listRuns(query?: IRunsQuery): Promise<IRunsPage>;
+  /** One page of checkpoint history, newest first; one notebook's with `query.path`. */
+  listCheckpoints(query?: IListQuery): Promise<IPage<ICheckpoint>>;
+  /**
+   * Checkpoint the notebook at `options.path`: saved first if it is open with unsaved
+   * changes, then recorded with trigger `api` unless another is given.
+   */
+  checkpoint(options: ICreateCheckpoint): Promise<ICheckpoint>;
+  /**
+   * Open the side-by-side diff of checkpoint `base` and `remote`: another checkpoint id, or
+   * `CURRENT` (the default) for the notebook as saved, at `path` if given.
+   */
+  openDiff(base: string, remote?: string, path?: string): Promise<void>;
+  /** Open a checkpoint read-only in a main-area tab. */
+  openCheckpoint(id: string): Promise<void>;
+  /** Open a run's view (needs the runs plugin, `jupyter-mltrack:runs`). */
+  openRun(id: string): Promise<void>;
+}
+
+export const IMLTrack = new Token<IMLTrack>(
+  'jupyter-mltrack:IMLTrack',
+  'ML Track: list runs and checkpoints, take checkpoints, open diffs and runs.'
+);
 
 /** `GET /mltrack/api/health`. */
 export interface IHealth {
@@ -136,3 +182,13 @@ export const DEFAULT_SETTINGS: IMLTrackSettings = {
   saveCheckpoints: true,
   historyPageSize: 50
 };
+
+/** The lab settings the server acts on (`PUT lab-settings`). */
+export interface ILabSettings {
+  saveCheckpoints: boolean;
+}
+
+/** `GET lab-settings`: `source` is `default` until a lab has sent its settings. */
+export interface ILabSettingsState extends ILabSettings {
+  source: 'default' | 'lab';
+}

@@ -2,8 +2,10 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import {
   fetchDiff,
+  getLabSettings,
   listCheckpoints,
   MLTrackAPIError,
+  putLabSettings,
   requestAPI,
   restoreCheckpoint,
   updateCheckpoint
@@ -186,5 +188,33 @@ describe('checkpoint calls', () => {
     );
     await fetchDiff('a', 'b', 'nb.ipynb', pair.settings);
     expect((await sent(pair.fetch)).params.has('path')).toBe(false);
+  });
+
+  it('reads and sends the lab settings the server needs', async () => {
+    const put = serverAnswering(
+      200,
+      '{"saveCheckpoints": false, "source": "lab"}'
+    );
+    const state = await putLabSettings(
+      { saveCheckpoints: false },
+      put.settings
+    );
+    const request = await sent(put.fetch);
+    expect([request.method, request.path, request.body]).toEqual([
+      'PUT',
+      '/lab-base/mltrack/api/lab-settings',
+      { saveCheckpoints: false }
+    ]);
+    expect(state).toEqual({ saveCheckpoints: false, source: 'lab' });
+
+    const get = serverAnswering(
+      200,
+      '{"saveCheckpoints": true, "source": "default"}'
+    );
+    expect(await getLabSettings(get.settings)).toEqual({
+      saveCheckpoints: true,
+      source: 'default'
+    });
+    expect((await sent(get.fetch)).method).toBe('GET');
   });
 });

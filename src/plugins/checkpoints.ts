@@ -1,6 +1,7 @@
 /**
  * The checkpoints plugin (`jupyter-mltrack:plugin`): the checkpoint history sidebar, the
- * checkpoint commands (diff and read-only tabs included), deep links and the lab settings.
+ * checkpoint commands (diff and read-only tabs included), deep links, the lab settings
+ * (sent on to the server where it needs them), and the `IMLTrack` token for other extensions.
  */
 import {
   ILabShell,
@@ -25,10 +26,11 @@ import { addCommands } from '../commands';
 import { parseLink } from '../links';
 import { HistoryModel, HistorySidebar, StoreStatusModel } from '../history';
 import { TRANSLATION_DOMAIN } from '../i18n';
+import { MLTrackService } from '../service';
+import { LabSettingsSync, readSettings } from '../settings';
 import {
   CommandIDs,
-  DEFAULT_SETTINGS,
-  IMLTrackSettings,
+  IMLTrack,
   LINK_CHECKPOINT,
   LINK_DIFF,
   PLUGIN_ID
@@ -38,11 +40,12 @@ import {
 const SIDEBAR_RANK = 600;
 const OPEN_LINK = 'mltrack:open-link';
 
-export const checkpointsPlugin: JupyterFrontEndPlugin<void> = {
+export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
   id: PLUGIN_ID,
   description:
-    'The ML Track sidebar: notebook checkpoint history, diffs and the store status.',
+    'The ML Track sidebar: notebook checkpoint history, diffs and the store status; provides IMLTrack.',
   autoStart: true,
+  provides: IMLTrack,
   requires: [IRenderMimeRegistry],
   optional: [
     ILabShell,
@@ -65,7 +68,7 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<void> = {
     docManager: IDocumentManager | null,
     router: IRouter | null,
     translator: ITranslator | null
-  ): void => {
+  ): IMLTrack => {
     translator = translator ?? nullTranslator;
     const trans = translator.load(TRANSLATION_DOMAIN);
     const shell = labShell ?? app.shell;
@@ -172,13 +175,19 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<void> = {
       void app.restored.then(() => app.commands.execute(OPEN_LINK, {}));
     }
 
+    // Settings: the history page size here, "Checkpoint on save" for the server.
     if (settingRegistry) {
+      const sync = new LabSettingsSync({
+        get: () => api.getLabSettings(),
+        put: body => api.putLabSettings(body)
+      });
       settingRegistry
         .load(PLUGIN_ID)
         .then(loaded => {
           const update = (): void => {
-            const settings = Private.readSettings(loaded.composite);
+            const settings = readSettings(loaded.composite);
             history.pageSize = settings.historyPageSize;
+            void sync.update(settings);
           };
           update();
           loaded.changed.connect(update);
@@ -187,26 +196,11 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<void> = {
           console.error('jupyter-mltrack: cannot load settings', reason);
         });
     }
+
+    return new MLTrackService({
+      commands: app.commands,
+      notebookAt: path => notebooks?.find(panel => panel.context.path === path),
+      checkpointed: () => void history.refresh()
+    });
   }
 };
-
-namespace Private {
-  /** Settings with the schema's defaults for anything missing or mistyped. */
-  export function readSettings(
-    composite: ISettingRegistry.ISettings['composite']
-  ): IMLTrackSettings {
-    const { saveCheckpoints, historyPageSize } = composite as Partial<
-      Record<keyof IMLTrackSettings, unknown>
-    >;
-    return {
-      saveCheckpoints:
-        typeof saveCheckpoints === 'boolean'
-          ? saveCheckpoints
-          : DEFAULT_SETTINGS.saveCheckpoints,
-      historyPageSize:
-        typeof historyPageSize === 'number' && historyPageSize > 0
-          ? Math.floor(historyPageSize)
-          : DEFAULT_SETTINGS.historyPageSize
-    };
-  }
-}

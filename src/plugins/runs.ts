@@ -28,15 +28,13 @@ import { RunsTableModel } from '../runs/model';
 import { RunsTableView } from '../runs/tableView';
 import { RunsSidebar } from '../runs/sidebar';
 import { ViewsStore } from '../runs/savedViews';
-import { CommandIDs as CheckpointCommands, CURRENT } from '../tokens';
+import {
+  CommandIDs as CheckpointCommands,
+  CURRENT,
+  RunsCommandIDs
+} from '../tokens';
 
 export const RUNS_PLUGIN_ID = 'jupyter-mltrack:runs';
-
-export namespace RunsCommandIDs {
-  export const openTable = 'mltrack:open-runs-table';
-  export const openRun = 'mltrack:open-run';
-  export const compare = 'mltrack:compare-runs';
-}
 
 /** Rank after the checkpoint sidebar (600). */
 const SIDEBAR_RANK = 610;

@@ -2,8 +2,9 @@
 
 The client's writer thread packs points here and the store writes them as they are: series
 points are little-endian float64 arrays (string and file series: a UTF-8 JSON list), scalars
-one `ScalarWrite` each. Nothing here imports SQLAlchemy, so `init_run` and the logging calls
-never pay that import in the training thread (it happens in the writer thread).
+one `ScalarWrite` each, the other field changes one small dataclass each (`FieldWrite`).
+Nothing here imports SQLAlchemy, so `init_run` and the logging calls never pay that import in
+the training thread (it happens in the writer thread).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import math
 import sys
 from array import array
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 _BIG_ENDIAN = sys.byteorder == "big"
 
@@ -43,6 +44,36 @@ class ScalarWrite:
     num: float | None = None
     int_value: int | None = None
     text: str | None = None
+
+
+@dataclass(frozen=True)
+class SetChange:
+    """Add to, remove from or clear a string set (`sys/tags`): applied to the set as stored,
+    inside the write transaction, so two processes tagging one run both keep their tags."""
+
+    path: str
+    action: Literal["add", "remove", "clear"]
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FileSetMerge:
+    """File-set entries ({path, sha256, size, mtime, uploaded, mime}) merged into the stored
+    set by their path: a file tracked again replaces its old entry, the others stay."""
+
+    path: str
+    entries: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class FieldDelete:
+    """Remove a field, or every field under a namespace."""
+
+    path: str
+
+
+# What one batch changes in a run's non-series fields, applied in order (`store.batches`).
+FieldWrite = ScalarWrite | SetChange | FileSetMerge | FieldDelete
 
 
 @dataclass

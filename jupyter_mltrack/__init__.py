@@ -3,12 +3,15 @@
 This module is imported in every kernel that uses the tracker, so it must stay light: the
 public API is resolved lazily (PEP 562) and nothing here imports SQLAlchemy, tornado or
 jupyter_server. The extension entry points only name modules; jupyter_server imports them.
+Importing `kernel` registers its run-start hook with the client (a list append): that is how
+a run started in a notebook kernel is linked to its notebook, with no `%load_ext`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import kernel as _kernel  # noqa: F401  (registers the notebook link as a run-start hook)
 from ._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only

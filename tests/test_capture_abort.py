@@ -127,7 +127,7 @@ def test_interrupt_on_abort_off_only_ends_the_run(tmp_path: Path) -> None:
     proc, run_id = _start(
         tmp_path,
         """
-        while run._state == "running":
+        while run._lifecycle.state == "running":
             run["z"].log(1)
             time.sleep(0.05)
         print("loop saw the run end", flush=True)

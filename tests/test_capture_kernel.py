@@ -117,7 +117,7 @@ def test_abort_interrupts_the_running_cell_and_keeps_the_data() -> None:
         _notebook(
             SETUP.replace('project="nb"', 'project="nb-abort"'),
             "for i in range(100000):\n    run['loss'].log(i)\n    time.sleep(0.02)",
-            "print('next cell runs', run._state)",
+            "print('next cell runs', run._lifecycle.state)",
         ),
         on_cell_execute=abort_soon,
     )
@@ -183,7 +183,7 @@ def test_cell_ids_from_jupyterlab_are_recorded() -> None:
         runs.request_abort(st, idle.short_id)
         _wait(lambda: runs.get(st, idle.id).state == "aborted")
         time.sleep(0.5)
-        reply = execute("print(run._state, x)", "c-3")
+        reply = execute("print(run._lifecycle.state, x)", "c-3")
         assert reply["status"] == "ok", reply
     finally:
         kc.stop_channels()

@@ -100,9 +100,8 @@ def test_abort(capsys: pytest.CaptureFixture[str], store: Store) -> None:
     assert code == 0 and json.loads(out)["abort_requested"] is True
     assert runs.get(store, r.id).abort_requested
     seen = []
-    r._on_abort = lambda: seen.append(True)  # type: ignore[method-assign]
-    assert r._writer is not None
-    r._writer._heartbeat()
+    r._lifecycle.on_abort = lambda: seen.append(True)  # type: ignore[method-assign]
+    r._lifecycle.heartbeat()
     assert seen == [True]
     r.stop()
     code, _, err = _cli(capsys, store, "abort", r.id)

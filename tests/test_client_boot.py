@@ -65,7 +65,7 @@ def test_logging_before_the_run_exists_is_kept(
     before = time.time()
     run = mlt.init_run(store=url, blobs=blobs, project="boot", name="first", tags=["a"])
     returned = time.time()
-    assert not run._ready.is_set()  # the store is not even open yet
+    assert not run._lifecycle.ready.is_set()  # the store is not even open yet
     for i in range(100):
         run["train/loss"].log(1.0 / (i + 1))
     run["params"] = {"lr": 0.01, "opt": "adam"}
@@ -107,7 +107,7 @@ def test_a_run_that_cannot_be_created_anywhere_warns_and_never_raises_into_loggi
     messages = [str(w.message) for w in seen if issubclass(w.category, MLTrackWarning)]
     assert any("the run could not be created" in m for m in messages), messages
     assert "not created" in repr(run)
-    assert not run._series or all(len(sb.items) <= 3 for sb in run._series)
+    assert all(len(sb.items) <= 3 for sb in run._outbox.series)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")

@@ -13,8 +13,7 @@ import pytest
 from client_helpers import metric_logging_only
 
 import jupyter_mltrack as mlt
-from jupyter_mltrack.client import Run
-from jupyter_mltrack.client import files as file_ops
+from jupyter_mltrack.client import Run, file_values
 from jupyter_mltrack.store import fields
 from jupyter_mltrack.store.engine import Store
 from jupyter_mltrack.store.models import Blob
@@ -128,12 +127,12 @@ def test_upload_files_and_track_files(
 
 
 def test_hash_cache_skips_unchanged_files(tmp_path: Path) -> None:
-    cache = file_ops.HashCache(tmp_path / "cache.json")
+    cache = file_values.HashCache(tmp_path / "cache.json")
     f = tmp_path / "big.bin"
     f.write_bytes(os.urandom(1 << 20))
     sha = cache.sha256(str(f), f.stat())
     cache.save()
-    again = file_ops.HashCache(tmp_path / "cache.json")
+    again = file_values.HashCache(tmp_path / "cache.json")
     # Same size and mtime: answered from the cache without reading (proved by a lie).
     again._load()[os.path.realpath(f)][2] = "cached"
     assert again.sha256(str(f), f.stat()) == "cached"

@@ -88,7 +88,7 @@ def test_store_errors_are_retried_and_reported(sqlite_store: Store) -> None:
         for i in range(100):
             run["loss"].log(float(i))
         run.wait()
-        assert run._writer is not None and run._writer.failures >= 1
+        assert run._lifecycle.writer is not None and run._lifecycle.writer.failures >= 1
         broken["on"] = False
         run.wait()
     text = " ".join(str(w.message) for w in seen if issubclass(w.category, MLTrackWarning))

@@ -63,9 +63,9 @@ def test_run_in_a_kernel_without_frontend_checkpoints_the_file_and_links_it(
             "print(run.id, run2.id)"
         ),
         nbformat.v4.new_code_cell(
-            "from jupyter_mltrack.kernel import comm, link\n"
+            "from jupyter_mltrack.kernel.state import kernel_state\n"
             f"run3 = mlt.init_run(project='nb', {QUIET})\n"
-            "print(run3.id, comm.FRONTEND.state, link.LAST.via)\n"
+            "print(run3.id, kernel_state().frontend.state, kernel_state().last_link.via)\n"
             "run.stop(); run2.stop(); run3.stop()"
         ),
     ]
@@ -141,16 +141,17 @@ def test_magics_render_sanitized_html_and_fall_back_to_input_history(
         f'%mltrack init -p magic -n "{evil}" -t a --var r',
         "r['train/loss'].extend([3.0, 2.0, 1.5, 1.0])\nr['params/lr'] = 0.1\nr.wait()",
         "%mltrack checkpoint -n first",
-        "from jupyter_mltrack.kernel import link\nfirst = link.KNOWN\nprint(first)",
+        "from jupyter_mltrack.kernel.state import kernel_state\n"
+        "first = kernel_state().notebook_checkpoint\nprint(first)",
         "%mltrack checkpoint -n second -d 'after more cells'",
-        "second = link.KNOWN",
+        "second = kernel_state().notebook_checkpoint",
         "%mltrack history",
         "%mltrack diff $first $second",
         '%mltrack runs sys/name MATCHES "script"',
         "%mltrack show --refresh 0.2",
-        "from jupyter_mltrack.kernel.magics import Refresher\nimport time\n"
+        "import time\n"
         "r['train/loss'].log(0.5); r.wait(); time.sleep(1.0)\n"
-        "print(Refresher.live[r.id].updates > 0)",
+        "print(kernel_state().refreshers[r.id].updates > 0)",
         "%mltrack status",
         "%mltrack diff --help",
         "%mltrack diff nosuchid",
@@ -163,7 +164,7 @@ def test_magics_render_sanitized_html_and_fall_back_to_input_history(
         return next(c for c in nb.cells if c.source.startswith(prefix))
 
     run_id = runs.list_runs(env_store, project="magic")[0].short_id
-    first = stdout(out("from jupyter_mltrack.kernel import link")).strip()
+    first = stdout(out("from jupyter_mltrack.kernel.state import kernel_state")).strip()
     # No session names the file: the checkpoint is rebuilt from the cells the kernel ran.
     ck = service.get(env_store, _linked(env_store, run_id))
     assert "input history" in ck["description"]
@@ -179,7 +180,7 @@ def test_magics_render_sanitized_html_and_fall_back_to_input_history(
     shown = htmls(out("%mltrack show --refresh 0.2"))
     assert "<svg" in shown and "train/loss" in shown and "params/lr" in shown
     assert "added" in htmls(out("%mltrack diff $first $second"))
-    assert stdout(out("from jupyter_mltrack.kernel.magics import Refresher")).strip() == "True"
+    assert stdout(out("import time")).strip() == "True"
     assert "absent" in htmls(out("%mltrack status"))
     assert "usage: %mltrack diff" in stdout(out("%mltrack diff --help"))
     errors = "".join(o.get("text", "") for o in out("%mltrack diff nosuchid").outputs)

@@ -1,23 +1,50 @@
-"""The tracking client: `init_run()`, `init_project()`, `Run` and its handles.
+"""The tracking client: `init_run()`, `init_project()`, `Run` and its field handles.
 
-Importing this package loads SQLAlchemy (the store); `import jupyter_mltrack` does not, it
-resolves these names lazily. The query engine (used only by `init_project`) is imported on
-first use, keeping it out of the first `init_run`.
+The names are resolved on first use (PEP 562), like `jupyter_mltrack`'s own: importing a
+module of this package (the kernel registers its run-start hook in `run_start` when
+`jupyter_mltrack` is imported) must not import the client. Nothing on `init_run`'s path
+imports SQLAlchemy; the query engine (used only by `init_project`) stays out of it too.
+
+Layout: `init` creates a `run.Run`, which wires `schema` (field types and checks), `outbox`
+(typed operations for the writer), `lifecycle` (create, heartbeat, stop, fork; it owns the
+`writer` thread), `reading` and `field` (the handles) together. See docs/architecture.md.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from .handler import Handler
-from .init import init_run
-from .reporting import MLTrackWarning
-from .run import Run
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .field import FieldHandle as FieldHandle
+    from .init import init_run as init_run
+    from .project import Project as Project
+    from .project import RunsTable as RunsTable
+    from .reporting import MLTrackWarning as MLTrackWarning
+    from .run import Run as Run
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .project import Project, RunsTable
+    Handler = FieldHandle  # the former name of FieldHandle
 
-__all__ = ["Handler", "MLTrackWarning", "Project", "Run", "RunsTable", "init_project", "init_run"]
+__all__ = [
+    "FieldHandle",
+    "MLTrackWarning",
+    "Project",
+    "Run",
+    "RunsTable",
+    "init_project",
+    "init_run",
+]
+
+_LAZY = {
+    "FieldHandle": ("field", "FieldHandle"),
+    # The field handle's former name (it is also what neptune calls it): kept importable.
+    "Handler": ("field", "FieldHandle"),
+    "MLTrackWarning": ("reporting", "MLTrackWarning"),
+    "Run": ("run", "Run"),
+    "init_run": ("init", "init_run"),
+    "Project": ("project", "Project"),
+    "RunsTable": ("project", "RunsTable"),
+}
 
 
 def init_project(project: str | None = None, *args: Any, **kwargs: Any) -> Project:
@@ -28,8 +55,9 @@ def init_project(project: str | None = None, *args: Any, **kwargs: Any) -> Proje
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("Project", "RunsTable"):
-        from . import project
-
-        return getattr(project, name)
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

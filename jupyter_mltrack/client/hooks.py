@@ -12,35 +12,51 @@ import atexit
 import os
 import sys
 import threading
+from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..capture.base import ipython_shell
 
-if TYPE_CHECKING:
-    from .run import Run
 
-_live: dict[int, Run] = {}
+class LiveRun(Protocol):
+    """What the process hooks do to a live run."""
+
+    @property
+    def id(self) -> str: ...
+
+    def stop(self, seconds: float | None = None) -> None: ...
+
+    def mark_failed(
+        self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None: ...
+
+
+ForkHook = Callable[[], None]
+
+# id(run) -> (run, its before-fork hook, its after-fork-in-child hook)
+_live: dict[int, tuple[LiveRun, ForkHook, ForkHook]] = {}
 _lock = threading.Lock()
 _installed = False
 _ipython_shells: set[int] = set()
 
 
-def register(run: Run) -> None:
+def register(run: LiveRun, *, before_fork: ForkHook, after_fork: ForkHook) -> None:
     _install()
     with _lock:
-        _live[id(run)] = run
+        _live[id(run)] = (run, before_fork, after_fork)
     _watch_ipython()
 
 
-def unregister(run: Run) -> None:
+def unregister(run: LiveRun) -> None:
     with _lock:
         _live.pop(id(run), None)
 
 
-def live_runs() -> list[Run]:
+def live_runs() -> list[LiveRun]:
+    """The runs of this process still running, oldest first (`Run` objects)."""
     with _lock:
-        return list(_live.values())
+        return [run for run, _, _ in _live.values()]
 
 
 def _install() -> None:
@@ -75,15 +91,17 @@ def _at_exit() -> None:
 
 
 def _before_fork() -> None:
-    for run in live_runs():
-        run._before_fork()
+    with _lock:
+        hooks = [before for _, before, _ in _live.values()]
+    for before in hooks:
+        before()
 
 
 def _after_fork() -> None:
     global _lock
     _lock = threading.Lock()
-    for run in list(_live.values()):
-        run._after_fork()
+    for _, _, after in list(_live.values()):
+        after()
 
 
 def _watch_ipython() -> None:

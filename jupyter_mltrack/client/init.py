@@ -9,7 +9,6 @@ an async or sync run falls back to an offline spool with a warning instead of fa
 from __future__ import annotations
 
 import os
-import sys
 import time
 import warnings
 from functools import partial
@@ -21,8 +20,11 @@ from ..errors import InvalidInput, StoreError
 from ..store import names
 from ..store.config import StoreConfig, resolve
 from ..store.entities import RunInfo
-from .reporting import MLTrackWarning
-from .run import MODES, Opened, Run
+from ..store.text import text_problem
+from . import run_start, values
+from .lifecycle import MODES, Opened
+from .reporting import MLTrackWarning, short_repr
+from .run import Run
 
 if TYPE_CHECKING:
     from ..store.engine import Store
@@ -42,6 +44,32 @@ def _project(project: str | None) -> str:
     return names.normalize_name(
         project or os.environ.get("MLTRACK_PROJECT") or os.environ.get("NEPTUNE_PROJECT")
     )
+
+
+def _custom_run_id(value: str | None) -> str | None:
+    """It names the run to resume: one that no store can hold is an error in any mode."""
+    if not value:
+        return None
+    problem = text_problem(value) if isinstance(value, str) else "is not a str"
+    if problem is None and len(value) > 256:  # runs.custom_run_id is VARCHAR(256)
+        problem = f"has {len(value):,} characters; at most 256 are allowed"
+    if problem is not None:
+        raise InvalidInput(f"custom_run_id {short_repr(value)} {problem}")
+    return value
+
+
+def _run_text(path: str, value: str | None, strict: bool) -> str | None:
+    """A name or description the store cannot hold: raised in strict mode; otherwise one
+    warning and the run starts without it (the rest of the run is kept)."""
+    if value is None:
+        return None
+    refusal = values.run_text_refusal(path, value)
+    if refusal is None:
+        return value
+    if strict:
+        raise InvalidInput(refusal)
+    warnings.warn(refusal, MLTrackWarning, stacklevel=3)
+    return None
 
 
 def _who() -> tuple[str, str]:
@@ -92,7 +120,9 @@ def init_run(
     del api_token, proxies  # accepted so neptune code runs; the store needs no token
     m = _mode(mode)
     proj = _project(project)
-    custom_run_id = custom_run_id or os.environ.get("MLTRACK_CUSTOM_RUN_ID") or None
+    custom_run_id = _custom_run_id(custom_run_id or os.environ.get("MLTRACK_CUSTOM_RUN_ID"))
+    name = _run_text("sys/name", name, strict)
+    description = _run_text("sys/description", description, strict)
     if neptune_kwargs:
         warnings.warn(
             f"init_run ignores {', '.join(sorted(neptune_kwargs))}", MLTrackWarning, stacklevel=2
@@ -125,7 +155,7 @@ def init_run(
         source_files=source_files,
         monitoring_namespace=monitoring_namespace,
     )
-    # A new async run is created by the writer thread (Run._boot): init_run returns at once
+    # A new async run is created by the writer thread (Lifecycle.boot): init_run returns at once
     # and the caller logs into the buffers meanwhile. Resumed runs load their fields first
     # (type checks need them), and strict runs raise their store errors here, as promised.
     opener = partial(
@@ -149,12 +179,10 @@ def init_run(
             run_context.attach(run, context, cells_sink=sink)
     finally:
         run._start()  # whatever happened above: only the writer lets the run end
-    if m in ("async", "sync") and "IPython" in sys.modules:
-        # In a notebook kernel: checkpoint the notebook and link it to the run (kernel/link.py;
-        # it waits for the run to exist, and skips one that fell back to offline).
-        from ..kernel.link import link_run_start
-
-        link_run_start(run)
+    if m in ("async", "sync"):
+        # Layers above the client take part here: in a notebook kernel, the kernel's hook
+        # checkpoints the notebook and links it to the run (kernel/__init__.py).
+        run_start.run_started(run)
     return run
 
 

@@ -1,77 +1,53 @@
-"""What a run answers from the store: fetched values, series, downloads, its structure.
+"""What a run answers from the store: fetched values, series, downloads, what exists.
 
-A mixin of `Run` (run.py holds the writing side). Every read first waits for the run to exist
-and flushes what was logged, so a value just logged is read back; only then are the store
-modules imported (the writer thread imported them before the run was ready, so this is a
-lookup), never on init_run's path.
+`Run` and its field handles read through a `Reader`. Every read first waits for the run to
+exist and flushes what was logged, so a value just logged is read back; only then are the
+store modules imported (the writer thread imported them before the run was ready, so this is
+a lookup), never on init_run's path.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidInput
-from ..store.entities import RunInfo
+from ..errors import InvalidInput, NotFound
 from . import paths
-from .handler import Handler, missing
+from .lifecycle import Lifecycle
 from .reporting import Reporter
+from .schema import FieldSchema
 
 if TYPE_CHECKING:
     from ..store import fields
     from ..store.engine import Store
 
 
-class Reading:
-    """The reading half of `Run`: the attributes below are set by `Run`."""
+def missing(path: str) -> NotFound:
+    return NotFound(f"field {path!r} does not exist in this run")
 
-    _store: Store
-    _info: RunInfo
-    _mode: str
-    _state: str
-    _types: dict[str, str]
-    _namespaces: set[str]
-    _last_steps: dict[str, float]
-    _reporter: Reporter
 
-    if TYPE_CHECKING:
+class Reader:
+    """Reads of one run: its lifecycle says where the run is, its schema what exists here."""
 
-        def wait(self, disk_only: bool = False) -> None: ...
+    def __init__(self, lifecycle: Lifecycle, schema: FieldSchema, reporter: Reporter) -> None:
+        self._life = lifecycle
+        self._schema = schema
+        self._reporter = reporter
 
-        def _await_ready(self) -> None: ...
+    def _flush(self) -> None:
+        life = self._life
+        life.await_ready()
+        if life.state == "running":
+            life.wait()
 
-        def __getitem__(self, path: str) -> Handler: ...
-
-    def _load_fields(self) -> None:
-        from ..store import fields
-
-        for f in fields.list_fields(self._store, self._info.id):
-            self._types[f.path] = f.type
-            parts = f.path.split("/")
-            for i in range(1, len(parts)):
-                self._namespaces.add("/".join(parts[:i]))
-            if f.type in fields.SERIES_TYPES and f.last_step is not None:
-                self._last_steps[f.path] = f.last_step
-
-    def _flush_for_read(self) -> None:
-        self._await_ready()
-        if self._state == "running":
-            self.wait()
+    def _where(self) -> tuple[Store, int]:
+        return self._life.store, self._life.info.id
 
     def _sys(self) -> dict[str, Any]:
-        self._flush_for_read()  # a name or description just assigned is read back as such
-        from ..store import runs as runs_repo
-
-        info = self._info
-        if self._mode != "debug":
-            try:
-                info = runs_repo.get(self._store, info.id)
-                self._info = info
-            except Exception:  # store unreachable: the values this process knows still answer
-                pass
+        self._flush()  # a name or description just assigned is read back as such
+        info = self._life.reload_info()
 
         def when(t: float | None) -> dt.datetime | None:
             return None if t is None else dt.datetime.fromtimestamp(t, dt.timezone.utc)
@@ -91,18 +67,19 @@ class Reading:
             "sys/project": info.project,
         }
 
-    def _fetch(self, path: str) -> Any:
+    def value(self, path: str) -> Any:
+        """A field's value (a series: its last value; a namespace: a nested dict)."""
         if path.startswith("sys/") and path != "sys/tags":
             sysvals = self._sys()
             if path not in sysvals:
                 raise missing(path)
             return sysvals[path]
-        self._flush_for_read()
+        self._flush()
         from ..store import fields
 
-        f = fields.get_field(self._store, self._info.id, path)
+        f = fields.get_field(*self._where(), path)
         if f is None:
-            under = fields.list_fields(self._store, self._info.id, prefix=path)
+            under = fields.list_fields(*self._where(), prefix=path)
             if path == "sys" or path == "":
                 under = [u for u in under if u.path.startswith("sys/")]
             if not under and path != "sys":
@@ -122,20 +99,21 @@ class Reading:
         if f.type == "string_set":
             return set(v or [])
         if f.type == "float_series" and v is None and f.count:
-            return fields.last_float_point(self._store, self._info.id, f.path)
+            return fields.last_float_point(*self._where(), f.path)
         return v
 
-    def fetch(self) -> dict[str, Any]:
+    def everything(self) -> dict[str, Any]:
         """Every field's value as a nested dict (series: their last value)."""
-        self._flush_for_read()
+        self._flush()
         from ..store import fields
 
-        flat = {f.path: self._decode(f) for f in fields.list_fields(self._store, self._info.id)}
+        flat = {f.path: self._decode(f) for f in fields.list_fields(*self._where())}
         flat.update(self._sys())
         return paths.nest(flat)
 
-    def _fetch_values(self, path: str, include_timestamp: bool) -> Any:
-        self._flush_for_read()
+    def points(self, path: str, include_timestamp: bool) -> Any:
+        """A series' points (a DataFrame with pandas, else a list of dicts)."""
+        self._flush()
         from ..store import fields
 
         try:
@@ -144,9 +122,9 @@ class Reading:
             has_numpy = True
         except ImportError:
             has_numpy = False
-        data = fields.read_series(self._store, self._info.id, path, as_numpy=has_numpy)
+        data = fields.read_series(*self._where(), path, as_numpy=has_numpy)
         if data is None:
-            f = fields.get_field(self._store, self._info.id, path)
+            f = fields.get_field(*self._where(), path)
             if f is None:
                 raise missing(path)
             raise InvalidInput(f"{path} is a {f.type} field, not a series: use .fetch()")
@@ -167,14 +145,14 @@ class Reading:
             cols["timestamp"] = pd.DatetimeIndex(ns).tz_localize("UTC")
         return pd.DataFrame(cols)
 
-    def _download(self, path: str, destination: str | os.PathLike[str] | None) -> str:
-        self._flush_for_read()
+    def download(self, path: str, destination: str | os.PathLike[str] | None) -> str:
+        self._flush()
         from ..store import fields
 
-        f = fields.get_field(self._store, self._info.id, path)
+        f = fields.get_field(*self._where(), path)
         if f is None:
             raise missing(path)
-        blobs = self._store.blobs
+        blobs = self._life.store.blobs
         if f.type == "file":
             meta = f.value
             dest = Path(destination) if destination is not None else Path(meta["name"])
@@ -202,44 +180,27 @@ class Reading:
                 )
             return str(out)
         if f.type == "file_series":
-            data = fields.read_series(self._store, self._info.id, path)
+            data = fields.read_series(*self._where(), path)
             assert data is not None
             for i, meta in enumerate(data.values):
                 blobs.copy_to(meta["sha256"], out / f"{i}.{meta.get('ext') or 'bin'}")
             return str(out)
         raise InvalidInput(f"{path} is a {f.type} field, not a file: nothing to download")
 
-    def get_structure(self) -> dict[str, Any]:
-        """Nested dict of the run's paths; leaves are handles (call .fetch() on them)."""
-        self._flush_for_read()
+    def stored_paths(self) -> list[str]:
+        """The paths of the fields the store holds for this run."""
+        self._flush()
         from ..store import fields
 
-        flat: dict[str, object] = {}
-        for f in fields.list_fields(self._store, self._info.id):
-            flat[f.path] = self[f.path]
-        for p in paths.SYS_READ:
-            flat[p] = self[p]
-        return paths.nest(flat)
-
-    def print_structure(self) -> None:
-        def walk(node: dict[str, Any], indent: str) -> Iterator[str]:
-            for key in sorted(node):
-                child = node[key]
-                if isinstance(child, dict):
-                    yield f"{indent}{key}:"
-                    yield from walk(child, indent + "    ")
-                else:
-                    kind = self._types.get(child._path, "sys")
-                    yield f"{indent}{key}: {kind}"
-
-        print("\n".join(walk(self.get_structure(), "")))
+        return [f.path for f in fields.list_fields(*self._where())]
 
     def exists(self, path: str) -> bool:
-        if path in self._types or path in self._namespaces or path in paths.SYS_READ:
+        """Known here (written by this process, or loaded when resumed), else asked."""
+        if self._schema.has(path) or path in paths.SYS_READ:
             return True
         if path == "sys":
             return True
-        self._flush_for_read()
+        self._flush()
         from ..store import fields
 
-        return bool(fields.list_fields(self._store, self._info.id, prefix=path))
+        return bool(fields.list_fields(*self._where(), prefix=path))

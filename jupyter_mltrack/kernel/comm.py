@@ -115,6 +115,3 @@ class Frontend:
                         self.state = "absent"
                 return None
             time.sleep(POLL_SECONDS)
-
-
-FRONTEND = Frontend()

@@ -1,10 +1,10 @@
 """Checkpoint the notebook when a run starts in it, and link the two (DESIGN §6).
 
-`init_run` calls `link_run_start(run)` in IPython. The lab frontend is asked first (it saves
-the notebook, so the checkpoint holds edits made a second ago); without an answer in 2 s the
-kernel snapshots the notebook itself (`locator`). Several runs started in one cell share one
-checkpoint. Failures here are warnings: the run goes on without its notebook rather than
-stopping a training job.
+`link_run_start(run)` is the kernel's run-start hook (kernel/__init__.py registers it, and
+`init_run` calls it). The lab frontend is asked first (it saves the notebook, so the
+checkpoint holds edits made a second ago); without an answer in 2 s the kernel snapshots the
+notebook itself (`locator`). Several runs started in one cell share one checkpoint. Failures
+here are warnings: the run goes on without its notebook rather than stopping a training job.
 """
 
 from __future__ import annotations
@@ -13,28 +13,14 @@ import getpass
 import os
 import time
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 from ..capture.base import ipython_shell
 from ..client.reporting import MLTrackWarning
-from .comm import FRONTEND
 from .locator import Located, locate
+from .state import LinkResult, kernel_state
 
 DISABLE_ENV = "MLTRACK_NOTEBOOK_LINK"
-
-
-@dataclass
-class LinkResult:
-    checkpoint_id: str | None
-    via: str  # frontend | colab | file | history | same cell | none
-    seconds: float
-    note: str = ""
-
-
-LAST: LinkResult | None = None
-KNOWN: str | None = None  # a checkpoint of this notebook made from this kernel (follows renames)
-_cell_cache: dict[tuple[str, str], str] = {}
 
 
 def _cell_key(sh: Any) -> str:
@@ -103,7 +89,8 @@ def checkpoint(
     payload: dict[str, Any] = {"trigger": trigger, "name": name, "description": description}
     if run_id is not None:
         payload["run_id"] = run_id
-    rid = FRONTEND.request("checkpoint", **payload)
+    frontend = kernel_state().frontend
+    rid = frontend.request("checkpoint", **payload)
     if rid is not None:
         if run is not None:
             internal = run.info.id
@@ -124,7 +111,7 @@ def checkpoint(
                         return it.id
                 return None
 
-        cid = FRONTEND.wait(rid, found)
+        cid = frontend.wait(rid, found)
         if cid is not None:
             return LinkResult(cid, "frontend", time.perf_counter() - t0)
     sh = ipython_shell()
@@ -138,8 +125,8 @@ def checkpoint(
 
 
 def link_run_start(run: Any) -> LinkResult | None:
-    """Called by `init_run` in IPython: checkpoint the notebook (once per cell) and link it."""
-    global LAST, KNOWN
+    """The kernel's run-start hook (kernel/__init__.py), in IPython: checkpoint the notebook
+    (once per cell) and link it."""
     if os.environ.get(DISABLE_ENV, "1").lower() in ("0", "false", "no", "off"):
         return None
     sh = ipython_shell()
@@ -147,10 +134,11 @@ def link_run_start(run: Any) -> LinkResult | None:
     if sh is None or getattr(sh, "kernel", None) is None or run.mode not in ("async", "sync"):
         return None
     store = run.store
+    state = kernel_state()
     t0 = time.perf_counter()
     try:
         key = (_cell_key(sh), str(store.config.url))
-        cached = _cell_cache.get(key)
+        cached = state.cell_checkpoints.get(key)
         if cached is not None:
             from ..checkpoints import service
 
@@ -159,8 +147,8 @@ def link_run_start(run: Any) -> LinkResult | None:
         else:
             result = checkpoint(store, trigger="run", run=run, user_ns=sh.user_ns)
             if result.checkpoint_id is not None:
-                _cell_cache.clear()
-                _cell_cache[key] = result.checkpoint_id
+                state.cell_checkpoints.clear()
+                state.cell_checkpoints[key] = result.checkpoint_id
     except Exception as e:
         warnings.warn(
             f"mltrack: run {run.id} is not linked to its notebook: {e}",
@@ -174,7 +162,7 @@ def link_run_start(run: Any) -> LinkResult | None:
             MLTrackWarning,
             stacklevel=3,
         )
-    LAST = result
+    state.last_link = result
     if result.checkpoint_id is not None:
-        KNOWN = result.checkpoint_id
+        state.notebook_checkpoint = result.checkpoint_id
     return result

@@ -19,13 +19,12 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-import threading
-from collections.abc import Callable
 from typing import Any
 
 from ..errors import MLTrackError
 from . import html
-from .comm import FRONTEND
+from .refresh import Refresher
+from .state import kernel_state
 
 USAGE = "%mltrack {init,checkpoint,history,diff,runs,show,stop,status} [--help]"
 MAX_CHARTS = 12
@@ -111,42 +110,6 @@ def _display(markup: str, **kwargs: Any) -> Any:
     return display(HTML(markup), **kwargs)  # type: ignore[no-untyped-call]
 
 
-class Refresher:
-    """Redraws a `%mltrack show` output while its run is running, from a background thread
-    (display updates by display_id, so it works while the notebook is idle)."""
-
-    live: dict[str, Refresher] = {}
-
-    def __init__(self, key: str, handle: Any, render: Callable[[], tuple[str, bool]], every: float):
-        self.key, self.handle, self.render, self.every = key, handle, render, max(0.2, every)
-        self._stop = threading.Event()
-        self.updates = 0
-        old = Refresher.live.pop(key, None)
-        if old is not None:
-            old.stop()
-        Refresher.live[key] = self
-        self.thread = threading.Thread(target=self._loop, name="mltrack-show", daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _loop(self) -> None:
-        from IPython.display import HTML
-
-        while not self._stop.wait(self.every):
-            try:
-                markup, running = self.render()
-                self.handle.update(HTML(markup))  # type: ignore[no-untyped-call]
-                self.updates += 1
-            except Exception:
-                break
-            if not running:
-                break
-        if Refresher.live.get(self.key) is self:
-            Refresher.live.pop(self.key, None)
-
-
 class MLTrackMagics:
     """The state behind `%mltrack`: the run this kernel started with it."""
 
@@ -194,9 +157,9 @@ class MLTrackMagics:
 
     # -- sub-commands ---------------------------------------------------------------------------
     def do_init(self, a: argparse.Namespace) -> None:
-        import jupyter_mltrack
+        from ..client import init_run
 
-        run = jupyter_mltrack.init_run(
+        run = init_run(
             project=a.project,
             name=a.name,
             description=a.description,
@@ -206,11 +169,10 @@ class MLTrackMagics:
         )
         self.run = run
         self.shell.user_ns[a.var] = run
-        from . import link
-
+        last = kernel_state().last_link
         note = ""
-        if link.LAST is not None and link.LAST.checkpoint_id:
-            note = f"notebook checkpoint {link.LAST.checkpoint_id} ({link.LAST.via})"
+        if last is not None and last.checkpoint_id:
+            note = f"notebook checkpoint {last.checkpoint_id} ({last.via})"
         _display(
             html.message(f"Run {run.id} started in {run.info.project}; `{a.var}` holds it.", note)
         )
@@ -227,7 +189,7 @@ class MLTrackMagics:
         )
         if result.checkpoint_id is None:
             raise MLTrackError(f"nothing to checkpoint: {result.note}")
-        link.KNOWN = result.checkpoint_id
+        kernel_state().notebook_checkpoint = result.checkpoint_id
         flag = " from disk (unsaved edits may be missing)" if result.via == "file" else ""
         _display(
             html.message(
@@ -239,14 +201,15 @@ class MLTrackMagics:
     def _notebook_path(self) -> str | None:
         """This notebook's path: from a checkpoint this kernel made (it follows renames), else
         from the session."""
-        from . import link, locator
+        from . import locator
 
         store = self._store()
-        if link.KNOWN:
+        known = kernel_state().notebook_checkpoint
+        if known:
             from ..store import checkpoints as repo
 
             try:
-                return repo.get(store, link.KNOWN).notebook_path
+                return repo.get(store, known).notebook_path
             except MLTrackError:
                 pass
         found = locator.session_file(self.shell.user_ns)
@@ -327,7 +290,7 @@ class MLTrackMagics:
         def render() -> tuple[str, bool]:
             return self.render_run(store, run_id)
 
-        Refresher(run_id, handle, render, a.refresh)
+        Refresher(run_id, handle, render, a.refresh, kernel_state().refreshers)
 
     def do_stop(self, a: argparse.Namespace) -> None:
         run = self._current(a.run)
@@ -338,20 +301,21 @@ class MLTrackMagics:
 
     def do_status(self, a: argparse.Namespace) -> None:
         from ..client import hooks
-        from . import link
 
+        state = kernel_state()
         store = self._store()
         live = hooks.live_runs()
+        frontend = state.frontend
         rows = [
             ["store", html.esc(store.config.masked_url)],
             ["live runs", html.esc(", ".join(r.id for r in live) or "none")],
             [
                 "lab frontend",
-                html.esc(FRONTEND.state if FRONTEND.connected() else "no kernel comm"),
+                html.esc(frontend.state if frontend.connected() else "no kernel comm"),
             ],
         ]
-        if link.LAST is not None:
-            last = link.LAST
+        last = state.last_link
+        if last is not None:
             rows.append(
                 [
                     "last notebook link",

@@ -1,4 +1,5 @@
-"""Files of runs: storing uploads as blobs, and hashing tracked files without copying them.
+"""The stored values of file fields: an uploaded `File` becomes blob metadata, tracked files
+become file-set entries (hashed without copying, or uploaded). The writer thread calls these.
 
 Hashes of tracked files are cached by (path, size, mtime) in a small JSON file in the
 Jupyter data dir, so tracking an unchanged 50 GB dataset again costs a `stat`, not a read.
@@ -12,7 +13,7 @@ import json
 import mimetypes
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ def _mime(name: str) -> str:
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
-def store_file(blobs: BlobStore, f: File) -> dict[str, Any]:
+def upload_file(blobs: BlobStore, f: File) -> dict[str, Any]:
     """Put a File into the blob store; returns its field metadata. OSError if unreadable."""
     if f.content is not None:
         sha = blobs.put(f.content)
@@ -111,7 +112,7 @@ def _display_path(name: str, upload: bool) -> str:
 
 
 def file_set_entries(
-    blobs: BlobStore, names: list[str], *, upload: bool, problem: Callable[[str], None]
+    blobs: BlobStore, names: Sequence[str], *, upload: bool, problem: Callable[[str], None]
 ) -> list[dict[str, Any]]:
     """Entries {path, sha256, size, mtime, uploaded} of a file set, uploading when asked."""
     cache = hash_cache()

@@ -5,15 +5,21 @@ event loop, so a synchronous client could not talk to it.
 One server per test session (per xdist worker): starting one costs ~10 s on two busy cores,
 and every test here only adds its own objects to its store. Only our extension (and the
 lab's, for the login page that sets the XSRF cookie) is loaded; the other installed server
-extensions serve nothing under /mltrack/api and would only slow the start."""
+extensions serve nothing under /mltrack/api and would only slow the start.
+
+`live_server` keeps its store in SQLite; `live_server_postgres` is the same server on a
+PostgreSQL database of its own (created for the session, dropped after), for the tests that
+must see both backends (the schemathesis fuzzing)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +56,34 @@ OTHER_EXTENSIONS = ("jupyter_lsp", "jupyter_server_terminals", "nbdime", "notebo
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     base = tmp_path_factory.mktemp("live")
+    with _serve(base, f"sqlite:///{base}/store/mltrack.db") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def live_server_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    from conftest import PG_ADMIN, _pg_admin, _pg_unavailable  # tests/conftest.py
+
+    name = f"mltrack_live_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = _pg_admin()
+    except Exception as e:
+        _pg_unavailable(str(e))
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with _serve(
+            tmp_path_factory.mktemp("live-pg"), f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
+        ) as s:
+            yield s
+    finally:
+        with _pg_admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def _serve(base: Path, store_url: str) -> Iterator[LiveServer]:
+    """A jupyter_server process on a free port, its store at `store_url`, until the block ends."""
     root = base / "root"
     root.mkdir()
     cfg = base / "config.py"
@@ -63,7 +97,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     port = _free_port()
     env = {
         **os.environ,
-        "MLTRACK_STORE": f"sqlite:///{base}/store/mltrack.db",
+        "MLTRACK_STORE": store_url,
         "MLTRACK_BLOBS": str(base / "blobs"),
         "JUPYTER_DATA_DIR": str(base / "data"),
         "JUPYTER_CONFIG_DIR": str(base / "config"),

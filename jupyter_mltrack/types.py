@@ -56,7 +56,15 @@ class File:
     @classmethod
     def from_content(cls, content: str | bytes, extension: str | None = None) -> File:
         if isinstance(content, str):
-            return cls(content=content.encode("utf-8"), extension=extension or "txt")
+            try:
+                data = content.encode("utf-8")
+            except UnicodeEncodeError as e:  # a lone surrogate: a File carrying the problem
+                return cls(
+                    extension=extension or "txt",
+                    problem=f"the text has a lone surrogate {content[e.start]!r} at position "
+                    f"{e.start:,}, which cannot be written as UTF-8; pass bytes instead",
+                )
+            return cls(content=data, extension=extension or "txt")
         return cls(content=bytes(content), extension=extension or "bin")
 
     @classmethod

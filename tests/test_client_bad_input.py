@@ -7,15 +7,19 @@ import math
 import threading
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 from client_helpers import metric_logging_only
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 import jupyter_mltrack as mlt
-from jupyter_mltrack.client import MLTrackWarning, Run
+from jupyter_mltrack.client import MLTrackWarning, Run, paths
 from jupyter_mltrack.errors import InvalidInput
-from jupyter_mltrack.store import encoding, fields
+from jupyter_mltrack.store import encoding, fields, runs
 from jupyter_mltrack.store.engine import Store
+from jupyter_mltrack.store.text import text_problem
 from jupyter_mltrack.types import File
 
 
@@ -138,7 +142,11 @@ CASES = [
         lambda r: (r.__setitem__("a", 1), r.__setitem__("a/b", 2)),
         r"'a' is a int field, so it cannot hold",
     ),
-    ("NUL in string", lambda r: r.__setitem__("t", "a\x00b"), r"t: the string contains NUL"),
+    (
+        "NUL in string",
+        lambda r: r.__setitem__("t", "a\x00b"),
+        r"t: the string 'a\\x00b' contains a NUL character \(at position 1\)",
+    ),
 ]
 
 
@@ -238,3 +246,202 @@ def test_file_problem_reported_by_writer_for_vanished_file(run: Run, tmp_path: P
     with pytest.warns(MLTrackWarning, match=r"f: cannot read"):
         run.wait()
     _kept(run)
+
+
+# -- hostile strings (issue 14): on both backends, as properties --------------------------------
+# NUL and lone surrogates cannot be stored (PostgreSQL text has no NUL, and a surrogate is not
+# UTF-8); other control characters, bidi overrides and separators can, and must read back
+# equal. Whatever comes, the training loop never sees an exception (non-strict): a refused
+# value is one warning naming the field and the reason, and every other write is kept.
+HOSTILE_CHARS = [
+    *("\x00", "\ud800", "\udbff", "\udc80", "\udfff"),  # unstorable
+    *("\x1b", "\x07", "\x08", "\x7f", "\x85", "\x9b", "\r", "\n", "\t"),  # controls
+    *("\u202e", "\u2066", "\u2028", "\ufeff", "\u200b"),  # bidi, separators, zero-width
+    *("é", "\U0001f600", "/", " ", "'", '"', "%", "\\"),
+]
+hostile_text = st.lists(
+    st.one_of(st.sampled_from(HOSTILE_CHARS), st.characters()), max_size=12
+).map("".join)
+PROPERTY = settings(
+    max_examples=20,
+    deadline=None,
+    derandomize=True,  # the same examples in every CI run
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def _stored(store: Store, run: Run, path: str) -> tuple[bool, Any]:
+    """(exists, value) of a field as the store has it; a series gives its list of values."""
+    found = fields.fields_of_runs(store, [run.info.id]).get(run.info.id, {}).get(path)
+    if found is None:
+        return False, None
+    if found.type in fields.SERIES_TYPES:
+        data = fields.read_series(store, run.info.id, path)
+        return True, list(data.values) if data is not None else []
+    return True, found.value
+
+
+# kind -> (what the user does with value v at a fresh path p, how v reads back when stored)
+ACTS: dict[str, tuple[Any, Any]] = {
+    "scalar": (lambda r, p, v: r.__setitem__(p, v), lambda v: v),
+    "series": (lambda r, p, v: r[p].log(v), lambda v: [v]),
+    "string set": (lambda r, p, v: r[p].add([v, "plain"]), lambda v: sorted({v, "plain"})),
+    "path": (lambda r, p, v: r.__setitem__(f"{p}/{v}", 1.5), lambda v: 1.5),
+}
+
+
+def _unstorable_reason(value: str) -> str | None:
+    problem = text_problem(value)
+    if problem is None:
+        return None
+    return "NUL" if "NUL" in problem else "surrogate"
+
+
+@pytest.mark.parametrize("kind", list(ACTS))
+@pytest.mark.parametrize("strict", [False, True], ids=["warn", "strict"])
+def test_hostile_strings_never_break_the_loop_and_read_back_equal(
+    store: Store, kind: str, strict: bool
+) -> None:
+    act, expected = ACTS[kind]
+    run = mlt.init_run(store=store.config.url, blobs=str(store.config.blob_root), strict=strict)
+    count = iter(range(10**6))
+
+    @PROPERTY
+    @given(value=hostile_text)
+    @example(value="a\x00b")
+    @example(value="\ud800")
+    @example(value="x\udfffy")
+    @example(value="\x1b]52;c;cm0=\x07\u202e\x85")
+    def check(value: str) -> None:
+        i = next(count)
+        base = f"h/{i}"
+        path = f"{base}/{value}" if kind == "path" else base
+        reason = _unstorable_reason(value)
+        if kind == "path" and reason is None:
+            reason = paths.path_problem(path)
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            raised = None
+            try:
+                act(run, base, value)
+            except InvalidInput as e:
+                raised = str(e)
+            run[f"ok/{i}"] = i  # written after the bad value: must be kept
+            run.wait()
+        messages = [str(w.message) for w in seen if issubclass(w.category, MLTrackWarning)]
+        assert _stored(store, run, f"ok/{i}") == (True, i), (value, messages)
+        exists, got = _stored(store, run, path)
+        if reason is None:
+            assert raised is None and not messages, (value, raised, messages)
+            assert exists and got == expected(value), (value, got)
+            return
+        assert not exists, (value, got)
+        said = [raised] if strict else messages
+        assert raised is None if not strict else raised is not None, (value, raised)
+        assert len(said) == 1 and base in said[0], (value, said)
+        if reason in ("NUL", "surrogate"):
+            assert reason in said[0], (value, said)
+
+    check()
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        run.stop()
+    lost = [str(w.message) for w in seen if "not written" in str(w.message)]
+    assert not lost, lost
+
+
+TEN_MB = "\x1b]52;c;" + "x" * 10_000_000 + "\u202e\x00\ud800"
+
+
+def _init(store: Store, strict: bool, **kwargs: Any) -> Run:
+    return mlt.init_run(
+        store=store.config.url, blobs=str(store.config.blob_root), strict=strict, **kwargs
+    )
+
+
+# Run-level text: name, description, tags, given at init_run or assigned later.
+RUN_TEXT = {
+    "NUL": "run\x00name",
+    "surrogate": "run\udc80name",
+    "controls": "\x1b]52;c;cm0=\x07\u202e\x85",
+    "10 MB": TEN_MB,
+}
+
+
+@pytest.mark.parametrize("value", list(RUN_TEXT.values()), ids=list(RUN_TEXT))
+@pytest.mark.parametrize("strict", [False, True], ids=["warn", "strict"])
+def test_hostile_run_name_description_and_tags(store: Store, value: str, strict: bool) -> None:
+    storable = text_problem(value) is None and len(value) <= 512  # runs.name is VARCHAR(512)
+    for where in ("init", "assign"):
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            try:
+                if where == "init":
+                    run = _init(store, strict, name=value, description=value, tags=[value, "t"])
+                else:
+                    run = _init(store, strict)
+                    run["sys/name"] = value
+                    run["sys/description"] = value
+                    run["sys/tags"].add([value, "t"])
+            except InvalidInput as e:
+                assert strict and not storable, e
+                assert "NUL" in str(e) or "surrogate" in str(e) or "at most 512" in str(e), e
+                continue
+            run["after"] = 1
+            run.stop()
+        messages = [str(w.message) for w in seen if issubclass(w.category, MLTrackWarning)]
+        info = runs.get(store, run.id)
+        stored = fields.fields_of_runs(store, [info.id])[info.id]
+        tags = stored["sys/tags"].value if "sys/tags" in stored else set()
+        assert fields.fields_of_runs(store, [info.id])[info.id]["after"].value == 1
+        assert not [m for m in messages if "not written" in m], messages
+        if storable:
+            assert (info.name, info.description) == (value, value) and value in tags
+            assert not messages, messages
+        else:
+            assert not strict
+            # The refused call (the whole add) is reported; the run and its other fields stay.
+            assert info.name == "" and value not in tags, (info.name, tags)
+            assert messages, "a refused value must be reported"
+
+
+@pytest.mark.parametrize(
+    "act",
+    [
+        lambda r: r.__setitem__("big", TEN_MB),
+        lambda r: r["big_series"].log(TEN_MB),
+        lambda r: r.__setitem__(f"p/{TEN_MB}", 1),
+        lambda r: r["big_set"].add([TEN_MB]),
+        lambda r: r["big_file"].upload(File.from_content(TEN_MB)),
+    ],
+    ids=["scalar", "series", "path", "string set", "file"],
+)
+@pytest.mark.parametrize("strict", [False, True], ids=["warn", "strict"])
+def test_ten_megabyte_hostile_values(store: Store, act: Any, strict: bool) -> None:
+    """10 MB with controls, a NUL and a lone surrogate at the end: refused clearly (one
+    warning, or InvalidInput in strict mode), and the run goes on."""
+    run = _init(store, strict)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        try:
+            act(run)
+        except InvalidInput as e:
+            assert strict and len(str(e)) < 1000, e
+        else:
+            assert not strict
+        run["after"] = 1
+        run.stop()
+    messages = [str(w.message) for w in seen if issubclass(w.category, MLTrackWarning)]
+    assert len(messages) == (0 if strict else 1), messages
+    assert all(len(m) < 1000 for m in messages)
+    assert fields.fields_of_runs(store, [run.info.id])[run.info.id]["after"].value == 1
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "\ud800", "x" * 257], ids=["NUL", "surrogate", "long"])
+@pytest.mark.parametrize("what", ["custom_run_id", "project"])
+def test_an_unstorable_run_identity_is_refused_at_init(store: Store, what: str, bad: str) -> None:
+    """The run's identity cannot be dropped with a warning: init_run raises, in any mode,
+    before anything is created (before: a background boot failing in the writer thread)."""
+    with pytest.raises(InvalidInput, match=what.replace("_", "[_ ]")):
+        _init(store, False, **{what: bad})

@@ -20,9 +20,10 @@ from ..errors import InvalidInput, StoreError
 from ..store import names
 from ..store.config import StoreConfig, resolve
 from ..store.entities import RunInfo
-from . import run_start
+from ..store.text import text_problem
+from . import run_start, values
 from .lifecycle import MODES, Opened
-from .reporting import MLTrackWarning
+from .reporting import MLTrackWarning, short_repr
 from .run import Run
 
 if TYPE_CHECKING:
@@ -43,6 +44,32 @@ def _project(project: str | None) -> str:
     return names.normalize_name(
         project or os.environ.get("MLTRACK_PROJECT") or os.environ.get("NEPTUNE_PROJECT")
     )
+
+
+def _custom_run_id(value: str | None) -> str | None:
+    """It names the run to resume: one that no store can hold is an error in any mode."""
+    if not value:
+        return None
+    problem = text_problem(value) if isinstance(value, str) else "is not a str"
+    if problem is None and len(value) > 256:  # runs.custom_run_id is VARCHAR(256)
+        problem = f"has {len(value):,} characters; at most 256 are allowed"
+    if problem is not None:
+        raise InvalidInput(f"custom_run_id {short_repr(value)} {problem}")
+    return value
+
+
+def _run_text(path: str, value: str | None, strict: bool) -> str | None:
+    """A name or description the store cannot hold: raised in strict mode; otherwise one
+    warning and the run starts without it (the rest of the run is kept)."""
+    if value is None:
+        return None
+    refusal = values.run_text_refusal(path, value)
+    if refusal is None:
+        return value
+    if strict:
+        raise InvalidInput(refusal)
+    warnings.warn(refusal, MLTrackWarning, stacklevel=3)
+    return None
 
 
 def _who() -> tuple[str, str]:
@@ -93,7 +120,9 @@ def init_run(
     del api_token, proxies  # accepted so neptune code runs; the store needs no token
     m = _mode(mode)
     proj = _project(project)
-    custom_run_id = custom_run_id or os.environ.get("MLTRACK_CUSTOM_RUN_ID") or None
+    custom_run_id = _custom_run_id(custom_run_id or os.environ.get("MLTRACK_CUSTOM_RUN_ID"))
+    name = _run_text("sys/name", name, strict)
+    description = _run_text("sys/description", description, strict)
     if neptune_kwargs:
         warnings.warn(
             f"init_run ignores {', '.join(sorted(neptune_kwargs))}", MLTrackWarning, stacklevel=2

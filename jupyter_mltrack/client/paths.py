@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..store.text import text_problem
+
 MAX_PATH_BYTES = 1024
 # `sys/*` holds the run's own columns; only these can be set by the user.
 SYS_WRITABLE = ("sys/name", "sys/description", "sys/tags")
@@ -30,6 +32,9 @@ def path_problem(path: object) -> str | None:
     if path.startswith("/") or path.endswith("/") or "//" in path:
         fixed = "/".join(p for p in path.split("/") if p) or "name"
         return f"field path {path!r} has an empty segment; write it as {fixed!r}"
+    problem = text_problem(path)
+    if problem is not None:
+        return f"field path {path[:40]!r} {problem}"
     size = len(path.encode("utf-8", "surrogatepass"))
     if size > MAX_PATH_BYTES:
         return (

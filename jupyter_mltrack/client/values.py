@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from ..store.encoding import ScalarWrite
+from ..store.text import text_problem
 from .reporting import short_repr
 
 # A string field or series value above this is refused with the advice to upload it as a
@@ -48,9 +49,35 @@ def epoch(value: Any) -> float | None:
     return None
 
 
+def text_refusal(path: str, value: str) -> str | None:
+    """The message refusing a string no store can hold (a NUL, a lone surrogate), or None.
+    Checked in the caller's thread: the writer never gets a value its batch would fail on."""
+    problem = text_problem(value)
+    if problem is None:
+        return None
+    return f"{path}: the string {short_repr(value)} {problem}; remove it first"
+
+
+# The run's own text columns: `runs.name` is VARCHAR(512) (store/models.py), which PostgreSQL
+# enforces; a description is TEXT, bounded here so a runs table stays readable.
+RUN_TEXT_LIMITS = {"sys/name": 512, "sys/description": 100_000}
+
+
+def run_text_refusal(path: str, value: Any) -> str | None:
+    """Why `value` cannot be the run's name or description (`path`), or None. Shared by
+    `run["sys/name"] = ...` and `init_run(name=...)`."""
+    limit = RUN_TEXT_LIMITS[path]
+    if not isinstance(value, str) or len(value) > limit:
+        return f"{path} takes a str of at most {limit:,} characters, not {short_repr(value)}"
+    return text_refusal(path, value)
+
+
 def scalar_write(path: str, value: Any) -> ScalarWrite | str:
     """The stored form of an assigned scalar, or the message explaining the refusal."""
     if isinstance(value, str):
+        refusal = text_refusal(path, value)
+        if refusal is not None:
+            return refusal
         if len(value) > MAX_STRING:
             return (
                 f"{path}: a string of {len(value):,} characters is over the {MAX_STRING:,} "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from ..errors import InvalidInput
+from .text import check
 
 DEFAULT_PROJECT = "default"
 
@@ -19,7 +20,7 @@ def normalize_name(name: str | None) -> str:
         return DEFAULT_PROJECT
     if len(name) > 256:
         raise InvalidInput(f"project name is {len(name)} characters; at most 256 allowed")
-    return name
+    return check(name, "the project name")
 
 
 def derive_key(name: str) -> str:

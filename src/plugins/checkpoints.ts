@@ -105,8 +105,8 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
       translator
     });
     app.commands.addCommand(CommandIDs.openSidebar, {
-      label: trans.__('ML Track: Open Checkpoint History'),
-      caption: trans.__('Show the ML Track checkpoint history sidebar'),
+      label: trans.__('ML Track: Open panel'),
+      caption: trans.__('Show the ML Track sidebar'),
       execute: () => shell.activateById(sidebar.id)
     });
     for (const command of [

@@ -10,7 +10,8 @@ from query_helpers import backdate, float_series, json_series, make_run, scalar
 from sqlalchemy import func, select, update
 
 from jupyter_mltrack.errors import InvalidInput
-from jupyter_mltrack.query import QuerySyntaxError, parse, runs_table
+from jupyter_mltrack.query import QueryError, QuerySyntaxError, parse, runs_table
+from jupyter_mltrack.query.tokens import MAX_CONDITIONS, MAX_DEPTH, MAX_QUERY, MAX_SORT_KEYS
 from jupyter_mltrack.store import runs
 from jupyter_mltrack.store.models import Run
 
@@ -257,6 +258,44 @@ def test_sort_errors_point_into_the_sort_text(sqlite_store):
     assert e.value.position == 19
     with pytest.raises(QuerySyntaxError):
         runs_table(sqlite_store, columns=["sys/bogus"])
+
+
+def test_queries_at_each_limit_run_on_both_backends(zoo):
+    """The limits sit below what SQLAlchemy, SQLite and PostgreSQL handle: a query at each
+    one compiles, runs and finds the right runs; one step past it is a QueryError."""
+    # NOT (NOT x OR sys/name = "none") is x, three levels deeper; two parentheses top it up.
+    q = 'sys/name = "resnet-a"'
+    for _ in range(MAX_DEPTH // 3):
+        q = f'NOT (NOT {q} OR sys/name = "none")'
+    q = "(" * (MAX_DEPTH % 3) + q + ")" * (MAX_DEPTH % 3)
+    assert _names(zoo, q) == {"resnet-a"}
+    with pytest.raises(QuerySyntaxError, match=f"at most {MAX_DEPTH} levels"):
+        parse(f"({q})")
+
+    many = [f'sys/name = "n{i}"' for i in range(MAX_CONDITIONS - 1)] + ['sys/name = "vgg"']
+    assert _names(zoo, " OR ".join(many)) == {"vgg"}
+    with pytest.raises(QuerySyntaxError, match=f"at most {MAX_CONDITIONS}"):
+        parse(" OR ".join([*many, "a = 1"]))
+
+    keys = ["-metrics/acc"] + [f"params/p{i}" for i in range(MAX_SORT_KEYS - 1)]
+    table = runs_table(zoo, project="credit", sort=",".join(keys), limit=None)
+    assert [r["sys/name"] for r in table.items] == ["resnet-a", "resnet-b", "vgg", "crashy"]
+    with pytest.raises(QuerySyntaxError, match=f"at most {MAX_SORT_KEYS} at position"):
+        runs_table(zoo, sort=",".join([*keys, "sys/name"]))
+
+
+def test_pathological_text_is_refused_without_recursing():
+    """Each of these used to end in a RecursionError (a 500) or seconds of work."""
+    for text in ("(" * 5000 + "a = 1", "NOT " * 2400 + "a = 1", "last(" * 1900 + "x) > 1"):
+        assert len(text) <= MAX_QUERY
+        t0 = time.monotonic()
+        with pytest.raises(QuerySyntaxError) as e:
+            parse(text)
+        assert time.monotonic() - t0 < 0.5
+        assert len(str(e.value)) < 300  # the caret under a window of the line
+    with pytest.raises(QueryError, match=f"at most {MAX_QUERY:,}") as e:
+        parse("a = 1 OR " * 2000)
+    assert not isinstance(e.value, QuerySyntaxError)  # no caret under 18,000 characters
 
 
 def test_contains_on_a_path_that_is_a_set_in_one_run_and_text_in_another(store):

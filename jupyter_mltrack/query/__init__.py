@@ -4,13 +4,16 @@ the REST handlers, the client's `fetch_runs_table` and the CLI."""
 
 from __future__ import annotations
 
+from .budget import QueryTimeout
 from .compiler import compile_query
-from .syntax import QuerySyntaxError, parse
+from .syntax import QueryError, QuerySyntaxError, parse
 from .table import DEFAULT_COLUMNS, RunsTable, runs_table
 
 __all__ = [
     "DEFAULT_COLUMNS",
+    "QueryError",
     "QuerySyntaxError",
+    "QueryTimeout",
     "RunsTable",
     "compile_query",
     "parse",

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import operator
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -41,6 +40,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from ..store import config
 from ..store.models import RUN_STATES, Field, Project, Run
 from ..store.runs import state_expression
+from .regex import PatternError, compile_pattern
 from .syntax import Condition, Expr, Not, Operand, Or, QuerySyntaxError, Value, parse
 from .times import parse_time
 
@@ -302,9 +302,9 @@ class Compiler:
 
     def regex(self, col: Any, pattern: str, value: Value) -> ColumnElement[bool]:
         try:
-            re.compile(pattern)
-        except re.error as e:
-            raise self.error(f"invalid regular expression ({e})", value.pos) from None
+            compile_pattern(pattern)  # RE2 syntax on both backends (regex.py)
+        except PatternError as e:
+            raise self.error(f"invalid regular expression: {e}", value.pos) from None
         return col.regexp_match(pattern)  # type: ignore[no-any-return]
 
     def member(self, col: Any, item: str) -> ColumnElement[bool]:

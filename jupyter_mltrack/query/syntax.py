@@ -15,9 +15,9 @@ The grammar (keywords are case-insensitive; DESIGN §5):
 A bare path is letters, digits and `_ . / -`, starting with a letter or `_`; anything else
 goes between backticks, which is also neptune's NQL form (`` `metrics/acc`:float > 0.9 ``).
 
-Every error, including the semantic ones the compiler finds later (an unknown `sys/` field,
-a regex that does not compile), is a `QuerySyntaxError` carrying the position, and its
-message shows the query with a caret under that position, so a user fixes it at a glance.
+The parser counts what it descends into: more than MAX_DEPTH nested parentheses and NOTs
+or more than MAX_CONDITIONS conditions is an error at that token, long before Python's
+recursion limit (tokens.py has the limits and the errors).
 """
 
 from __future__ import annotations
@@ -26,7 +26,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Union
 
-from ..errors import InvalidInput
+from .tokens import (
+    MAX_COLUMNS,
+    MAX_CONDITIONS,
+    MAX_DEPTH,
+    MAX_SORT_KEYS,
+    QueryError,
+    QuerySyntaxError,
+    Token,
+    check_length,
+    tokenize,
+)
+
+__all__ = ["QueryError", "QuerySyntaxError", "parse", "parse_columns", "parse_sort"]
 
 AGGREGATES = ("last", "min", "max", "count")
 COMPARISONS = ("=", "!=", "<", "<=", ">", ">=")
@@ -47,135 +59,6 @@ TYPE_HINTS: dict[str, str] = {
     "fileseries": "file_series",
     "experimentstate": "state",
 }
-MAX_QUERY = 10_000
-
-
-class QuerySyntaxError(InvalidInput):
-    """A query that cannot be parsed or compiled; `position` is a 0-based offset."""
-
-    def __init__(self, reason: str, query: str, position: int) -> None:
-        self.reason = reason
-        self.query = query
-        self.position = max(0, min(position, len(query)))
-        super().__init__(_caret_message(reason, query, self.position))
-
-
-def _caret_message(reason: str, query: str, pos: int) -> str:
-    line_start = query.rfind("\n", 0, pos) + 1
-    line_end = query.find("\n", pos)
-    line = query[line_start : len(query) if line_end < 0 else line_end]
-    column = pos - line_start
-    where = f"position {pos + 1}"
-    if "\n" in query:
-        where = f"line {query.count(chr(10), 0, pos) + 1}, column {column + 1}"
-    return f"{reason} at {where}:\n  {line}\n  {' ' * column}^"
-
-
-# -- tokens ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str  # word, quoted, string, number, op, lparen, rparen, colon, comma, end
-    text: str  # the source text (for strings and quoted paths: the decoded value)
-    pos: int
-
-
-_PATH_START = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
-_PATH_CHARS = _PATH_START | set("0123456789./-")
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "`": "`"}
-
-
-def tokenize(query: str) -> list[Token]:
-    if len(query) > MAX_QUERY:
-        raise QuerySyntaxError(f"query is {len(query)} characters; at most {MAX_QUERY}", "", 0)
-    tokens: list[Token] = []
-    i, n = 0, len(query)
-    while i < n:
-        c = query[i]
-        if c.isspace():
-            i += 1
-        elif c in "\"'`":
-            text, end = _read_quoted(query, i)
-            tokens.append(Token("quoted" if c == "`" else "string", text, i))
-            i = end
-        elif c == "(":
-            tokens.append(Token("lparen", c, i))
-            i += 1
-        elif c == ")":
-            tokens.append(Token("rparen", c, i))
-            i += 1
-        elif c == ":":
-            tokens.append(Token("colon", c, i))
-            i += 1
-        elif c == ",":
-            tokens.append(Token("comma", c, i))
-            i += 1
-        elif c in "=!<>":
-            two = query[i : i + 2]
-            if two in ("==", "!=", "<>", "<=", ">="):
-                op = {"==": "=", "<>": "!="}.get(two, two)
-                tokens.append(Token("op", op, i))
-                i += 2
-            elif c == "!":
-                raise QuerySyntaxError("'!' must be followed by '=' (use NOT to negate)", query, i)
-            else:
-                tokens.append(Token("op", c, i))
-                i += 1
-        elif c.isdigit() or (
-            c in "-+." and i + 1 < n and (query[i + 1].isdigit() or query[i + 1] == ".")
-        ):
-            end = _number_end(query, i)
-            tokens.append(Token("number", query[i:end], i))
-            i = end
-        elif c in _PATH_START:
-            end = i + 1
-            while end < n and query[end] in _PATH_CHARS:
-                end += 1
-            tokens.append(Token("word", query[i:end], i))
-            i = end
-        else:
-            raise QuerySyntaxError(f"unexpected character {c!r}", query, i)
-    tokens.append(Token("end", "", n))
-    return tokens
-
-
-def _read_quoted(query: str, start: int) -> tuple[str, int]:
-    quote = query[start]
-    out: list[str] = []
-    i = start + 1
-    while i < len(query):
-        c = query[i]
-        if c == "\\" and i + 1 < len(query):
-            nxt = query[i + 1]
-            out.append(_ESCAPES.get(nxt, "\\" + nxt))
-            i += 2
-        elif c == quote:
-            return "".join(out), i + 1
-        else:
-            out.append(c)
-            i += 1
-    what = "path" if quote == "`" else "string"
-    raise QuerySyntaxError(f"unterminated {what} (missing closing {quote})", query, start)
-
-
-def _number_end(query: str, i: int) -> int:
-    end = i + 1 if query[i] in "-+" else i
-    n = len(query)
-    while end < n and (query[end].isdigit() or query[end] == "."):
-        end += 1
-    if end < n and query[end] in "eE":
-        exp = end + 1
-        if exp < n and query[exp] in "+-":
-            exp += 1
-        if exp < n and query[exp].isdigit():
-            end = exp
-            while end < n and query[end].isdigit():
-                end += 1
-    if end < n and (query[end] in _PATH_CHARS and query[end] not in "-"):
-        # "3abc" or "1.2.3": not a number and not a path either.
-        raise QuerySyntaxError("malformed number", query, i)
-    return end
 
 
 # -- the tree -------------------------------------------------------------------------------
@@ -240,6 +123,8 @@ class _Parser:
         self.query = query
         self.tokens = tokenize(query)
         self.i = 0
+        self.depth = 0  # parentheses and NOTs open around the current token
+        self.conditions = 0
 
     @property
     def tok(self) -> Token:
@@ -290,10 +175,17 @@ class _Parser:
         return items[0] if len(items) == 1 else And(tuple(items))
 
     def not_expr(self) -> Expr:
-        if self.is_keyword("not"):
-            self.next()
-            return Not(self.not_expr())
-        if self.tok.kind == "lparen":
+        if not (self.is_keyword("not") or self.tok.kind == "lparen"):
+            return self.condition()
+        if self.depth >= MAX_DEPTH:
+            raise self.error(
+                f"nested too deeply: at most {MAX_DEPTH} levels of parentheses and NOT"
+            )
+        self.depth += 1
+        try:
+            if self.tok.kind != "lparen":
+                self.next()
+                return Not(self.not_expr())
             opening = self.next()
             inner = self.or_expr()
             if self.tok.kind != "rparen":
@@ -302,7 +194,8 @@ class _Parser:
                 raise self.error(f"expected ')' or AND/OR, found {self.describe(self.tok)}")
             self.next()
             return inner
-        return self.condition()
+        finally:
+            self.depth -= 1
 
     def operand(self) -> Operand:
         tok = self.tok
@@ -313,9 +206,14 @@ class _Parser:
         ):
             self.next()
             self.next()
-            inner = self.operand()
-            if inner.agg:
+            inner_tok = self.tok
+            if (  # refused before recursing: `last(` 2,000 times would overflow the stack
+                inner_tok.kind == "word"
+                and inner_tok.text.lower() in AGGREGATES
+                and self.tokens[self.i + 1].kind == "lparen"
+            ):
                 raise self.error("aggregates cannot be nested", tok)
+            inner = self.operand()
             if self.tok.kind != "rparen":
                 raise self.error(f"expected ')' after the path, found {self.describe(self.tok)}")
             self.next()
@@ -364,6 +262,9 @@ class _Parser:
         raise self.error(f"expected a value, found {self.describe(tok)}")
 
     def condition(self) -> Expr:
+        self.conditions += 1
+        if self.conditions > MAX_CONDITIONS:
+            raise self.error(f"too many conditions: at most {MAX_CONDITIONS} in one query")
         operand = self.operand()
         negated = False
         if self.is_keyword("not") and self.is_keyword("exists", "contains", "matches", offset=1):
@@ -409,9 +310,16 @@ def parse_operand(text: str) -> Operand:
 
 
 def parse_sort(text: str) -> list[tuple[Operand, bool]]:
-    """`-metrics/f1, sys/name`: keys in order, a leading '-' for descending."""
+    """`-metrics/f1, sys/name`: keys in order, a leading '-' for descending; at most
+    MAX_SORT_KEYS of them (each is a join)."""
+    check_length(text, "sort")
+    parts = _split_top_level(text)
+    if len(parts) > MAX_SORT_KEYS:
+        raise QuerySyntaxError(
+            f"too many sort keys: at most {MAX_SORT_KEYS}", text, parts[MAX_SORT_KEYS][1]
+        )
     keys: list[tuple[Operand, bool]] = []
-    for part, offset in _split_top_level(text):
+    for part, offset in parts:
         stripped = part.lstrip()
         lead = len(part) - len(stripped)
         desc = stripped.startswith("-")
@@ -448,8 +356,11 @@ def _split_top_level(text: str) -> list[tuple[str, int]]:
 
 
 def parse_columns(text: str | Sequence[str]) -> list[Operand]:
-    """Column names from a comma-separated string or a list; duplicates dropped, order kept."""
+    """Column names from a comma-separated string or a list; duplicates dropped, order kept;
+    at most MAX_COLUMNS of them."""
     items = _split_top_level(text) if isinstance(text, str) else [(t, 0) for t in text]
+    if len(items) > MAX_COLUMNS:
+        raise QueryError(f"too many columns ({len(items):,}): at most {MAX_COLUMNS:,}")
     out: dict[str, Operand] = {}
     for part, _offset in items:
         operand = parse_operand(part.strip())

@@ -24,8 +24,10 @@ from ..store import names
 from ..store.engine import Store
 from ..store.models import Field, Project, Run
 from ..store.runs import effective_state
+from .budget import bounded
 from .compiler import Compiler
 from .syntax import Operand, parse, parse_columns, parse_sort
+from .tokens import MAX_COLUMNS, QueryError
 
 if TYPE_CHECKING:
     import pandas
@@ -100,12 +102,16 @@ def runs_table(
     limit: int | None = 100,
     offset: int = 0,
     now: float | None = None,
+    timeout: float | None = None,
 ) -> RunsTable:
     """Runs matching `query` (DESIGN §5), sorted by `sort` (`-metrics/f1` descending; several
     keys comma-separated), `limit` of them from `offset` (limit None: all).
 
     `columns` adds to the default ones: a field path (`params/lr`; a series gives its last
     value), an aggregate (`min(train/loss)`), or another `sys/` column.
+
+    Filtering and sorting stop after `timeout` seconds (budget.QUERY_TIMEOUT) with a
+    `QueryTimeout`; a query over the language's limits is a `QueryError` (docs/query.md).
     """
     if limit is not None and not 0 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be between 0 and {MAX_LIMIT}, not {limit}")
@@ -131,14 +137,15 @@ def runs_table(
         page = page.where(*where).order_by(*order_by, Run.id.desc()).offset(offset)
         if limit is not None:
             page = page.limit(limit)
-        found = s.execute(page).all()
+        with bounded(s, timeout):  # the statements the user's query shapes
+            found = s.execute(page).all()
+            if found:
+                total = found[0][1]
+            elif limit == 0 or offset > 0:
+                total = s.scalar(select(func.count()).select_from(Run).where(*where)) or 0
+            else:
+                total = 0
         ids = [row[0] for row in found]
-        if found:
-            total = found[0][1]
-        elif limit == 0 or offset > 0:
-            total = s.scalar(select(func.count()).select_from(Run).where(*where)) or 0
-        else:
-            total = 0
         rows = _page_rows(s, ids, wanted)
     plan = [(o.key, o.is_sys, o.path, o.agg) for o in wanted]
     items = [_item(run, project_name, fields, plan, now) for run, project_name, fields in rows]
@@ -151,8 +158,13 @@ def _columns(columns: str | Sequence[str] | None, compiler: Compiler) -> list[Op
     """The default columns, then the requested ones, each once, in order."""
     out = {o.key: o for o in parse_columns(DEFAULT_COLUMNS)}
     texts = [columns] if isinstance(columns, str) else list(columns or [])
+    requested = 0
     for text in texts:
-        for operand in parse_columns(text):
+        operands = parse_columns(text)
+        requested += len(operands)
+        if requested > MAX_COLUMNS:
+            raise QueryError(f"too many columns: at most {MAX_COLUMNS:,}")
+        for operand in operands:
             if operand.is_sys:  # an unknown sys/ column is an error that shows the column
                 Compiler(text, compiler.dialect, compiler.now).sys_kind(operand)
             out.setdefault(operand.key, operand)

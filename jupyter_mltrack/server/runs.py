@@ -2,7 +2,8 @@
 (`GET runs/<id>/series`) and asking a running run to stop (`POST runs/<id>/abort`).
 
 Thin handlers over `jupyter_mltrack.query` and `store.runs`; the store work runs in a worker
-thread. A bad query answers 400 with the caret message of `QuerySyntaxError`.
+thread. A bad query answers 400 with the caret message of `QuerySyntaxError`; one over a limit
+or its time budget answers 400 too (`QueryError`, `QueryTimeout`: query/budget.py).
 """
 
 from __future__ import annotations
@@ -169,7 +170,11 @@ OPENAPI_PATHS: dict[str, Any] = {
             ],
             "responses": {
                 "200": _json({"$ref": "#/components/schemas/RunsTable"}, "One page of runs"),
-                "400": _json(_ERROR, "Bad query (the message points at the position)"),
+                "400": _json(
+                    _ERROR,
+                    "Bad query (the message points at the position), or over a limit of "
+                    "docs/query.md (nesting, sort keys, time: error query_timeout)",
+                ),
             },
         }
     },

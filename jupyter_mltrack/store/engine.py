@@ -79,6 +79,13 @@ def _engine_url(url: str) -> str:
     return url
 
 
+def _regexp(pattern: Any, text: Any) -> bool | None:
+    """SQLite's REGEXP; the query package (and RE2) load at the first MATCHES only."""
+    from ..query.regex import sqlite_regexp
+
+    return sqlite_regexp(pattern, text)
+
+
 def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -94,6 +101,8 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous = FULL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
+        # MATCHES: RE2 in linear time, not SQLAlchemy's backtracking `re` (issue 14.2).
+        dbapi_conn.create_function("regexp", 2, _regexp, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

@@ -316,7 +316,9 @@ class Lifecycle:
             f"the run was stopped; resume it with init_run(with_id={self.id!r}) to log more"
         )
         if not w.child:
-            self._shrink_wal()
+            from ..store.maintenance import shrink_wal
+
+            shrink_wal(self._store)
         summary = self.reporter.summary()
         if summary:
             self.reporter.notice(f"mltrack: run {self.id}: {summary}")
@@ -341,21 +343,6 @@ class Lifecycle:
                 f"mltrack: run {self.id} stopped with {points:,} points and {updates} "
                 f"field updates not written ({w.last_error}); they are lost"
             )
-
-    def _shrink_wal(self) -> None:
-        """Give the disk back: a big flush leaves the SQLite WAL as large as that flush.
-        Only if no other connection is busy (a short timeout, never a wait)."""
-        if not self._store.is_sqlite:
-            return
-        try:
-            with self._store.engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA busy_timeout = 50")
-                try:
-                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-                finally:
-                    conn.exec_driver_sql("PRAGMA busy_timeout = 60000")
-        except Exception:  # only disk space is at stake; the run's data is already written
-            pass
 
     # -- fork --------------------------------------------------------------------------------
     def before_fork(self) -> None:

@@ -30,17 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from ..errors import InvalidInput, NotFound, StoreError
-from ..store import encoding, fields, runs, upsert
+from ..store import runs, transfer
 from ..store.config import StoreConfig, default_root, resolve, strip_password
 from ..store.engine import Store, open_store
 from ..store.entities import RunInfo
-from ..store.models import Checkpoint, CheckpointRun, Notebook
 
 ENV_OFFLINE = "MLTRACK_OFFLINE_DIR"
-_CHUNK_POINTS = 100_000
 
 
 def offline_root() -> Path:
@@ -231,79 +227,10 @@ def _recreate(target: Store, project: str | None, known: dict[str, Any]) -> RunI
 
 
 def _copy(source: Store, target: Store, local: RunInfo, run: RunInfo) -> None:
-    # Blobs first (content-addressed, harmless if the transaction below fails).
-    blob_rows = []
-    for sha in source.blobs.all_shas():
-        data = source.blobs.get(sha)
-        target.blobs.put(data, sha)
-        blob_rows.append((sha, len(data), "application/octet-stream"))
-    scalars: list[encoding.ScalarWrite] = []
-    series: list[encoding.SeriesAppend] = []
-    for f in fields.list_fields(source, local.id):
-        if f.type in fields.SERIES_TYPES:
-            points = fields.read_series(source, local.id, f.path)
-            if points is None or not len(points):
-                continue
-            for i in range(0, len(points), _CHUNK_POINTS):
-                j = i + _CHUNK_POINTS
-                if f.type == "float_series":
-                    series.append(
-                        encoding.float_append(
-                            f.path, points.steps[i:j], points.values[i:j], points.timestamps[i:j]
-                        )
-                    )
-                else:
-                    series.append(
-                        encoding.json_append(
-                            f.path,
-                            f.type,
-                            points.steps[i:j],
-                            points.values[i:j],
-                            points.timestamps[i:j],
-                        )
-                    )
-        else:
-            scalars.append(encoding.ScalarWrite(f.path, f.type, f.num, f.int_value, f.text))
-    with target.write() as s:
-        upsert.record_blobs(s, blob_rows)
-        fields.upsert_scalars(s, run.id, scalars)
-        fields.append_series(s, run.id, series)
-        _copy_checkpoint_links(source, s, local.id, run.id)
+    """The spool's run into `run`, then its name and how it ended (a run that was running or
+    crashed offline is finished: nothing will write to it again)."""
+    transfer.copy_run(source, target, local.id, run.id)
     if local.name and local.name != run.name:
         runs.update_info(target, run.id, name=local.name)
     state = local.state if local.state != "crashed" else "finished"
     runs.set_state(target, run.id, state if state != "running" else "finished", failed=local.failed)
-
-
-def _copy_checkpoint_links(source: Store, s: Any, local_id: int, run_id: int) -> None:
-    """Checkpoints taken while offline, and the run's links to them."""
-    with source.read() as src:
-        links = [
-            cid
-            for (cid,) in src.execute(
-                select(CheckpointRun.checkpoint_id).where(CheckpointRun.run_id == local_id)
-            )
-        ]
-        cps = src.scalars(select(Checkpoint).where(Checkpoint.id.in_(links))).all()
-        notebooks = {n.id: n for n in src.scalars(select(Notebook))}
-    for cp in cps:
-        if s.get(Checkpoint, cp.id) is None:
-            nb = notebooks.get(cp.notebook_id)
-            path = nb.path if nb is not None else cp.notebook_path
-            target_nb = s.scalar(
-                select(Notebook).where(Notebook.path == path, Notebook.deleted.is_(False))
-            )
-            if target_nb is None:
-                now = time.time()
-                target_nb = Notebook(path=path, deleted=False, created_at=now, updated_at=now)
-                s.add(target_nb)
-                s.flush()
-            cols = {c.key: getattr(cp, c.key) for c in Checkpoint.__table__.columns}
-            cols["notebook_id"] = target_nb.id
-            if cols.get("parent_id") and s.get(Checkpoint, cols["parent_id"]) is None:
-                cols["parent_id"] = None
-            s.add(Checkpoint(**cols))
-            s.flush()
-    for cid in links:
-        if s.get(Checkpoint, cid) is not None and s.get(CheckpointRun, (cid, run_id)) is None:
-            s.add(CheckpointRun(checkpoint_id=cid, run_id=run_id))

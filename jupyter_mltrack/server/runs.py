@@ -1,9 +1,11 @@
-"""Runs: the table (`GET runs`), one run (`GET runs/<id>`), its series downsampled for charts
-(`GET runs/<id>/series`) and asking a running run to stop (`POST runs/<id>/abort`).
+"""Runs: the table (`GET runs`), the field paths (`GET fields`), one run (`GET runs/<id>`),
+its series downsampled for charts (`GET runs/<id>/series`) and asking a running run to stop
+(`POST runs/<id>/abort`).
 
-Thin handlers over `jupyter_mltrack.query` and `store.runs`; the store work runs in a worker
-thread. A bad query answers 400 with the caret message of `QuerySyntaxError`; one over a limit
-or its time budget answers 400 too (`QueryError`, `QueryTimeout`: query/budget.py).
+Thin handlers over `jupyter_mltrack.query` (the store's read side) and `store.runs`: no SQL
+here; the store work runs in a worker thread. A bad query answers 400 with the caret message
+of `QuerySyntaxError`; one over a limit or its time budget answers 400 too (`QueryError`,
+`QueryTimeout`: query/budget.py).
 """
 
 from __future__ import annotations
@@ -11,17 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
-from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
 from tornado import web
 
 from ..errors import InvalidInput
 from ..query import runs_table
 from ..query.detail import run_detail
+from ..query.paths import MAX_FIELD_PATHS, field_paths
 from ..query.series import DEFAULT_POINTS, MAX_POINTS, read_points
-from ..store import names, runs
-from ..store.engine import Store
-from ..store.models import Field, Project, Run
+from ..store import runs
 from .base import AUTH_RESOURCE, MLTrackHandler  # noqa: F401  (declared per module)
 
 MAX_PAGE = 10_000
@@ -93,36 +92,13 @@ class SeriesHandler(MLTrackHandler):
         self.write_json(points.to_dict(x))
 
 
-MAX_FIELD_PATHS = 5000
-
-
-def field_paths(store: Store, project: str | None = None) -> dict[str, Any]:
-    """Every field path of a project's runs (all projects: None), with a type and how many
-    runs have it: what the runs table's query box completes and its column picker offers.
-
-    The count groups on `path` alone, which the `(path, num, run_id)` index answers without
-    reading the table (20 ms over 300,000 fields, against 700 ms when grouping on the type
-    too); the type is then one index seek per path. A path logged with different types in
-    different runs shows one of them."""
-    other = aliased(Field)
-    type_of = select(other.type).where(other.path == Field.path).limit(1).scalar_subquery()
-    query = select(Field.path, type_of, func.count()).group_by(Field.path)
-    if project is not None:
-        project_id = select(Project.id).where(Project.name == names.normalize_name(project))
-        in_project = select(Run.id).where(Run.project_id == project_id.scalar_subquery())
-        query = query.where(Field.run_id.in_(in_project))
-    with store.read() as s:
-        rows = s.execute(query.order_by(Field.path).limit(MAX_FIELD_PATHS + 1)).all()
-    items = [{"path": p, "type": t, "runs": n} for p, t, n in rows[:MAX_FIELD_PATHS]]
-    return {"items": items, "truncated": len(rows) > MAX_FIELD_PATHS}
-
-
 class FieldsHandler(MLTrackHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
         project = self.get_query_argument("project", None) or None
-        self.write_json(await self.run_blocking(field_paths, self.store, project))
+        paths = await self.run_blocking(field_paths, self.store, project)
+        self.write_json(paths.to_dict())
 
 
 class AbortHandler(MLTrackHandler):

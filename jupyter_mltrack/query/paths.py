@@ -1,0 +1,55 @@
+"""Every field path of the runs, with a type and how many runs have it: what the runs table's
+query box completes and its column picker offers (`GET fields`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from ..store import names
+from ..store.engine import Store
+from ..store.models import Field, Project, Run
+
+MAX_FIELD_PATHS = 5000
+
+
+@dataclass(frozen=True)
+class FieldPath:
+    path: str
+    type: str
+    runs: int
+
+
+@dataclass(frozen=True)
+class FieldPaths:
+    items: list[FieldPath]
+    truncated: bool  # more than MAX_FIELD_PATHS paths; the first ones, by path, are listed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "items": [{"path": p.path, "type": p.type, "runs": p.runs} for p in self.items],
+            "truncated": self.truncated,
+        }
+
+
+def field_paths(store: Store, project: str | None = None) -> FieldPaths:
+    """The paths of one project's runs (all projects: None), sorted.
+
+    The count groups on `path` alone, which the `(path, num, run_id)` index answers without
+    reading the table (20 ms over 300,000 fields, against 700 ms when grouping on the type
+    too); the type is then one index seek per path. A path logged with different types in
+    different runs shows one of them."""
+    other = aliased(Field)
+    type_of = select(other.type).where(other.path == Field.path).limit(1).scalar_subquery()
+    query = select(Field.path, type_of, func.count()).group_by(Field.path)
+    if project is not None:
+        project_id = select(Project.id).where(Project.name == names.normalize_name(project))
+        in_project = select(Run.id).where(Run.project_id == project_id.scalar_subquery())
+        query = query.where(Field.run_id.in_(in_project))
+    with store.read() as s:
+        rows = s.execute(query.order_by(Field.path).limit(MAX_FIELD_PATHS + 1)).all()
+    items = [FieldPath(p, t, n) for p, t, n in rows[:MAX_FIELD_PATHS]]
+    return FieldPaths(items, len(rows) > MAX_FIELD_PATHS)

@@ -228,3 +228,30 @@ def test_summary_names_the_parts_that_changed():
     assert parts[code[0]] == ["source"]
     assert parts[code[1]] == ["outputs", "execution_count"]
     assert count_changes(base.cells, remote.cells) == (1, 1, 2)
+
+
+@pytest.mark.parametrize("rows", [150, 1700], ids=["lcs", "past-LCS_CELLS"])
+def test_long_repetitive_text_patches_back_on_both_line_diff_paths(rows: int) -> None:
+    """An HTML table of repeated lines (what made difflib's line diff slow) changed in a few
+    rows: exact through rapidfuzz's LCS, and through difflib past LCS_CELLS lines squared."""
+    from jupyter_mltrack.checkpoints.diff import LCS_CELLS, regions
+
+    def table(values: list[int]) -> str:
+        return "<table>\n" + "".join(f"<tr>\n  <td>{v}</td>\n</tr>\n" for v in values)
+
+    values = list(range(rows))
+    base = new_notebook(cells=[new_code_cell("df")])
+    base.cells[0].outputs = [
+        new_output("execute_result", data={"text/html": table(values)}, execution_count=1)
+    ]
+    remote = copy.deepcopy(base)
+    values[3], values[rows // 2] = -1, -2
+    values.insert(rows - 5, 7)
+    remote.cells[0].outputs[0]["data"]["text/html"] = table(values)
+    lines = (3 * rows) ** 2
+    assert (lines > LCS_CELLS) == (rows > 1000)
+    check(base, remote)
+    check(remote, base)
+    a = table(list(range(rows))).splitlines(True)
+    assert regions(a, a) == []
+    assert regions([], a) == [(0, 0, 0, len(a))]

@@ -85,12 +85,46 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
                     "cells_modified": {"type": "integer"},
                     "added": {"type": "array", "items": {"type": "integer"}},
                     "removed": {"type": "array", "items": {"type": "integer"}},
-                    "modified": {"type": "array", "items": {"type": "object"}},
+                    "cells_moved": {"type": "integer"},
+                    "modified": {
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/DiffCell"},
+                    },
+                    "moved": {
+                        "description": "Cells moved (base index -> remote index), edited or not; "
+                        "the diff encodes each as a removal and an insertion",
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/DiffMove"},
+                    },
                     "metadata": {"type": "boolean"},
                 },
             },
         },
-    }
+    },
+    "DiffCell": {
+        "type": "object",
+        "required": ["base", "remote", "parts"],
+        "properties": {
+            "base": {"type": "integer"},
+            "remote": {"type": "integer"},
+            "parts": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "DiffMove": {
+        "type": "object",
+        "required": ["base", "remote", "edited", "parts", "diff"],
+        "properties": {
+            "base": {"type": "integer"},
+            "remote": {"type": "integer"},
+            "edited": {"type": "boolean"},
+            "parts": {"type": "array", "items": {"type": "string"}},
+            "diff": {
+                "description": "nbdime diff of the base cell to the remote cell; [] unedited",
+                "type": "array",
+                "items": {"type": "object"},
+            },
+        },
+    },
 }
 
 default_handlers = [(r"/diff", DiffHandler)]

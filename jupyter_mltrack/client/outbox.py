@@ -1,11 +1,12 @@
 """The outbox: what the caller has logged, waiting for the writer thread.
 
-Field handles and the run's lifecycle put small typed operations here; the writer thread
-(`writer.Writer`) takes them off the front, in order. Both sides touch only Python lists, and
-each touch is one C call under the GIL (`append`, `+=`, a slice, `del [:n]`), so the caller
-never takes a lock: a logging call stays one append. Series points are not operations: each
-series has a `SeriesBuffer`, a flat list of (step, value, timestamp) that the fast path of
-`FieldHandle.log` extends by one triple.
+Field handles and the run's lifecycle put small typed operations here (NamedTuples, like
+`store.encoding`'s writes: immutable, typed and cheap to define on init_run's import path);
+the writer thread (`writer.Writer`) takes them off the front, in order. Both sides touch only
+Python lists, and each touch is one C call under the GIL (`append`, `+=`, a slice,
+`del [:n]`), so the caller never takes a lock: a logging call stays one append. Series
+points are not operations: each series has a `SeriesBuffer`, a flat list of (step, value,
+timestamp) that the fast path of `FieldHandle.log` extends by one triple.
 
 Once the run stops (or could not be created, or is read-only) the outbox is closed with the
 reason, and every write is refused with that reason (`schema.FieldSchema.writable`).
@@ -14,15 +15,13 @@ reason, and every write is refused with that reason (`schema.FieldSchema.writabl
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..store.encoding import FieldDelete, ScalarWrite, SetChange
 from ..types import File
 
 
-@dataclass(frozen=True)
-class UploadFile:
+class UploadFile(NamedTuple):
     """`run[path].upload(f)`: the writer copies the file into the blob store, then sets the
     field to its metadata."""
 
@@ -30,8 +29,7 @@ class UploadFile:
     file: File
 
 
-@dataclass(frozen=True)
-class TrackFiles:
+class TrackFiles(NamedTuple):
     """`upload_files` / `track_files`: the writer hashes (and, if `upload`, copies) the files
     and merges their entries into the file set."""
 
@@ -45,16 +43,14 @@ class TrackFiles:
 FieldOp = ScalarWrite | SetChange | FieldDelete | UploadFile | TrackFiles
 
 
-@dataclass(frozen=True)
-class InfoUpdate:
+class InfoUpdate(NamedTuple):
     """`sys/name` or `sys/description` assigned (None: unchanged)."""
 
     name: str | None = None
     description: str | None = None
 
 
-@dataclass(frozen=True)
-class StateUpdate:
+class StateUpdate(NamedTuple):
     """The run ends (`finished`, `failed`, `aborted`) or is marked failed while it runs."""
 
     state: str

@@ -136,3 +136,11 @@ def test_run_start_hooks_see_the_runs_that_write_to_a_store(sqlite_store: Store)
     assert seen == [online]
     online.stop()
     debug.stop()
+
+
+def test_the_field_handle_keeps_its_former_name_importable(sqlite_store: Store) -> None:
+    from jupyter_mltrack.client import FieldHandle, Handler
+
+    run = mlt.init_run(store=sqlite_store.config.url, mode="debug")
+    assert Handler is FieldHandle and isinstance(run["x"], FieldHandle)
+    run.stop()

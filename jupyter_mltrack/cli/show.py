@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..sysfields import TIME_PATHS
 from .runs import cell, open_from, print_json, print_table
 from .terminal import escape
-
-TIME_SYS = ("sys/creation_time", "sys/ping_time", "sys/ending_time")
 
 
 def register(sub: Any) -> None:
@@ -26,7 +25,7 @@ def _show(args: argparse.Namespace) -> int:
         print_json(detail)
         return 0
     sys_rows = [
-        [path, cell(v, time_column=path in TIME_SYS)]
+        [path, cell(v, time_column=path in TIME_PATHS)]
         for path, v in detail["sys"].items()
         if v not in (None, "")
     ]

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
+from .. import sysfields
 from ..store.text import text_problem
 
 MAX_PATH_BYTES = 1024
-# `sys/*` holds the run's own columns; only these can be set by the user.
-SYS_WRITABLE = ("sys/name", "sys/description", "sys/tags")
-SYS_READ = (
-    "sys/id",
-    "sys/name",
-    "sys/state",
-    "sys/owner",
-    "sys/hostname",
-    "sys/creation_time",
-    "sys/ping_time",
-    "sys/modification_time",
-    "sys/failed",
-    "sys/description",
-    "sys/custom_run_id",
-    "sys/project",
-)
+# `sys/*` holds the run's own values (sysfields has them all); only these can be set by the user.
+SYS_WRITABLE = sysfields.WRITABLE_PATHS
+# Read from the run's row (every sys field but the tags, which are a field of the run).
+SYS_READ = sysfields.COLUMN_PATHS
 
 
 def path_problem(path: object) -> str | None:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import sysfields
 from ..errors import InvalidInput, NotFound
 from . import paths
 from .lifecycle import Lifecycle
@@ -49,27 +51,19 @@ class Reader:
         self._flush()  # a name or description just assigned is read back as such
         info = self._life.reload_info()
 
-        def when(t: float | None) -> dt.datetime | None:
-            return None if t is None else dt.datetime.fromtimestamp(t, dt.timezone.utc)
+        now = time.time()
 
-        return {
-            "sys/id": info.short_id,
-            "sys/name": info.name,
-            "sys/state": info.state,
-            "sys/owner": info.owner,
-            "sys/hostname": info.hostname,
-            "sys/creation_time": when(info.created_at),
-            "sys/ping_time": when(info.heartbeat_at),
-            "sys/modification_time": when(info.heartbeat_at),
-            "sys/failed": info.failed,
-            "sys/description": info.description,
-            "sys/custom_run_id": info.custom_run_id,
-            "sys/project": info.project,
-        }
+        def read(path: str) -> Any:
+            v = sysfields.value(path, info, project=info.project, state=info.state, now=now)
+            if path in sysfields.TIME_PATHS and v is not None:
+                return dt.datetime.fromtimestamp(v, dt.timezone.utc)
+            return v
+
+        return {path: read(path) for path in paths.SYS_READ}
 
     def value(self, path: str) -> Any:
         """A field's value (a series: its last value; a namespace: a nested dict)."""
-        if path.startswith("sys/") and path != "sys/tags":
+        if sysfields.is_column(path):
             sysvals = self._sys()
             if path not in sysvals:
                 raise missing(path)

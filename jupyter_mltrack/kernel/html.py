@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .. import sysfields
 from ..checkpoints.diff import align
 
 MAX_TEXT = 20_000  # characters of one text output shown before "... N more"
@@ -261,9 +262,10 @@ def diff(
 def _cell_value(key: str, v: Any) -> str:
     if v is None:
         return ""
-    if key in ("sys/creation_time", "sys/ending_time", "sys/ping_time", "sys/modification_time"):
+    f = sysfields.get(key)
+    if f is not None and f.is_time:
         return esc(when(v))
-    if key == "sys/duration" and isinstance(v, (int, float)):
+    if f is not None and f.type == "duration" and isinstance(v, (int, float)):
         return esc(f"{v:.1f} s")
     if isinstance(v, list):
         return " ".join(f'<span class="mlt-tag">{esc(x)}</span>' for x in v)
@@ -333,14 +335,10 @@ def run(detail: dict[str, Any], series: dict[str, tuple[list[float], list[Any]]]
     """A run: its sys values, last metrics, other fields, charts of its float series."""
     sys = detail.get("sys") or {}
     head_rows = []
-    for key in ("sys/name", "sys/state", "sys/owner", "sys/hostname", "sys/description"):
+    summary = [f.path for f in sysfields.LISTED if f.summary]
+    for key in ("sys/name", "sys/state", *summary, "sys/description"):
         if sys.get(key) not in (None, ""):
-            head_rows.append([esc(key), esc(sys.get(key))])
-    for key in ("sys/creation_time", "sys/ending_time"):
-        if sys.get(key):
-            head_rows.append([esc(key), esc(when(sys.get(key)))])
-    if isinstance(sys.get("sys/duration"), (int, float)):
-        head_rows.append(["sys/duration", esc(f"{sys['sys/duration']:.1f} s")])
+            head_rows.append([esc(key), _cell_value(key, sys.get(key))])
     tags = detail.get("tags") or []
     if tags:
         head_rows.append(

@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from .. import sysfields
 from ..store import config
 from ..store.models import RUN_STATES, Field, Project, Run
 from ..store.runs import state_expression
@@ -71,25 +72,19 @@ def duration_expression(now: float) -> ColumnElement[float]:
 
 
 def sys_columns(now: float) -> dict[str, tuple[str, Any]]:
-    """`sys/*` paths that are columns of `runs`: path -> (kind, SQL expression)."""
-    project = select(Project.name).where(Project.id == Run.project_id).scalar_subquery()
-    return {
-        "sys/id": ("string", Run.short_id),
-        "sys/custom_run_id": ("string", Run.custom_run_id),
-        "sys/name": ("string", Run.name),
-        "sys/description": ("string", Run.description),
-        "sys/owner": ("string", Run.owner),
-        "sys/hostname": ("string", Run.hostname),
-        "sys/notebook_path": ("string", Run.notebook_path),
-        "sys/project": ("string", project),
-        "sys/state": ("state", state_expression(now)),
-        "sys/failed": ("bool", Run.failed),
-        "sys/creation_time": ("time", Run.created_at),
-        "sys/ping_time": ("time", Run.heartbeat_at),
-        "sys/modification_time": ("time", Run.heartbeat_at),
-        "sys/ending_time": ("time", Run.ended_at),
-        "sys/duration": ("number", duration_expression(now)),
+    """`sys/*` paths that are columns of `runs` (sysfields.COLUMN_PATHS): path -> (kind, SQL
+    expression). Kinds are the registry's types; a duration compares as a number."""
+    derived: dict[str, Any] = {
+        "sys/project": select(Project.name).where(Project.id == Run.project_id).scalar_subquery(),
+        "sys/state": state_expression(now),
+        "sys/duration": duration_expression(now),
     }
+    out: dict[str, tuple[str, Any]] = {}
+    for f in sysfields.FIELDS:
+        if not f.is_field:
+            expr = getattr(Run, f.column) if f.column is not None else derived[f.path]
+            out[f.path] = (f.type, expr)
+    return out
 
 
 class Compiler:
@@ -118,7 +113,7 @@ class Compiler:
     def sys_kind(self, operand: Operand) -> tuple[str, Any]:
         found = self.sys.get(operand.path)
         if found is None:
-            known = ", ".join(sorted([*self.sys, "sys/tags"]))
+            known = ", ".join(sorted(f.path for f in sysfields.LISTED))
             raise self.error(f"unknown system field {operand.path!r}; known: {known}", operand.pos)
         if operand.agg:
             raise self.error(f"{operand.agg}() applies to series, not {operand.path}", operand.pos)

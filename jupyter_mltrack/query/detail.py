@@ -9,24 +9,9 @@ from typing import Any
 
 from ..store import cells, checkpoints, fields, runs
 from ..store.engine import Store
+from ..sysfields import LISTED
 from .table import json_safe, sys_value
 
-SYS_PATHS = (
-    "sys/id",
-    "sys/custom_run_id",
-    "sys/name",
-    "sys/description",
-    "sys/owner",
-    "sys/hostname",
-    "sys/project",
-    "sys/state",
-    "sys/failed",
-    "sys/creation_time",
-    "sys/ping_time",
-    "sys/ending_time",
-    "sys/duration",
-    "sys/notebook_path",
-)
 FILE_TYPES = ("file", "file_series", "file_set")
 MAX_CELLS = 2000
 
@@ -34,8 +19,8 @@ MAX_CELLS = 2000
 def run_detail(store: Store, run_id: str | int) -> dict[str, Any]:
     run = runs.get(store, run_id)
     now = time.time()
-    sys = {p: sys_value(p, run, run.project, now) for p in SYS_PATHS}
-    sys["sys/abort_requested"] = run.abort_requested
+    # Every listed column field (sys/tags is a field: it comes with the fields and as `tags`).
+    sys = {f.path: sys_value(f.path, run, run.project, now) for f in LISTED if not f.is_field}
     items = []
     tags: list[str] = []
     for f in fields.list_fields(store, run.id):

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Union
 
+from .. import sysfields
 from .tokens import (
     MAX_COLUMNS,
     MAX_CONDITIONS,
@@ -80,7 +81,8 @@ class Operand:
 
     @property
     def is_sys(self) -> bool:
-        return self.path.startswith("sys/") and self.path != "sys/tags"
+        """A column of `runs` (`sys/tags` is a field like any other)."""
+        return sysfields.is_column(self.path)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 
+from .. import sysfields
 from ..errors import InvalidInput
 from ..store import names
 from ..store.engine import Store
@@ -32,19 +33,8 @@ from .tokens import MAX_COLUMNS, QueryError
 if TYPE_CHECKING:
     import pandas
 
-DEFAULT_COLUMNS = (
-    "sys/id",
-    "sys/name",
-    "sys/state",
-    "sys/owner",
-    "sys/creation_time",
-    "sys/ending_time",
-    "sys/duration",
-    "sys/tags",
-    "source_code/notebook",
-)
-DEFAULT_SORT = "-sys/creation_time"
-TIME_SYS = ("sys/creation_time", "sys/ending_time", "sys/ping_time", "sys/modification_time")
+DEFAULT_COLUMNS = sysfields.DEFAULT_COLUMNS
+DEFAULT_SORT = sysfields.DEFAULT_SORT
 SERIES_TYPES = ("float_series", "string_series", "file_series")
 JSON_TYPES = ("string_set", "file_set", "file", "file_series")
 MAX_LIMIT = 100_000
@@ -149,7 +139,7 @@ def runs_table(
         rows = _page_rows(s, ids, wanted)
     plan = [(o.key, o.is_sys, o.path, o.agg) for o in wanted]
     items = [_item(run, project_name, fields, plan, now) for run, project_name, fields in rows]
-    time_cols = [o.key for o in wanted if o.path in TIME_SYS]
+    time_cols = [o.key for o in wanted if o.path in sysfields.TIME_PATHS]
     time_cols += sorted(_datetime_columns(rows, wanted))
     return RunsTable(items, int(total), [o.key for o in wanted], time_cols)
 
@@ -237,45 +227,16 @@ def _item(
         else:
             f = fields.get(path)
             if f is None:
-                row[key] = [] if path == "sys/tags" else None
+                row[key] = [] if path in sysfields.BY_PATH else None  # no tags: empty set
             else:
                 row[key] = field_value(f, agg)
     return row
 
 
-_SYS_ATTRS = {
-    "sys/id": "short_id",
-    "sys/custom_run_id": "custom_run_id",
-    "sys/name": "name",
-    "sys/description": "description",
-    "sys/owner": "owner",
-    "sys/hostname": "hostname",
-    "sys/notebook_path": "notebook_path",
-    "sys/failed": "failed",
-    "sys/creation_time": "created_at",
-    "sys/ping_time": "heartbeat_at",
-    "sys/modification_time": "heartbeat_at",
-    "sys/ending_time": "ended_at",
-}
-
-
 def sys_value(path: str, run: Any, project_name: str, now: float) -> Any:
     """The Python twin of `compiler.sys_columns` for a run (row, model or RunInfo)."""
-    attr = _SYS_ATTRS.get(path)
-    if attr is not None:
-        return getattr(run, attr)
-    if path == "sys/project":
-        return project_name
     state = effective_state(run.state, run.heartbeat_at, now)
-    if path == "sys/state":
-        return state
-    if path == "sys/duration":
-        if run.ended_at is not None:
-            return run.ended_at - run.created_at
-        if state == "crashed" and run.heartbeat_at is not None:
-            return run.heartbeat_at - run.created_at
-        return now - run.created_at
-    raise KeyError(path)
+    return sysfields.value(path, run, project=project_name, state=state, now=now)
 
 
 def field_value(f: Any, agg: str | None = None) -> Any:

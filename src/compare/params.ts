@@ -3,6 +3,7 @@
  * last value of each float series), one column per run, and whether the values differ.
  */
 import { IRunDetail } from '../runs/api';
+import { LISTED_SYS_FIELDS } from '../sysfields';
 import { formatValue } from '../runs/format';
 
 export interface IParamRow {
@@ -20,7 +21,7 @@ const SCALARS = new Set([
   'datetime',
   'string_set'
 ]);
-const SYS_ROWS = ['sys/name', 'sys/owner', 'sys/state', 'sys/hostname'];
+const SYS_ROWS = LISTED_SYS_FIELDS.filter(f => f.compared).map(f => f.path);
 
 export function paramRows(runs: IRunDetail[]): IParamRow[] {
   const table = new Map<string, string[]>();

@@ -18,6 +18,7 @@ import {
   ISeriesQuery
 } from '../runs/api';
 import { formatCell } from '../runs/format';
+import { LISTED_SYS_FIELDS } from '../sysfields';
 import { SeriesCharts } from './charts';
 import { ConsoleBlock, GalleryBlock } from './media';
 import {
@@ -42,13 +43,8 @@ export interface IRunViewOptions {
   trans?: TranslationBundle;
 }
 
-/** Charts opened at first; the rest appear as the user scrolls the list (all are listed). */
-const HEADER_FIELDS = [
-  'sys/owner',
-  'sys/creation_time',
-  'sys/duration',
-  'sys/hostname'
-];
+/** The facts under the title: the registry's summary fields. */
+const HEADER_FIELDS = LISTED_SYS_FIELDS.filter(f => f.summary).map(f => f.path);
 
 export class RunView extends Panel {
   constructor(options: IRunViewOptions) {

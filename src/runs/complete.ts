@@ -2,26 +2,11 @@
  * Completion for the query box and the column picker: which word the cursor is in, and
  * which field paths, `sys/` columns, aggregates and keywords can replace it.
  */
+import { LISTED_SYS_FIELDS } from '../sysfields';
 import { IFieldPath } from './api';
 
-/** `sys/` paths of docs/query.md (columns of the run, always present). */
-export const SYS_PATHS = [
-  'sys/id',
-  'sys/custom_run_id',
-  'sys/name',
-  'sys/description',
-  'sys/owner',
-  'sys/hostname',
-  'sys/project',
-  'sys/notebook_path',
-  'sys/state',
-  'sys/failed',
-  'sys/creation_time',
-  'sys/ping_time',
-  'sys/ending_time',
-  'sys/duration',
-  'sys/tags'
-];
+/** `sys/` paths of the registry (docs/query.md), always present. */
+export const SYS_PATHS = LISTED_SYS_FIELDS.map(f => f.path);
 
 const KEYWORDS = ['AND', 'OR', 'NOT', 'CONTAINS', 'MATCHES', 'EXISTS'];
 const AGGREGATES = ['last', 'min', 'max', 'count'];

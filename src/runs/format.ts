@@ -6,14 +6,8 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { defaultTrans } from '../i18n';
+import { NOTEBOOK_COLUMN, sysField } from '../sysfields';
 import { CellValue } from './api';
-
-const TIME_COLUMNS = new Set([
-  'sys/creation_time',
-  'sys/ending_time',
-  'sys/ping_time',
-  'sys/modification_time'
-]);
 
 /** `1h 02m`, `3m 05s`, `42s`, `2d 3h`. */
 export function formatDuration(seconds: number): string {
@@ -70,10 +64,11 @@ export function formatCell(
     return value.join(', ');
   }
   if (typeof value === 'number') {
-    if (TIME_COLUMNS.has(column)) {
+    const type = sysField(column)?.type;
+    if (type === 'time') {
       return formatTime(value);
     }
-    if (column === 'sys/duration') {
+    if (type === 'duration') {
       return formatDuration(value);
     }
     return formatNumber(value);
@@ -101,31 +96,17 @@ export function formatValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Header label: `sys/creation_time` → `created`; other columns are their path. */
+/**
+ * Header label: the registry's short label (`sys/creation_time` → `created`), translated;
+ * other columns are their path.
+ */
 export function columnLabel(
   column: string,
   trans: TranslationBundle = defaultTrans()
 ): string {
-  switch (column) {
-    case 'sys/id':
-      return trans.__('id');
-    case 'sys/name':
-      return trans.__('name');
-    case 'sys/state':
-      return trans.__('state');
-    case 'sys/owner':
-      return trans.__('owner');
-    case 'sys/creation_time':
-      return trans.__('created');
-    case 'sys/ending_time':
-      return trans.__('ended');
-    case 'sys/duration':
-      return trans.__('duration');
-    case 'sys/tags':
-      return trans.__('tags');
-    case 'source_code/notebook':
-      return trans.__('notebook');
-    default:
-      return column;
+  if (column === NOTEBOOK_COLUMN) {
+    return trans.__('notebook');
   }
+  const label = sysField(column)?.label;
+  return label ? trans.__(label) : column;
 }

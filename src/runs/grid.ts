@@ -8,22 +8,22 @@ import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { defaultTrans } from '../i18n';
+import { NOTEBOOK_COLUMN, sysField } from '../sysfields';
 import { columnLabel, formatCell } from './format';
 import { DEFAULT_COLUMNS, RunsTableModel } from './model';
 
 export const ROW_HEIGHT = 26;
 const OVERSCAN = 10;
-const WIDTHS: Record<string, number> = {
-  'sys/id': 100,
-  'sys/name': 180,
-  'sys/state': 84,
-  'sys/owner': 90,
-  'sys/creation_time': 150,
-  'sys/duration': 84,
-  'sys/tags': 160,
-  'source_code/notebook': 140
-};
+const NOTEBOOK_WIDTH = 140;
 const DEFAULT_WIDTH = 130;
+
+/** A column's width: the registry's for a sys field. */
+function columnWidth(column: string): number {
+  if (column === NOTEBOOK_COLUMN) {
+    return NOTEBOOK_WIDTH;
+  }
+  return sysField(column)?.width ?? DEFAULT_WIDTH;
+}
 
 export interface IRunsGridOptions {
   model: RunsTableModel;
@@ -101,7 +101,7 @@ export class RunsGrid extends Widget {
   /** Draw the header and the rows in view now. */
   render(): void {
     const columns = this.model.columns;
-    const widths = columns.map(c => WIDTHS[c] ?? DEFAULT_WIDTH);
+    const widths = columns.map(columnWidth);
     const template = widths.map(w => `${w}px`).join(' ');
     const totalWidth = widths.reduce((a, b) => a + b, 0);
     this._renderHeader(columns, template);

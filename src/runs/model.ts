@@ -5,22 +5,10 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { DEFAULT_COLUMNS, DEFAULT_SORT } from '../sysfields';
 import { IRunsPage, IRunsQuery, RunRow } from './api';
 
-/** Columns every table has (the server always returns them). */
-export const DEFAULT_COLUMNS = [
-  'sys/id',
-  'sys/name',
-  'sys/state',
-  'sys/owner',
-  'sys/creation_time',
-  'sys/duration',
-  'sys/tags',
-  'source_code/notebook'
-];
-
-/** Newest first, as the server does without a sort. */
-export const DEFAULT_SORT = '-sys/creation_time';
+export { DEFAULT_COLUMNS, DEFAULT_SORT };
 
 /** A named view of the table, kept in the settings registry. */
 export interface ISavedView {

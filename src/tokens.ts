@@ -167,7 +167,21 @@ export interface IDiffSummary {
   cells_added: number;
   cells_removed: number;
   cells_modified: number;
+  /** Cells moved; each is also a removal and an insertion in the diff itself. */
+  cells_moved?: number;
+  moved?: IDiffMove[];
   [key: string]: unknown;
+}
+
+/** A cell moved from base index `base` to remote index `remote`, with its edit if any. */
+export interface IDiffMove {
+  base: number;
+  remote: number;
+  edited: boolean;
+  /** The parts edited (`source`, `outputs`...), as for modified cells. */
+  parts: string[];
+  /** nbdime's diff of the base cell to the remote cell; empty when not edited. */
+  diff: unknown[];
 }
 
 /** User settings, `schema/plugin.json`. */

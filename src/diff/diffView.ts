@@ -23,6 +23,7 @@ import {
   NO_FILTERS
 } from './filter';
 import { CHANGE_CLASS, FoldedNotebookDiff } from './folded';
+import { filterMove, withMoves } from './moves';
 
 export namespace CheckpointDiffView {
   export interface IOptions {
@@ -164,7 +165,10 @@ export class CheckpointDiffView extends Panel {
       return;
     }
     const diff = filterDiff(data.diff as IDiffEntry[], this._filters);
-    const counts = countChanges(diff);
+    const moved = (data.summary.moved ?? []).map(m =>
+      filterMove(m, this._filters)
+    );
+    const counts = withMoves(countChanges(diff), moved.length);
     this._summary.textContent = describeChanges(counts, this._trans);
     this._view?.dispose();
     this._status.hidden = true;
@@ -177,7 +181,8 @@ export class CheckpointDiffView extends Panel {
       rendermime: this._options.rendermime,
       fold: true,
       trans: this._trans,
-      translator: this._options.translator
+      translator: this._options.translator,
+      moves: { moved, base: data.base as nbformat.INotebookContent }
     });
     this._view = view;
     this._current = -1;

@@ -113,9 +113,10 @@ export function countChanges(diff: readonly IDiffEntry[]): {
   return counts;
 }
 
-/** One line for the header: "2 added, 1 removed, 5 modified cells; notebook metadata". */
+/** One line for the header: "2 added, 1 removed, 5 modified, 1 moved cells; notebook
+ * metadata changed" (`moved`: see moves.ts `withMoves`). */
 export function describeChanges(
-  counts: ReturnType<typeof countChanges>,
+  counts: ReturnType<typeof countChanges> & { moved?: number },
   trans: TranslationBundle = defaultTrans()
 ): string {
   const parts: string[] = [];
@@ -127,6 +128,9 @@ export function describeChanges(
   }
   if (counts.modified) {
     parts.push(trans.__('%1 modified', counts.modified));
+  }
+  if (counts.moved) {
+    parts.push(trans.__('%1 moved', counts.moved));
   }
   let text = parts.length
     ? trans.__('%1 cells', parts.join(', '))

@@ -1,20 +1,31 @@
 /**
  * nbdime's notebook diff widget, drawn so a 1,000-cell notebook paints at once: runs of
  * unchanged cells fold into one "N unchanged cells" row (expanded on demand), and cells are
- * added in batches per animation frame instead of nbdime's one chunk per frame.
+ * added in batches per animation frame instead of nbdime's one chunk per frame. A moved cell
+ * (the server's `summary.moved`) is drawn once, at its new place, marked "Moved from #i".
  */
+import * as nbformat from '@jupyterlab/nbformat';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { Panel, Widget } from '@lumino/widgets';
-import { CellDiffModel, NotebookDiffModel } from 'nbdime/lib/diff/model';
+import type { IDiffEntry as NbdimeDiffEntry } from 'nbdime/lib/diff/diffentries';
+import {
+  CellDiffModel,
+  createPatchedCellDiffModel,
+  createUnchangedCellDiffModel,
+  NotebookDiffModel
+} from 'nbdime/lib/diff/model';
 import {
   CellDiffWidget,
   MetadataDiffWidget,
   NotebookDiffWidget
 } from 'nbdime/lib/diff/widget';
 
+import { el } from '../dom';
 import { defaultTrans } from '../i18n';
+import { IDiffMove } from '../tokens';
 import { groupRuns } from './filter';
+import { IMovePlan, planMoves } from './moves';
 
 /** Class of every widget holding a change, in document order: next/previous walk these. */
 export const CHANGE_CLASS = 'jp-mltrack-change';
@@ -31,6 +42,8 @@ export namespace FoldedNotebookDiff {
     trans?: TranslationBundle;
     /** nbdime's own words (its cell and output widgets). */
     translator?: ITranslator;
+    /** Moved cells (`summary.moved`) and the base notebook they come from. */
+    moves?: { moved: readonly IDiffMove[]; base: nbformat.INotebookContent };
   }
 }
 
@@ -44,6 +57,8 @@ export class FoldedNotebookDiff extends NotebookDiffWidget {
     this._mime = options.rendermime;
     this._fold = options.fold;
     this._trans = options.trans ?? defaultTrans();
+    this._baseCells = options.moves?.base.cells ?? [];
+    this._plan = planMoves(options.model.cells, options.moves?.moved ?? []);
     this.addClass('jp-mltrack-notebook-diff');
   }
 
@@ -60,8 +75,12 @@ export class FoldedNotebookDiff extends NotebookDiffWidget {
       metadata.addClass(CHANGE_CLASS);
       this.addWidget(metadata);
     }
+    // A chunk holding only removed halves of moves draws nothing: leave it out of the runs.
+    const chunks = model.chunkedCells.filter(
+      chunk => !chunk.every(cell => this._plan.hidden.has(cell))
+    );
     const groups = groupRuns(
-      model.chunkedCells,
+      chunks,
       chunk =>
         this._fold &&
         chunk.length === 1 &&
@@ -78,7 +97,9 @@ export class FoldedNotebookDiff extends NotebookDiffWidget {
         this.addWidget(this._folded(group.items.map(chunk => chunk[0])));
         drawn += 1;
       } else {
-        this.addWidget(this._chunk(group.items[0]));
+        for (const widget of this._chunk(group.items[0])) {
+          this.addWidget(widget);
+        }
         drawn += group.items[0].length;
       }
       if (drawn >= BATCH) {
@@ -88,8 +109,33 @@ export class FoldedNotebookDiff extends NotebookDiffWidget {
     }
   }
 
-  /** Cells of one chunk: a single modified cell, or removed/added cells side by side. */
-  private _chunk(chunk: CellDiffModel[]): Widget {
+  /** Cells of one chunk in order: moved cells on their own, the others as nbdime shows them;
+   * the removed half of a move is not drawn. */
+  private _chunk(chunk: CellDiffModel[]): Widget[] {
+    const widgets: Widget[] = [];
+    let run: CellDiffModel[] = [];
+    for (const cell of chunk) {
+      const move = this._plan.moves.get(cell);
+      if (move || this._plan.hidden.has(cell)) {
+        if (run.length) {
+          widgets.push(this._cells(run));
+          run = [];
+        }
+        if (move) {
+          widgets.push(this._moved(move));
+        }
+      } else {
+        run.push(cell);
+      }
+    }
+    if (run.length) {
+      widgets.push(this._cells(run));
+    }
+    return widgets;
+  }
+
+  /** A single modified cell, or removed/added cells side by side. */
+  private _cells(chunk: CellDiffModel[]): Widget {
     if (chunk.length === 1 && !(chunk[0].added || chunk[0].deleted)) {
       const widget = this._cell(chunk[0]);
       if (!chunk[0].unchanged) {
@@ -109,6 +155,38 @@ export class FoldedNotebookDiff extends NotebookDiffWidget {
     }
     panel.addWidget(added);
     panel.addWidget(removed);
+    return panel;
+  }
+
+  /** A moved cell at its new place: the marker, then the cell (with its edit, if any). */
+  private _moved(move: IDiffMove): Widget {
+    const base = this._baseCells[move.base] as nbformat.ICell;
+    const mimetype = this.model.mimetype;
+    const model = move.edited
+      ? createPatchedCellDiffModel(
+          base,
+          move.diff as unknown as NbdimeDiffEntry[],
+          mimetype
+        )
+      : createUnchangedCellDiffModel(base, mimetype);
+    const panel = new Panel();
+    panel.addClass('jp-mltrack-moved');
+    panel.addClass(CHANGE_CLASS);
+    const trans = this._trans;
+    const marker = el(
+      'div',
+      'jp-mltrack-moved-marker',
+      move.edited
+        ? trans.__('Moved from #%1 and edited', move.base + 1)
+        : trans.__('Moved from #%1', move.base + 1)
+    );
+    marker.title = trans.__(
+      'Cell %1 of the base is cell %2 here',
+      move.base + 1,
+      move.remote + 1
+    );
+    panel.addWidget(new Widget({ node: marker }));
+    panel.addWidget(this._cell(model));
     return panel;
   }
 
@@ -185,6 +263,8 @@ export class FoldedNotebookDiff extends NotebookDiffWidget {
 
   private _mime: IRenderMimeRegistry;
   private _fold: boolean;
+  private _baseCells: readonly nbformat.ICell[];
+  private _plan: IMovePlan<CellDiffModel>;
   private _trans: TranslationBundle;
 }
 

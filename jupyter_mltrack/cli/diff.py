@@ -30,9 +30,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"diff": out["diff"], "summary": s}, indent=1))
         return 0
+    moved = f", {s['cells_moved']} moved" if s.get("cells_moved") else ""
     print(
         f"{s['cells_added']} added, {s['cells_removed']} removed, "
-        f"{s['cells_modified']} modified{', notebook metadata' if s['metadata'] else ''}"
+        f"{s['cells_modified']} modified{moved}{', notebook metadata' if s['metadata'] else ''}"
     )
     cells = out["base"]["cells"]
     for i in s["removed"]:
@@ -40,6 +41,12 @@ def run(args: argparse.Namespace) -> int:
     for m in s["modified"]:
         print(
             f"  ~ cell {m['base'] + 1} -> {m['remote'] + 1}: {', '.join(m['parts'])}  "
+            f"{_first_line(cells[m['base']])}"
+        )
+    for m in s.get("moved", []):
+        edit = f", edited: {', '.join(m['parts'])}" if m["edited"] else ""
+        print(
+            f"  > cell {m['base'] + 1} -> {m['remote'] + 1}: moved{edit}  "
             f"{_first_line(cells[m['base']])}"
         )
     for j in s["added"]:

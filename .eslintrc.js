@@ -11,7 +11,7 @@ module.exports = {
   parser: '@typescript-eslint/parser',
   parserOptions: { ecmaVersion: 2020, sourceType: 'module' },
   plugins: ['@typescript-eslint'],
-  ignorePatterns: ['lib/', 'labextension/', 'node_modules/', 'coverage/', '**/*.d.ts'],
+  ignorePatterns: ['lib/', 'labextension/', 'node_modules/', 'coverage/', '**/*.d.ts', 'src/generated/'],
   rules: {
     '@typescript-eslint/naming-convention': [
       'error',

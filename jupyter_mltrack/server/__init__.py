@@ -20,7 +20,7 @@ from ..store.engine import Store, open_store
 from . import checkpoints, diff, fallback, files, health, lab_settings, openapi, runs
 from .config import MLTrack
 
-# Each resource module brings `default_handlers` and its OpenAPI fragment.
+# Each resource module brings its `default_handlers`; openapi.json describes them all.
 MODULES = [health, openapi, lab_settings, runs, files, checkpoints, diff, fallback]
 
 

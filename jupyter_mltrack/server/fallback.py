@@ -38,6 +38,4 @@ class NotFoundHandler(MLTrackHandler):
         self._missing()
 
 
-OPENAPI_PATHS: dict[str, Any] = {}
-OPENAPI_SCHEMAS: dict[str, Any] = {}
 default_handlers = [(r"/.*", NotFoundHandler)]

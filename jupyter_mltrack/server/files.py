@@ -9,7 +9,6 @@ session. A corrupt blob is an error (`corrupt_blob`), never served.
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 
 from jupyter_server.auth.decorator import authorized
@@ -77,66 +76,5 @@ def _attachment_type(mime: str) -> str:
         return "application/octet-stream"
     return mime or "application/octet-stream"
 
-
-OPENAPI_PATHS: dict[str, Any] = {
-    "/runs/{run_id}/files/{path}": {
-        "get": {
-            "summary": "A file field's bytes (file, file series item, uploaded file-set member)",
-            "operationId": "getRunFile",
-            "parameters": [
-                {"name": "run_id", "in": "path", "required": True, "schema": {"type": "string"}},
-                {
-                    "name": "path",
-                    "in": "path",
-                    "required": True,
-                    "description": "the field path, slashes included",
-                    "schema": {"type": "string"},
-                },
-                {
-                    "name": "index",
-                    "in": "query",
-                    "schema": {"type": "integer"},
-                    "description": "file series item; negative counts from the end (default -1)",
-                },
-                {
-                    "name": "member",
-                    "in": "query",
-                    "schema": {"type": "string"},
-                    "description": "file set member (its path in the set)",
-                },
-                {
-                    "name": "download",
-                    "in": "query",
-                    "schema": {"type": "boolean"},
-                    "description": "force Content-Disposition: attachment",
-                },
-            ],
-            "responses": {
-                "200": {
-                    "description": "The verified bytes, with the file's type",
-                    "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
-                },
-                "400": {
-                    "description": "Not a file field, or bad parameters",
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-                    },
-                },
-                "404": {
-                    "description": "No such run, field, index or member",
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-                    },
-                },
-                "500": {
-                    "description": "The blob is corrupt (never served)",
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-                    },
-                },
-            },
-        }
-    }
-}
 
 default_handlers = [(rf"/runs/{RUN_ID}/files/(?P<path>.+)", FileHandler)]

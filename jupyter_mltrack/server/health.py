@@ -30,34 +30,4 @@ def health_payload(store_url: str, blob_root: str, revision: str | None) -> dict
     }
 
 
-OPENAPI_PATHS: dict[str, Any] = {
-    "/health": {
-        "get": {
-            "summary": "Version, store URL (password masked) and schema revision",
-            "operationId": "health",
-            "responses": {
-                "200": {
-                    "description": "The server's store",
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Health"}}
-                    },
-                }
-            },
-        }
-    }
-}
-OPENAPI_SCHEMAS: dict[str, Any] = {
-    "Health": {
-        "type": "object",
-        "required": ["version", "store", "blob_root", "schema_revision", "backend"],
-        "properties": {
-            "version": {"type": "string"},
-            "store": {"type": "string"},
-            "blob_root": {"type": "string"},
-            "schema_revision": {"type": ["string", "null"]},
-            "backend": {"type": "string"},
-        },
-    }
-}
-
 default_handlers = [(r"/health", HealthHandler)]

@@ -1,9 +1,18 @@
-"""`GET /mltrack/api/openapi.json`: the OpenAPI 3.1 description, assembled from the
-`OPENAPI_PATHS` / `OPENAPI_SCHEMAS` each handler module declares beside its routes, so the
-spec cannot drift from the route table."""
+"""`GET /mltrack/api/openapi.json`: the OpenAPI 3.1 description of the REST API.
+
+`openapi.json` beside this module is the one description: the server serves it with its
+version and base URL filled in, `jlpm gen:api` generates the lab's types from it
+(src/generated/api.ts), and the tests check it against the route table
+(tests/test_server_openapi.py) and fuzz the server with it (tests/security/test_fuzz.py).
+Describe a new route or field there, not in Python.
+"""
 
 from __future__ import annotations
 
+import copy
+import json
+from functools import cache
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -13,45 +22,29 @@ from tornado import web
 from .._version import __version__
 from .base import MLTrackHandler
 
-ERROR_SCHEMA = {
-    "type": "object",
-    "required": ["error", "message"],
-    "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
-}
+DOCUMENT = Path(__file__).with_name("openapi.json")
+
+
+@cache
+def document() -> dict[str, Any]:
+    """The description as written (read once)."""
+    loaded: dict[str, Any] = json.loads(DOCUMENT.read_text(encoding="utf-8"))
+    return loaded
 
 
 def build_spec(modules: list[ModuleType], base_url: str = "/") -> dict[str, Any]:
-    paths: dict[str, Any] = {}
-    schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
-    for module in modules:
-        paths.update(getattr(module, "OPENAPI_PATHS", {}))
-        schemas.update(getattr(module, "OPENAPI_SCHEMAS", {}))
-    for ops in paths.values():
+    """What the server serves: the document with this version and this server's base URL."""
+    spec = copy.deepcopy(document())
+    for module in modules:  # fragments not yet moved into the document
+        spec["paths"].update(getattr(module, "OPENAPI_PATHS", {}))
+        spec["components"]["schemas"].update(getattr(module, "OPENAPI_SCHEMAS", {}))
+    forbidden = {"$ref": "#/components/responses/Forbidden"}
+    for ops in spec["paths"].values():
         for op in ops.values():
-            if not isinstance(op, dict) or "responses" not in op:
-                continue
-            op["responses"].setdefault(
-                "403",
-                {
-                    "description": "Not authenticated or not authorized",
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-                    },
-                },
-            )
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "jupyter-mltrack", "version": __version__},
-        "servers": [{"url": base_url.rstrip("/") + "/mltrack/api"}],
-        "paths": paths,
-        "components": {
-            "schemas": schemas,
-            "securitySchemes": {
-                "token": {"type": "apiKey", "in": "header", "name": "Authorization"}
-            },
-        },
-        "security": [{"token": []}],
-    }
+            op["responses"].setdefault("403", forbidden)
+    spec["info"]["version"] = __version__
+    spec["servers"] = [{"url": base_url.rstrip("/") + "/mltrack/api"}]
+    return spec
 
 
 class OpenAPIHandler(MLTrackHandler):
@@ -60,20 +53,5 @@ class OpenAPIHandler(MLTrackHandler):
     async def get(self) -> None:
         self.write_json(self.mltrack.openapi)
 
-
-OPENAPI_PATHS: dict[str, Any] = {
-    "/openapi.json": {
-        "get": {
-            "summary": "This OpenAPI description",
-            "operationId": "openapi",
-            "responses": {
-                "200": {
-                    "description": "OpenAPI 3.1 document",
-                    "content": {"application/json": {"schema": {"type": "object"}}},
-                }
-            },
-        }
-    }
-}
 
 default_handlers = [(r"/openapi\.json", OpenAPIHandler)]

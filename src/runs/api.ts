@@ -6,20 +6,19 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import { API_NAMESPACE, requestAPI } from '../api';
+import { components } from '../generated/api';
 import { ICheckpoint } from '../tokens';
 
-/** A value of one cell of the runs table: numbers, strings, tag lists, or nothing. */
-export type CellValue = string | number | boolean | string[] | null;
+type Schemas = components['schemas'];
+
+/** A value of a run: numbers, strings, tag lists, file metadata, or nothing. */
+export type CellValue = Schemas['CellValue'];
 
 /** One row of `GET runs`: column name (`sys/id`, `params/lr`, `max(val/acc)`) to value. */
-export type RunRow = Record<string, CellValue>;
+export type RunRow = Schemas['RunRow'];
 
 /** `GET runs`. */
-export interface IRunsPage {
-  items: RunRow[];
-  total: number;
-  columns: string[];
-}
+export type IRunsPage = Schemas['RunsTable'];
 
 export interface IRunsQuery {
   query?: string;
@@ -33,60 +32,24 @@ export interface IRunsQuery {
 }
 
 /** `GET fields`: a field path, its type and how many runs have it. */
-export interface IFieldPath {
-  path: string;
-  type: string;
-  runs: number;
-}
+export type IFieldPath = Schemas['FieldPath'];
 
 /** One field of `GET runs/<id>`. */
-export interface IRunField {
-  path: string;
-  type: string;
-  updated_at?: number;
-  value?: unknown;
-  count?: number;
-  last?: unknown;
-  min?: number | null;
-  max?: number | null;
-  last_step?: number | null;
-}
+export type IRunField = Schemas['RunField'];
 
 /** Per-cell timings of a notebook run (run-context issue). */
-export interface ICellTiming {
-  cell_id: string | null;
-  execution_count: number | null;
-  started_at: number | null;
-  ended_at: number | null;
-  peak_rss: number | null;
-  peak_gpu_memory: number | null;
-  error: string | null;
-}
+export type ICellTiming = Schemas['CellTiming'];
 
 /** `GET runs/<id>`. */
-export interface IRunDetail {
-  id: string;
-  sys: Record<string, CellValue>;
-  tags: string[];
-  fields: IRunField[];
-  files: IRunField[];
+export type IRunDetail = Omit<Schemas['RunDetail'], 'checkpoint'> & {
   checkpoint: ICheckpoint | null;
-  cells: ICellTiming[];
-}
+};
 
 /** `GET runs/<id>/series`. */
-export interface ISeries {
-  field: string;
-  type: string;
-  count: number;
-  returned: number;
-  downsampled: boolean;
-  x: 'step' | 'time';
-  steps: (number | null)[];
-  values: unknown[];
-  timestamps: (number | null)[];
-  indices: number[];
-}
+export type ISeries = Schemas['Series'];
+
+/** `POST runs/<id>/abort`. */
+export type IAbortResult = Schemas['AbortResult'];
 
 export interface ISeriesQuery {
   maxPoints?: number;
@@ -129,7 +92,7 @@ export function listRuns(q: IRunsQuery): Promise<IRunsPage> {
 export async function listFieldPaths(
   project?: string | null
 ): Promise<IFieldPath[]> {
-  const body = await requestAPI<{ items: IFieldPath[] }>(
+  const body = await requestAPI<Schemas['FieldPaths']>(
     'fields' + query({ project }),
     { method: 'GET' }
   );
@@ -158,8 +121,8 @@ export function getSeries(
   );
 }
 
-export function abortRun(id: string): Promise<{ state: string }> {
-  return requestAPI<{ state: string }>(runPath(id) + '/abort', {
+export function abortRun(id: string): Promise<IAbortResult> {
+  return requestAPI<IAbortResult>(runPath(id) + '/abort', {
     method: 'POST',
     body: '{}'
   });

@@ -1,12 +1,12 @@
-import { IRunDetail } from '../../runs/api';
+import { IRunDetail, IRunField } from '../../runs/api';
 import { paramRows } from '../params';
 
-function run(id: string, fields: IRunDetail['fields']): IRunDetail {
+function run(id: string, fields: Omit<IRunField, 'updated_at'>[]): IRunDetail {
   return {
     id,
     sys: { 'sys/name': 'same', 'sys/owner': 'ann', 'sys/state': 'finished' },
     tags: [],
-    fields,
+    fields: fields.map(f => ({ updated_at: 0, ...f })),
     files: [],
     checkpoint: null,
     cells: []

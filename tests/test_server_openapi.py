@@ -1,0 +1,106 @@
+"""jupyter_mltrack/server/openapi.json is the one description of the REST API: it names every
+route of the route table with exactly the methods its handler has, every reference in it
+resolves, its limits are the server's, it is what GET openapi.json serves, and the lab's types
+(src/generated/api.ts) are generated from it by `jlpm gen:api` (openapi-typescript)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from jupyter_mltrack.query.series import MAX_POINTS
+from jupyter_mltrack.server import MODULES, fallback, openapi, runs
+from jupyter_mltrack.server.base import MLTrackHandler
+
+ROOT = Path(__file__).resolve().parent.parent
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _routes() -> dict[str, set[str]]:
+    """Route template (`/runs/{run_id}`) -> the HTTP methods its handler defines."""
+    out: dict[str, set[str]] = {}
+    for module in MODULES:
+        if module is fallback:  # the JSON 404 for every other URL
+            continue
+        for pattern, handler in module.default_handlers:
+            template = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", pattern).replace("\\", "")
+            out[template] = {
+                m for m in METHODS if getattr(handler, m) is not getattr(MLTrackHandler, m)
+            }
+    return out
+
+
+def test_the_document_describes_every_route_with_its_methods() -> None:
+    doc = openapi.build_spec(MODULES)
+    described = {path: set(ops) for path, ops in doc["paths"].items()}
+    assert described == _routes()
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return found + [r for v in node.values() for r in _refs(v)]
+    if isinstance(node, list):
+        return [r for v in node for r in _refs(v)]
+    return []
+
+
+def test_every_reference_resolves_and_every_schema_is_used() -> None:
+    doc = openapi.build_spec(MODULES)
+    refs = set(_refs(doc))
+    for ref in refs:
+        node: Any = doc
+        for part in ref.removeprefix("#/").split("/"):
+            node = node[part]
+    schemas = {f"#/components/schemas/{name}" for name in doc["components"]["schemas"]}
+    assert schemas <= refs, schemas - refs
+
+
+def test_the_documents_limits_are_the_servers() -> None:
+    doc = openapi.document()
+
+    def param(path: str, name: str) -> dict[str, Any]:
+        found = [p for p in doc["paths"][path]["get"]["parameters"] if p["name"] == name]
+        schema: dict[str, Any] = found[0]["schema"]
+        return schema
+
+    assert param("/runs", "limit")["maximum"] == runs.MAX_PAGE
+    assert param("/runs/{run_id}/series", "max_points")["maximum"] == MAX_POINTS
+
+
+async def test_the_server_serves_the_document(jp_fetch: Any) -> None:
+    served = json.loads((await jp_fetch("mltrack", "api", "openapi.json")).body)
+    assert served["paths"] == openapi.build_spec(MODULES)["paths"]
+    assert served["info"]["version"] != "dev"
+    assert served["servers"][0]["url"].endswith("/mltrack/api")
+
+
+def test_the_generated_typescript_types_are_current(tmp_path: Path) -> None:
+    """src/generated/api.ts is what `jlpm gen:api` (openapi-typescript) writes from the
+    document: the script of package.json is run with a temporary output and compared."""
+    script = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))["scripts"]["gen:api"]
+    committed_path = "src/generated/api.ts"
+    assert committed_path in script
+    out = tmp_path / "api.ts"
+    env = {
+        **os.environ,
+        "PATH": f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}",
+    }
+    r = subprocess.run(
+        script.replace(committed_path, str(out)),
+        shell=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    committed = (ROOT / committed_path).read_text(encoding="utf-8")
+    assert out.read_text(encoding="utf-8") == committed, (
+        f"{committed_path} is stale: run `jlpm gen:api` and commit it"
+    )

@@ -6,10 +6,11 @@ import { code, notebook, writeNotebook } from './helpers';
 /** One line (Galata's setCell auto-indents multi-line Python): start a run, say how. */
 function startRun(name: string): string {
   return (
-    'import time, jupyter_mltrack as mlt; from jupyter_mltrack.kernel import link; ' +
+    'import time, jupyter_mltrack as mlt; from jupyter_mltrack.kernel.state import kernel_state; ' +
     `t = time.perf_counter(); run = mlt.init_run(project="ui", name="${name}"); ` +
     'total = time.perf_counter() - t; ' +
-    'print("RUN", run.id, link.LAST.via, round(link.LAST.seconds, 3), round(total, 3))'
+    'last = kernel_state().last_link; ' +
+    'print("RUN", run.id, last.via, round(last.seconds, 3), round(total, 3))'
   );
 }
 

@@ -15,7 +15,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from jupyter_mltrack import checkpoints as ckpt
-from jupyter_mltrack.checkpoints import files, service, snapshot
+from jupyter_mltrack.checkpoints import files, payloads, service, snapshot
 from jupyter_mltrack.errors import Forbidden, InvalidInput, InvalidNotebook, NotFound, TooLarge
 from jupyter_mltrack.store import checkpoints as repo
 from jupyter_mltrack.store import runs
@@ -315,7 +315,7 @@ def test_canonical_each_is_canonical_of_each() -> None:
 
 
 def test_base64_names_confirm_the_whole_string() -> None:
-    names = snapshot._Base64Names(max_chars=5000)
+    names = payloads._Base64Names(max_chars=5000)
     a = "A" * 10 + "x" * 2000
     b = "B" * 10 + "x" * 2000  # same length, middle and end as `a`: the same slot
     names.put(a, ("sha-a", ""))

@@ -2,9 +2,9 @@
 
 Why this shape (measured in bench/bench_checkpoints.py):
 - Every cell becomes one *unit*: its canonical JSON (sorted keys, compact) with outputs
-  included, except large base64 payloads (images, attachments). Those are stored as their
-  decoded bytes in a blob of their own (25 % smaller than base64 and incompressible anyway),
-  and only when re-encoding gives back the very same string, so the round trip is exact.
+  included, except large image payloads (outputs, attachments, data URIs in HTML), which
+  `payloads` moves into blobs of their decoded bytes, leaving refs that restore them exactly
+  in whatever encoding they had (wrapped base64, lists of lines, SVG text...).
 - Units are grouped into *chunks* with content-defined boundaries (a unit ends a chunk when
   its CRC is 0 modulo `CHUNK_CELLS`), so editing one cell rewrites one chunk of about
   `CHUNK_CELLS` cells, never the notebook, and every other chunk keeps its name. A chunk is
@@ -17,9 +17,6 @@ Why this shape (measured in bench/bench_checkpoints.py):
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import json
 import threading
 import zlib
@@ -30,11 +27,13 @@ from typing import Any
 
 from ..errors import CorruptBlob, InvalidNotebook
 from ..store.blobs import BlobStore
+from . import payloads
+from .payloads import Payload as Payload
+from .payloads import sha256 as sha256
 
 CHUNK_CELLS = 4
 MAX_CHUNK_BYTES = 256 * 1024
 FULL_EVERY = 100
-BIG_STRING = 1024
 MANIFEST_VERSION = 1
 MANIFEST_MIME = "application/x-mltrack-manifest"
 # Chunks are a few KB: deflate alone barely learns their structure before they end, so they
@@ -87,181 +86,71 @@ def canonical_each(objs: list[dict[str, Any]]) -> list[bytes]:
     return parts
 
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 # -- cells <-> units ------------------------------------------------------------------------
 @dataclass
 class Split:
     """A notebook cut into pieces, ready to store."""
 
     units: list[bytes]
-    binaries: dict[str, tuple[str, str]]  # sha -> (the base64 text, mime), decoded on write
+    binaries: dict[str, Payload]  # sha -> the payload, decoded on write
     metadata: bytes
     nbformat: int
     nbformat_minor: int
     size: int  # bytes of the canonical notebook JSON, base64 included
+    # nbformat's message when the notebook is invalid but opens in Jupyter (stored on the
+    # checkpoint so the lab can warn); set by `files.parse`, which validated it.
+    validation_warning: str | None = None
 
 
-class _Base64Names:
-    """base64 string -> (sha of its decoded bytes, suffix), so a payload seen before (the
-    same image in the next checkpoint) costs a lookup, not a decode, re-encode and hash.
-    Bounded by the characters it holds.
-
-    Entries are found by a sample of the string and confirmed by comparing it whole: a
-    freshly parsed notebook's strings have no hash yet, and hashing 100 images of 50 KB
-    costs four times comparing them. Two payloads with the same sample share a slot (the
-    later one wins); a miss only costs the decode again."""
-
-    def __init__(self, max_chars: int = 64 * 1024 * 1024) -> None:
-        self._items: OrderedDict[tuple[int, str, str], tuple[str, tuple[str, str]]] = OrderedDict()
-        self._chars = 0
-        self._max = max_chars
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def _sample(value: str) -> tuple[int, str, str]:
-        middle = len(value) // 2
-        return len(value), value[middle : middle + 64], value[-64:]
-
-    def get(self, value: str) -> tuple[str, str] | None:
-        key = self._sample(value)
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is None or hit[0] != value:
-                return None
-            self._items.move_to_end(key)
-            return hit[1]
-
-    def put(self, value: str, named: tuple[str, str]) -> None:
-        key = self._sample(value)
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._chars -= len(old[0])
-            self._items[key] = (value, named)
-            self._chars += len(value)
-            while self._chars > self._max and self._items:
-                _key, (evicted, _named) = self._items.popitem(last=False)
-                self._chars -= len(evicted)
+TOP_LEVEL = frozenset({"cells", "metadata", "nbformat", "nbformat_minor"})
 
 
-_B64 = _Base64Names()
-
-
-def _as_base64(value: Any) -> tuple[str, str] | None:
-    """(sha of the decoded bytes, suffix "" or "\\n") when `value` is exactly re-encodable
-    base64; None otherwise."""
-    if not isinstance(value, str) or len(value) < BIG_STRING:
-        return None
-    hit = _B64.get(value)
-    if hit is not None:
-        return hit
-    suffix = "\n" if value.endswith("\n") else ""
-    core = value[:-1] if suffix else value
-    try:
-        raw = base64.b64decode(core, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    if base64.b64encode(raw).decode("ascii") != core:
-        return None
-    named = (sha256(raw), suffix)
-    _B64.put(value, named)
-    return named
-
-
-def _strip_bundle(
-    bundle: dict[str, Any],
-    where: list[Any],
-    binaries: dict[str, tuple[str, str]],
-    refs: list[list[Any]],
-    *,
-    skip_text: bool,
-) -> tuple[dict[str, Any] | None, int]:
-    """A mime bundle (an output's `data`, an attachment) with its base64 payloads moved to
-    `binaries`: the new bundle (None when nothing moved) and the bytes moved. Each moved
-    payload adds the ref `[*where, mime, sha, suffix]`."""
-    new_bundle: dict[str, Any] | None = None
-    moved = 0
-    for mime, value in bundle.items():
-        if skip_text and (mime.startswith("text/") or "json" in mime):
-            continue
-        dec = _as_base64(value)
-        if dec is None:
-            continue
-        sha, suffix = dec
-        binaries[sha] = (value, mime)
-        refs.append([*where, mime, sha, suffix])
-        moved += len(value)
-        if new_bundle is None:
-            new_bundle = dict(bundle)
-        new_bundle[mime] = None
-    return new_bundle, moved
-
-
-def _strip_cell(
-    cell: dict[str, Any], binaries: dict[str, tuple[str, str]]
-) -> tuple[dict[str, Any], int]:
-    """The cell with big base64 payloads replaced by refs; returns it and the bytes moved out."""
-    refs: list[list[Any]] = []
-    moved = 0
-    outputs = cell.get("outputs")
-    new_outputs: list[Any] | None = None
-    if isinstance(outputs, list):
-        for i, out in enumerate(outputs):
-            data = out.get("data") if isinstance(out, dict) else None
-            if not isinstance(data, dict):
-                continue
-            new_data, n = _strip_bundle(data, ["o", i], binaries, refs, skip_text=True)
-            moved += n
-            if new_data is not None:
-                if new_outputs is None:
-                    new_outputs = list(outputs)
-                new_outputs[i] = {**out, "data": new_data}
-    attachments = cell.get("attachments")
-    new_att: dict[str, Any] | None = None
-    if isinstance(attachments, dict):
-        for name, bundle in attachments.items():
-            if not isinstance(bundle, dict):
-                continue
-            new_bundle, n = _strip_bundle(bundle, ["a", name], binaries, refs, skip_text=False)
-            moved += n
-            if new_bundle is not None:
-                if new_att is None:
-                    new_att = dict(attachments)
-                new_att[name] = new_bundle
-    if not refs:
-        return cell, 0
-    stripped = dict(cell)
-    if new_outputs is not None:
-        stripped["outputs"] = new_outputs
-    if new_att is not None:
-        stripped["attachments"] = new_att
-    # A wrapper has no "cell_type" key, which every valid cell has: unambiguous on read.
-    return {"cell": stripped, "refs": refs}, moved
+def _regular(nb: dict[str, Any]) -> bool:
+    """Whether the top level is the four keys of a v4 notebook, of the usual types."""
+    return (
+        nb.keys() == TOP_LEVEL
+        and isinstance(nb["cells"], list)
+        and isinstance(nb["metadata"], dict)
+        and type(nb["nbformat"]) is int
+        and type(nb["nbformat_minor"]) is int
+    )
 
 
 def split_notebook(nb: dict[str, Any]) -> Split:
+    """Cut a notebook (a JSON object, valid or not) into units and payloads, exactly.
+
+    The metadata blob is the notebook's metadata object; when the top level is not the
+    usual four keys (an invalid notebook Jupyter still opens: an extra key, metadata that
+    is no object...), it is instead a one-element list holding the whole top level but a
+    list of cells, and `load_notebook` tells the two apart by the JSON type.
+    """
+    if not isinstance(nb, dict):
+        raise InvalidNotebook("a notebook is a JSON object")
+    regular = _regular(nb)
     cells = nb.get("cells")
     if not isinstance(cells, list):
-        raise InvalidNotebook("the notebook has no list of cells")
-    binaries: dict[str, tuple[str, str]] = {}
+        cells = []
+    binaries: dict[str, Payload] = {}
     stripped_cells = []
     size = 0
     for cell in cells:
-        stripped, moved = _strip_cell(cell, binaries)
+        stripped, moved = payloads.strip_cell(cell, binaries)
         stripped_cells.append(stripped)
         size += moved
     units = canonical_each(stripped_cells)
     size += sum(map(len, units))
-    metadata = canonical(nb.get("metadata", {}))
+    if regular:
+        metadata = canonical(nb["metadata"])
+    else:
+        top = {k: v for k, v in nb.items() if k != "cells" or not isinstance(v, list)}
+        metadata = canonical([top])
+    major, minor = nb.get("nbformat"), nb.get("nbformat_minor")
     return Split(
         units=units,
         binaries=binaries,
         metadata=metadata,
-        nbformat=int(nb.get("nbformat", 4)),
-        nbformat_minor=int(nb.get("nbformat_minor", 0)),
+        nbformat=major if type(major) is int else 0,
+        nbformat_minor=minor if type(minor) is int else 0,
         size=size + len(metadata),
     )
 
@@ -282,17 +171,10 @@ def chunk_units(units: list[bytes]) -> list[bytes]:
     return chunks
 
 
-def _restore_unit(unit: Any, blobs: BlobStore) -> dict[str, Any]:
-    if "cell_type" in unit or "refs" not in unit:
-        return unit  # type: ignore[no-any-return]
-    cell: dict[str, Any] = unit["cell"]
-    for kind, key, mime, sha, suffix in unit["refs"]:
-        text = base64.b64encode(blobs.get(sha)).decode("ascii") + suffix
-        if kind == "o":
-            cell["outputs"][key]["data"][mime] = text
-        else:
-            cell["attachments"][key][mime] = text
-    return cell
+def _restore_unit(unit: Any, blobs: BlobStore) -> Any:
+    if "cell_type" in unit:
+        return unit
+    return payloads.restore_cell(unit["cell"], unit["refs"], blobs.get)
 
 
 # -- manifests --------------------------------------------------------------------------------
@@ -461,9 +343,13 @@ def count_unit_changes(old: list[bytes], new: list[bytes]) -> tuple[int, int, in
 def load_notebook(blobs: BlobStore, manifest: Manifest) -> dict[str, Any]:
     """The notebook exactly as it was captured."""
     cells = [_restore_unit(json.loads(u), blobs) for u in UNITS.get(blobs, manifest)]
+    metadata = json.loads(blobs.get(manifest.metadata))
+    if isinstance(metadata, list):  # an irregular top level (see `split_notebook`)
+        top: dict[str, Any] = metadata[0]
+        return {"cells": cells, **top}
     return {
         "cells": cells,
-        "metadata": json.loads(blobs.get(manifest.metadata)),
+        "metadata": metadata,
         "nbformat": manifest.nbformat,
         "nbformat_minor": manifest.nbformat_minor,
     }
@@ -555,14 +441,14 @@ def store_plan(blobs: BlobStore, p: Plan, parent: Manifest | None) -> Stored:
         return True
 
     split = p.split
-    for sha, (text, mime) in split.binaries.items():
+    for sha, payload in split.binaries.items():
         # Images are registered (with their type) like any uploaded file; chunks and the
         # metadata blob are internal and reached through manifests only, which saves a row
         # (about 180 bytes with its index) per chunk.
         if not blobs.exists(sha):
-            raw = base64.b64decode(text[:-1] if text.endswith("\n") else text)
+            raw = payload.decoded()
             blobs.put(raw, sha)
-            new.append((sha, len(raw), mime))
+            new.append((sha, len(raw), payload.mime))
     # The parent's chunks are stored (its manifest keeps them from gc): no need to look.
     known = {sha for sha, _n in parent.chunks} if parent is not None else set()
     for sha, data, _n in p.chunks:
@@ -610,7 +496,7 @@ def referenced_blobs(blobs: BlobStore, manifest_shas: set[str]) -> set[str]:
 
 def clear_caches() -> None:
     """Forget every in-process cache (a fresh process reads everything from the store)."""
-    for cache in (MANIFESTS, UNITS, _PACKED, _B64):
+    for cache in (MANIFESTS, UNITS, _PACKED):
         with cache._lock:
             cache._items.clear()
-    _B64._chars = 0
+    payloads.NAMES.clear()

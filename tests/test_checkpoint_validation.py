@@ -1,10 +1,13 @@
 """Incremental notebook validation (checkpoints/validation.py, files.parse) against nbformat.
 
-The reference is nbformat's own reading (`files._read_with_nbformat`: `nbformat.validate`,
-then `rejoin_lines` and `strip_transient`). Over a corpus of valid and invalid notebooks of
-every v4 minor version, and over random mutations of valid ones, the incremental verdict
-must be nbformat's, with the cache cold and warm: a cell seen valid before never masks a
-changed one, and a cell seen valid under one minor version proves nothing under another.
+The reference is what Jupyter's contents manager reads: `nbformat.reads(text, as_version=4)`,
+which logs (not raises) a validation error, so an invalid notebook still opens, with a
+warning; only what nbformat cannot read at all is refused. Over a corpus of valid and
+invalid notebooks of every v4 minor version, and over random mutations of valid ones, the
+result (notebook and warning, or refusal) must be that one, with the cache cold and warm: a
+cell seen valid before never masks a changed one, and a cell seen valid under one minor
+version proves nothing under another. One test checks the reference itself against a real
+FileContentsManager.
 """
 
 from __future__ import annotations
@@ -106,11 +109,16 @@ def notebook(minor: int, n_copies: int = 1) -> dict[str, Any]:
 
 
 def reference(text: str) -> tuple[str, Any]:
-    """nbformat's reading: ("ok", notebook) or ("error", message)."""
+    """What Jupyter reads: ("ok", (notebook, warning or None)) or ("error", message)."""
+    captured: dict[str, Any] = {}
     try:
-        return "ok", files._read_with_nbformat(json.loads(text), text, "nb.ipynb")
-    except InvalidNotebook as e:
-        return "error", str(e)
+        nb = nbformat.reads(text, as_version=4, capture_validation_error=captured)
+    except Exception as e:
+        return "error", f"nb.ipynb is not a readable notebook: {e}"
+    for key in files.TRANSIENT_METADATA:
+        nb.metadata.pop(key, None)
+    error = captured.get("ValidationError")
+    return "ok", (nb, validation.warning_text(error.message) if error is not None else None)
 
 
 def ours(text: str) -> tuple[str, Any]:
@@ -119,7 +127,7 @@ def ours(text: str) -> tuple[str, Any]:
     except InvalidNotebook as e:
         return "error", str(e)
     assert parsed.split.units == snapshot.split_notebook(parsed.nb).units
-    return "ok", parsed.nb
+    return "ok", (parsed.nb, parsed.split.validation_warning)
 
 
 def fast_verdict(raw: dict[str, Any]) -> bool | None:
@@ -213,14 +221,19 @@ def _applicable(minor: int, name: str) -> dict[str, Any]:
     return raw
 
 
+_INVENTED_ID = re.compile(r"'id': '[0-9a-f]{8}'")
+
+
 def _same(a: tuple[str, Any], b: tuple[str, Any]) -> bool:
     """Equal outcomes; cell ids nbformat invents (random) are compared by uniqueness."""
     if a[0] != b[0] or a[0] == "error":
-        invented = re.compile(r"'id': '[0-9a-f]{8}'")
-        return invented.sub("'id': ?", str(a)) == invented.sub("'id': ?", str(b))
-    na, nb = copy.deepcopy(a[1]), copy.deepcopy(b[1])
+        return _INVENTED_ID.sub("'id': ?", str(a)) == _INVENTED_ID.sub("'id': ?", str(b))
+    (na, wa), (nb, wb) = copy.deepcopy(a[1]), copy.deepcopy(b[1])
+    if _INVENTED_ID.sub("'id': ?", str(wa)) != _INVENTED_ID.sub("'id': ?", str(wb)):
+        return False
     for n in (na, nb):
-        ids = [c.pop("id") for c in n["cells"] if "id" in c]
+        cells = n["cells"] if isinstance(n.get("cells"), list) else []
+        ids = [c.pop("id") for c in cells if isinstance(c, dict) and "id" in c]
         assert len(set(ids)) == len(ids)
     return bool(na == nb)
 
@@ -241,7 +254,9 @@ def test_corpus_reads_exactly_as_nbformat_cold_and_warm(minor: int, name: str) -
         assert _same(ours(text), want)
     verdict = fast_verdict(raw)
     if verdict is not None:
-        assert verdict == nbformat_verdict(raw) == (want[0] == "ok")
+        # The fast path proves validity (no warning) or hands over; it never accepts more.
+        assert verdict == nbformat_verdict(raw)
+        assert verdict <= (want[0] == "ok" and want[1][1] is None)
 
 
 def test_expected_verdicts_of_the_corpus() -> None:
@@ -264,9 +279,9 @@ def test_one_changed_cell_is_checked_although_the_rest_is_cached() -> None:
     bad = copy.deepcopy(big)
     bad["cells"][57]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": 3}]
     assert fast_verdict(bad) is False
-    with pytest.raises(InvalidNotebook, match="not a valid notebook") as ours_error:
-        files.parse(json.dumps(bad), "nb.ipynb")
-    assert reference(json.dumps(bad)) == ("error", str(ours_error.value))
+    parsed = files.parse(json.dumps(bad), "nb.ipynb")  # opens in Jupyter, with a warning
+    assert parsed.split.validation_warning
+    assert _same(("ok", (parsed.nb, parsed.split.validation_warning)), reference(json.dumps(bad)))
     assert validation.VALID_UNITS.unknown(5, units) == []
 
 
@@ -280,8 +295,17 @@ def test_an_object_shaped_like_a_cached_unit_is_not_a_cell() -> None:
     forged = copy.deepcopy(nb)
     forged["cells"][0] = wrapper
     assert fast_verdict(forged) is None
-    with pytest.warns(MissingIDFieldWarning), pytest.raises(InvalidNotebook, match="not valid"):
+    # Without metadata nbformat cannot even read it (nor can Jupyter open it).
+    with pytest.raises(InvalidNotebook, match="not a readable notebook"):
         files.parse(json.dumps(forged), "nb.ipynb")
+    # With metadata Jupyter opens it, invalid (no cell_type): it is stored as it is, with
+    # nbformat's warning, and its unit wraps it, so it is never read back as a wrapper.
+    forged["cells"][0] = {**wrapper, "metadata": {}}
+    with pytest.warns(MissingIDFieldWarning):
+        parsed = files.parse(json.dumps(forged), "nb.ipynb")
+    assert parsed.split.validation_warning
+    assert parsed.nb["cells"][0] == {**wrapper, "metadata": {}, "id": parsed.nb["cells"][0]["id"]}
+    assert json.loads(parsed.split.units[0]) == {"cell": parsed.nb["cells"][0], "refs": []}
 
 
 def test_a_cell_cached_under_one_version_is_checked_under_another() -> None:
@@ -291,8 +315,8 @@ def test_a_cell_cached_under_one_version_is_checked_under_another() -> None:
     older = copy.deepcopy(with_id)
     older["nbformat_minor"] = 4
     assert fast_verdict(older) is False
-    with pytest.raises(InvalidNotebook, match="'id' was unexpected"):
-        files.parse(json.dumps(older), "nb.ipynb")
+    warning = files.parse(json.dumps(older), "nb.ipynb").split.validation_warning
+    assert warning is not None and "'id' was unexpected" in warning
 
     # Cells valid under 4.4 (no ids) are not valid as they are under 4.5: nbformat gives
     # them ids (with its warning), and so must a read after the 4.4 one was cached.
@@ -368,10 +392,7 @@ def test_parse_matches_nbformat_for_other_versions_and_junk() -> None:
     )
     for text in (nbformat.v3.writes_json(v3), "[]", "{", '{"nbformat": 4}', '{"nbformat": 9}'):
         want = reference(text) if text.startswith("{") and text != "{" else None
-        try:
-            got: tuple[str, Any] = ("ok", files.parse(text, "nb.ipynb").nb)
-        except InvalidNotebook as e:
-            got = ("error", str(e))
+        got = ours(text)
         if want is not None:
             assert _same(got, want)
         else:
@@ -408,3 +429,155 @@ def test_concurrent_parses_agree_with_nbformat() -> None:
     for t in threads:
         t.join()
     assert failures == []
+
+
+# -- what Jupyter opens is accepted, stored exactly, with nbformat's warning ---------------------
+def _v44_with_ids() -> dict[str, Any]:
+    """A v4.4 notebook whose cells carry ids (written by a newer Jupyter, then the minor
+    version set back): invalid for nbformat's 4.4 schema, opened by Jupyter with a warning."""
+    nb = notebook(5)
+    nb["nbformat_minor"] = 4
+    return nb
+
+
+# Invalid at the top level, yet read by nbformat (and so opened by Jupyter).
+IRREGULAR: dict[str, Any] = {
+    "v4.4 with cell ids": _v44_with_ids(),
+    "extra top-level key": {**notebook(4), "extra": {"kept": [1, 2]}},
+    "cells an empty object": {**notebook(4), "cells": {}},
+}
+# nbformat reads it, Jupyter's trust marking (and nbformat's writer) trip on it; shaped like
+# snapshot's wrapper of a cell, which it must never be taken for.
+NO_CELL_TYPE = {
+    **notebook(4),
+    "cells": [{"metadata": {}, "source": "x", "refs": [["o", 0, "image/png", "0", ""]]}],
+}
+
+
+def test_the_reference_is_what_a_contents_manager_opens(tmp_path: Any) -> None:
+    """Every case of the corpus above and the irregular ones, through a real
+    FileContentsManager: parse accepts what it opens, with the same notebook, and warns
+    exactly when it reports a validation failure; what it refuses, parse refuses too, but
+    for what nbformat reads and only the contents manager's trust marking trips on."""
+    from jupyter_server.services.contents.filemanager import FileContentsManager
+
+    cm = FileContentsManager(root_dir=str(tmp_path))
+    texts = [json.dumps(_applicable(m, n)) for m, n in CASES]
+    texts += [json.dumps(nb) for nb in [*IRREGULAR.values(), NO_CELL_TYPE]]
+    texts += ["{not json", '{"nbformat": 9, "nbformat_minor": 0}', '{"nbformat": 4}']
+    texts += [json.dumps({**notebook(4), "metadata": ["not an object"]})]
+    texts += [json.dumps({**notebook(4), "nbformat_minor": "4"})]
+    opened = refused = warned = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for text in texts:
+            (tmp_path / "nb.ipynb").write_text(text)
+            try:
+                model = cm.get("nb.ipynb", content=True, type="notebook")
+            except Exception:
+                model = None
+            got = ours(text)
+            if model is None:
+                # Refused by Jupyter: by us too, unless nbformat itself reads it and only the
+                # contents manager's trust marking fails (a cell without cell_type); such a
+                # notebook is kept too, exactly (see the test below).
+                assert got[0] == "error" or _same(got, reference(text)), text[:300]
+                refused += got[0] == "error"
+                continue
+            assert got[0] == "ok", (got, text[:300])
+            content = model["content"]
+            for cell in content["cells"] if isinstance(content.get("cells"), list) else []:
+                cell.get("metadata", {}).pop("trusted", None)  # the notary's mark, not saved
+            assert _same(got, ("ok", (content, got[1][1]))), text[:300]
+            assert (got[1][1] is not None) == ("message" in model), (got[1][1], text[:300])
+            opened += 1
+            warned += got[1][1] is not None
+    assert opened > 100 and warned > 50 and refused >= 3
+
+
+@pytest.mark.parametrize("name", sorted(IRREGULAR))
+def test_an_invalid_notebook_jupyter_opens_is_stored_exactly(store: Any, name: str) -> None:
+    from jupyter_mltrack.checkpoints import service
+    from jupyter_mltrack.store import checkpoints as repo
+
+    text = json.dumps(IRREGULAR[name])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = files.parse(text, "nb.ipynb")
+        want = nbformat.reads(text, as_version=4)
+    warning = parsed.split.validation_warning
+    assert warning
+    if name == "v4.4 with cell ids":
+        assert "'id' was unexpected" in warning
+    info = service.create(store, "nb.ipynb", parsed.nb, split=parsed.split)
+    assert info is not None and info.validation_warning == warning
+    snapshot.clear_caches()
+    entry = service.get(store, info.id)
+    assert entry["validation_warning"] == warning
+    assert entry["content"] == parsed.nb == want
+    # What a restore writes is what Jupyter writes for the original.
+    assert nbformat.writes(entry["content"]) == nbformat.writes(want)
+    listed, _total = repo.list_checkpoints(store, "nb.ipynb")
+    assert [i.validation_warning for i in listed] == [warning]
+    # A valid notebook has no warning.
+    valid = files.parse(json.dumps(notebook(4)), "nb.ipynb")
+    assert valid.split.validation_warning is None
+    info = service.create(store, "nb.ipynb", valid.nb, split=valid.split)
+    assert info is not None and info.as_dict()["validation_warning"] is None
+
+
+def test_a_cell_without_cell_type_is_kept_as_it_is(store: Any) -> None:
+    from jupyter_mltrack.checkpoints import service
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = files.parse(json.dumps(NO_CELL_TYPE), "nb.ipynb")
+    assert parsed.split.validation_warning
+    info = service.create(store, "nb.ipynb", parsed.nb, split=parsed.split)
+    assert info is not None
+    snapshot.clear_caches()
+    assert service.get(store, info.id)["content"] == NO_CELL_TYPE
+
+
+def test_a_long_warning_is_cut_and_storable() -> None:
+    text = validation.warning_text("x\x00y\ud800" + "z" * 5000)
+    assert len(text) <= validation.MAX_WARNING + 10 and text.endswith("\u2026")
+    assert text.startswith("x\\x00y\\ud800z")
+
+
+async def test_rest_checkpoint_of_a_v44_notebook_with_ids(
+    jp_fetch: Any, jp_root_dir: Any, jp_serverapp: Any
+) -> None:
+    """Through the server: 201 with the warning (it was a 422), the content kept with its
+    ids, and a restore writes what Jupyter would write; text that is not JSON is a 422."""
+    from jupyter_server.utils import ensure_async
+    from tornado.httpclient import HTTPClientError
+
+    text = json.dumps(_v44_with_ids())
+    (jp_root_dir / "ids.ipynb").write_text(text)
+    r = await jp_fetch(
+        "mltrack", "api", "checkpoints", method="POST", body=json.dumps({"path": "ids.ipynb"})
+    )
+    assert r.code == 201
+    entry = json.loads(r.body)
+    assert "'id' was unexpected" in entry["validation_warning"]
+    page = json.loads(
+        (await jp_fetch("mltrack", "api", "checkpoints", params={"path": "ids.ipynb"})).body
+    )
+    assert page["items"][0]["validation_warning"] == entry["validation_warning"]
+    full = json.loads((await jp_fetch("mltrack", "api", "checkpoints", entry["id"])).body)
+    assert [c["id"] for c in full["content"]["cells"]] == [f"cell-{i}" for i in range(5)]
+    r = await jp_fetch(
+        "mltrack", "api", "checkpoints", entry["id"], "restore", method="POST", body="{}"
+    )
+    restored = jp_root_dir / json.loads(r.body)["path"]
+    cm = jp_serverapp.contents_manager  # Jupyter opening and saving the original
+    model = await ensure_async(cm.get("ids.ipynb", content=True, type="notebook"))
+    await ensure_async(cm.save({**model, "type": "notebook", "format": "json"}, "saved.ipynb"))
+    assert restored.read_bytes() == (jp_root_dir / "saved.ipynb").read_bytes()
+    (jp_root_dir / "junk.ipynb").write_text("{not json")
+    with pytest.raises(HTTPClientError) as e:
+        await jp_fetch(
+            "mltrack", "api", "checkpoints", method="POST", body=json.dumps({"path": "junk.ipynb"})
+        )
+    assert e.value.code == 422

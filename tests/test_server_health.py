@@ -9,11 +9,13 @@ import os
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from jupyter_mltrack.store.engine import SCHEMA_HEAD
+
 
 async def test_health_reports_store_and_schema(jp_fetch):
     r = await jp_fetch("mltrack", "api", "health")
     body = json.loads(r.body)
-    assert body["schema_revision"] == "0001"
+    assert body["schema_revision"] == SCHEMA_HEAD
     assert body["store"] == os.environ["MLTRACK_STORE"]
     assert body["backend"] == "sqlite"
     assert body["store"].endswith("mltrack.db")

@@ -71,10 +71,12 @@ def parse(text: str | bytes, label: str) -> Parsed:
     """Parse and validate a notebook's text once, upgrading older formats to v4. The one
     parser of both faces: the server hands in the text it read through the contents manager.
 
-    The result is what `nbformat.reads(text, as_version=4)` gives, as plain dicts. A v4.0-4.5
-    notebook is validated incrementally (`validation`: only cells not seen valid before are
-    checked); anything that does not pass there goes through nbformat itself, so messages and
-    repairs (missing or duplicate cell ids) are nbformat's.
+    The result is what `nbformat.reads(text, as_version=4)` gives, as plain dicts: what
+    Jupyter's contents manager opens. A v4.0-4.5 notebook is validated incrementally
+    (`validation`: only cells not seen valid before are checked); anything that does not pass
+    there is read by nbformat itself, so repairs (missing or duplicate cell ids) are
+    nbformat's, and an invalid notebook that Jupyter opens is accepted with nbformat's message
+    in `split.validation_warning`. Refused (InvalidNotebook): what Jupyter cannot open.
     """
     try:
         raw = json.loads(text)
@@ -87,9 +89,10 @@ def parse(text: str | bytes, label: str) -> Parsed:
         parsed = _parse_v4(raw, minor)
         if parsed is not None:
             return parsed
-        raw = json.loads(text)  # untouched again, for nbformat's own verdict and message
-    nb = _read_with_nbformat(raw, text, label)
-    return Parsed(nb, snapshot.split_notebook(nb))
+    nb, warning = _read_with_nbformat(text, label)
+    split = snapshot.split_notebook(nb)
+    split.validation_warning = warning
+    return Parsed(nb, split)
 
 
 def _parse_v4(raw: dict[str, Any], minor: int) -> Parsed | None:
@@ -104,24 +107,19 @@ def _parse_v4(raw: dict[str, Any], minor: int) -> Parsed | None:
     return Parsed(nb, split)
 
 
-def _read_with_nbformat(raw: dict[str, Any], text: str | bytes, label: str) -> dict[str, Any]:
-    """nbformat's own reading and validation: other versions, repairs, and every refusal."""
-    from nbformat.v4.rwbase import rejoin_lines, strip_transient
-
+def _read_with_nbformat(text: str | bytes, label: str) -> tuple[dict[str, Any], str | None]:
+    """nbformat's own reading, as Jupyter's (`validation.read_like_jupyter`): other versions,
+    repairs, invalid notebooks with their warning, and every refusal."""
     try:
-        if raw.get("nbformat") == 4:
-            # What nbformat.reads does for v4, minus its second JSON parse.
-            nbformat.validate(raw)
-            nb = strip_transient(rejoin_lines(nbformat.from_dict(raw)))  # type: ignore[no-untyped-call]
-        else:
-            nb = nbformat.reads(text, as_version=4)  # type: ignore[no-untyped-call]
-    except nbformat.ValidationError as e:
-        raise InvalidNotebook(f"{label} is not a valid notebook: {e.message}") from None
-    except Exception as e:  # nbformat raises assorted errors for unknown versions
-        raise InvalidNotebook(f"{label} is not a readable notebook: {e}") from None
-    for key in TRANSIENT_METADATA:
-        nb.get("metadata", {}).pop(key, None)
-    return nb  # type: ignore[no-any-return]
+        nb, warning = validation.read_like_jupyter(text)
+    except Exception as e:  # nbformat raises assorted errors for what it cannot read
+        detail = str(e) or type(e).__name__
+        raise InvalidNotebook(f"{label} is not a readable notebook: {detail}") from None
+    metadata = nb.get("metadata")
+    if isinstance(metadata, dict):
+        for key in TRANSIENT_METADATA:
+            metadata.pop(key, None)
+    return nb, warning
 
 
 def _joined(value: Any) -> Any:

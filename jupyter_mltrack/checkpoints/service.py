@@ -42,11 +42,13 @@ def create(
     """Snapshot a (validated) notebook as the newest checkpoint of `path`.
 
     `split` is `snapshot.split_notebook(nb)` when the caller has it already (`files.parse`
-    computes it while validating); otherwise it is computed here.
+    computes it while validating, with nbformat's warning when the notebook is invalid but
+    opens in Jupyter: the checkpoint records it); otherwise it is computed here.
     Returns None only when `skip_if_unchanged` and the content equals the newest checkpoint's.
     Concurrent calls for one notebook each land exactly once, in some order.
     """
     repo.check_text(name, description)
+    warning = split.validation_warning if split is not None else None
     run = runs.get(store, run_id) if run_id is not None else None
     planned = snapshot.plan(split if split is not None else snapshot.split_notebook(nb))
     content = planned.content_sha
@@ -82,6 +84,7 @@ def create(
                     from_disk=from_disk,
                     blobs=stored.new_blobs,
                     skip_if_unchanged=skip_if_unchanged,
+                    validation_warning=warning,
                 ),
             )
         except repo.HeadMoved:

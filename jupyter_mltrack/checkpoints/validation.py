@@ -12,15 +12,18 @@ validated in those parts, with nbformat's own schema files and validator backend
   passed under the same minor version. The cache holds only units that passed.
 
 What this module cannot prove valid (other versions, cells without ids or with duplicate
-ids, which nbformat repairs, anything invalid) is left to nbformat, so the caller's messages
-and repairs stay nbformat's. tests/test_checkpoint_validation.py checks both verdicts agree over
-a corpus.
+ids, which nbformat repairs, anything invalid) is read by `read_like_jupyter`: exactly what
+Jupyter's contents manager reads, repairs included. An invalid notebook that Jupyter opens
+(with a warning: a v4.4 notebook whose cells carry ids, an extra key...) is accepted with
+nbformat's message; only what Jupyter cannot open is refused. tests/test_checkpoint_validation.py
+checks both paths against nbformat and a real contents manager over a corpus.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -142,3 +145,28 @@ def cells_valid(cells: Sequence[dict[str, Any]], units: Sequence[bytes], minor: 
         return False
     VALID_UNITS.add(minor, [units[i] for i in missing])
     return True
+
+
+# A validation message may quote the notebook: what a store cannot hold is escaped.
+MAX_WARNING = 2000
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def warning_text(message: str) -> str:
+    """nbformat's validation message as a checkpoint keeps it: at most MAX_WARNING
+    characters (a message can quote a whole output), NUL and lone surrogates escaped."""
+    if len(message) > MAX_WARNING:
+        message = message[: MAX_WARNING - 1] + "\u2026"
+    return _UNSTORABLE.sub(lambda m: ascii(m.group())[1:-1], message)
+
+
+def read_like_jupyter(text: str | bytes) -> tuple[Any, str | None]:
+    """(notebook, validation warning or None) as Jupyter's contents manager reads `text`:
+    `nbformat.reads(text, as_version=4)`, which upgrades older formats, repairs cell ids and
+    logs (not raises) a validation error, captured here as the warning. Raises what nbformat
+    raises for what Jupyter cannot open (not JSON, an unknown major version, a notebook
+    missing a key it needs)."""
+    captured: dict[str, Any] = {}
+    nb = nbformat.reads(text, as_version=4, capture_validation_error=captured)  # type: ignore[no-untyped-call]
+    error = captured.get("ValidationError")
+    return nb, (warning_text(error.message) if error is not None else None)

@@ -406,6 +406,8 @@ _ENTRY_PROPS: dict[str, Any] = {
     "trigger": {"type": "string", "enum": list(TRIGGERS)},
     "author": {"type": "string"},
     "size": {"type": "integer"},
+    # nbformat's message when the notebook is invalid but Jupyter opens it: stored as it is.
+    "validation_warning": {"type": ["string", "null"]},
     "changes": {
         "type": "object",
         "properties": {k: {"type": "integer"} for k in ("added", "removed", "modified")},

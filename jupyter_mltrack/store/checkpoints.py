@@ -65,6 +65,7 @@ class CheckpointInfo:
     cells_modified: int
     runs: tuple[LinkedRun, ...] = field(default_factory=tuple)
     from_disk: bool = False  # read from the saved file: unsaved edits may be missing
+    validation_warning: str | None = None  # invalid, but Jupyter opens it (and warns)
 
     def as_dict(self) -> dict[str, Any]:
         """The REST/Python entry shape of DESIGN §4."""
@@ -88,6 +89,7 @@ class CheckpointInfo:
             },
             "runs": [{"id": r.id, "state": r.state, "project": r.project} for r in self.runs],
             "from_disk": self.from_disk,
+            "validation_warning": self.validation_warning,
         }
 
 
@@ -122,6 +124,7 @@ class NewCheckpoint:
     from_disk: bool
     blobs: Sequence[tuple[str, int, str]]
     skip_if_unchanged: bool = False
+    validation_warning: str | None = None
 
 
 def check_text(name: str | None, description: str | None) -> None:
@@ -188,6 +191,7 @@ def _info(
         cells_modified=c.cells_modified,
         runs=tuple(runs),
         from_disk=bool(c.from_disk),
+        validation_warning=c.validation_warning,
     )
 
 
@@ -353,6 +357,7 @@ def append(store: Store, new: NewCheckpoint) -> CheckpointInfo | None:
                 cells_modified=new.cells_modified,
                 from_disk=new.from_disk,
                 notebook_path=new.path,
+                validation_warning=new.validation_warning,
             )
             s.add(row)
             # What `get` would read back, without reading it: no run is linked yet.

@@ -180,6 +180,8 @@ class Checkpoint(Base):
     cells_modified: Mapped[int] = mapped_column(Integer, default=0)
     from_disk: Mapped[bool] = mapped_column(Boolean, default=False)
     notebook_path: Mapped[str] = mapped_column(String(MAX_PATH))
+    # nbformat's message when the notebook was invalid but opens in Jupyter (which warns).
+    validation_warning: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class CheckpointRun(Base):

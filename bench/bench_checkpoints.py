@@ -13,6 +13,10 @@ changes source and outputs of 5 % of the cells). Printed:
 3. storage of 100 successive checkpoints each changing one cell's source (seed 7, as the
    peers' script): ours (blob files + SQLite growth, apparent bytes and `du`) beside full
    JSON copies, gzip copies, and git before and after `gc --aggressive`.
+4. corpus (bench/corpus_bench.py): every revision of the real histories of ../shared/corpus
+   checkpointed in order; bytes on disk of our store against git after `gc --aggressive` and
+   full copies, what the store holds by kind, time per revision, and (`--check`) every
+   revision restored byte-exact as the contents manager saves it.
 `--quick`: sizes 100 and 1,000, one rep, 20 checkpoints, no gc.
 """
 
@@ -332,7 +336,9 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--sizes", default=None)
     ap.add_argument("--reps", type=int, default=None)
-    ap.add_argument("--only", default="diff,time,storage")
+    ap.add_argument("--only", default="diff,time,storage,corpus")
+    ap.add_argument("--corpus", default=None, help="extracted corpus folder to reuse")
+    ap.add_argument("--check", action="store_true", help="corpus: check every restore")
     a = ap.parse_args()
     sizes = [int(s) for s in (a.sizes or ("100,1000" if a.quick else "100,1000,5000")).split(",")]
     reps = a.reps or (1 if a.quick else 3)
@@ -349,6 +355,15 @@ def main() -> int:
             bench_checkpoint_time(work, reps)
         if "storage" in only:
             bench_storage(work, 20 if a.quick else 100, with_gc=not a.quick)
+        if "corpus" in only:
+            from corpus_bench import bench_corpus
+
+            bench_corpus(
+                work,
+                Path(a.corpus) if a.corpus else None,
+                with_gc=not a.quick,
+                check=a.check,
+            )
     return 0
 
 

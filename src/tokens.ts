@@ -5,7 +5,10 @@
 import type * as nbformat from '@jupyterlab/nbformat';
 import { Token } from '@lumino/coreutils';
 
+import type { components } from './generated/api';
 import type { IRunsPage, IRunsQuery } from './runs/api';
+
+type Schemas = components['schemas'];
 
 /** Plugin id; also names the settings schema `schema/plugin.json`. */
 export const PLUGIN_ID = 'jupyter-mltrack:plugin';
@@ -76,21 +79,11 @@ export const IMLTrack = new Token<IMLTrack>(
   'ML Track: list runs and checkpoints, take checkpoints, open diffs and runs.'
 );
 
-/** `GET /mltrack/api/health`. */
-export interface IHealth {
-  version: string;
-  /** Store URL, password masked by the server. */
-  store: string;
-  blob_root: string;
-  schema_revision: string;
-  backend: string;
-}
+/** `GET /mltrack/api/health`: the store URL has its password masked by the server. */
+export type IHealth = Schemas['Health'];
 
 /** Body of every error answer of the REST API. */
-export interface IAPIErrorBody {
-  error: string;
-  message: string;
-}
+export type IAPIErrorBody = Schemas['Error'];
 
 /** How a checkpoint came to be. */
 export type Trigger = 'manual' | 'run' | 'save' | 'restore' | 'api';
@@ -198,11 +191,7 @@ export const DEFAULT_SETTINGS: IMLTrackSettings = {
 };
 
 /** The lab settings the server acts on (`PUT lab-settings`). */
-export interface ILabSettings {
-  saveCheckpoints: boolean;
-}
+export type ILabSettings = Schemas['LabSettingsUpdate'];
 
 /** `GET lab-settings`: `source` is `default` until a lab has sent its settings. */
-export interface ILabSettingsState extends ILabSettings {
-  source: 'default' | 'lab';
-}
+export type ILabSettingsState = Schemas['LabSettings'];

@@ -106,7 +106,7 @@ describe('translation', () => {
 
     const data = [
       HEALTH.store,
-      HEALTH.schema_revision,
+      HEALTH.schema_revision ?? '',
       ENTRY.description,
       ENTRY.notebook_path,
       'RUN-1 running',

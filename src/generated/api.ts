@@ -182,6 +182,10 @@ export interface components {
              */
             source: "default" | "lab";
         };
+        /** @description The lab settings the server acts on, as the lab sends them. */
+        LabSettingsUpdate: {
+            saveCheckpoints: boolean;
+        };
         /** @description One value of a run: a scalar, a series' last value or aggregate, a tag list, a file's metadata (an object) or a file set (a list); null where the run lacks it. NaN and infinities are null. */
         CellValue: string | number | boolean | unknown[] | {
             [key: string]: unknown;
@@ -352,9 +356,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    saveCheckpoints: boolean;
-                };
+                "application/json": components["schemas"]["LabSettingsUpdate"];
             };
         };
         responses: {

@@ -40,7 +40,7 @@ class SysField:
     writable: bool = False
     # Another spelling of `alias_of` (neptune's), accepted but never listed.
     alias_of: str | None = None
-    # The lab grid's column width in pixels.
+    # The lab grid's column width in pixels (None: the grid's default).
     width: int | None = None
 
     @property
@@ -66,7 +66,7 @@ FIELDS: tuple[SysField, ...] = (
     SysField(
         "sys/creation_time", "time", "created_at", "created", default=True, summary=True, width=150
     ),
-    SysField("sys/ending_time", "time", "ended_at", "ended", default=True, summary=True, width=150),
+    SysField("sys/ending_time", "time", "ended_at", "ended", default=True, summary=True),
     SysField("sys/duration", "duration", None, "duration", default=True, summary=True, width=84),
     SysField("sys/tags", "string_set", None, "tags", default=True, writable=True, width=160),
     SysField("sys/hostname", "string", "hostname", summary=True, compared=True),

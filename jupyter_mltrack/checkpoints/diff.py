@@ -46,6 +46,17 @@ def _node(value: Any) -> Any:
     return nbformat.from_dict(copy.deepcopy(value))  # type: ignore[no-untyped-call]
 
 
+def _clone(value: Any) -> Any:
+    """A deep copy of a JSON value (dicts, lists, scalars) for the diff to hold: what it adds
+    must not alias the remote notebook. Plain dicts and lists, strings shared (immutable):
+    `copy.deepcopy` through NotebookNode's own hook took most of a small pair's diff."""
+    if isinstance(value, dict):
+        return {k: _clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clone(v) for v in value]
+    return value
+
+
 def _freeze(value: Any) -> Any:
     """A hashable copy of a JSON value, equal exactly when the values are: outputs are keyed
     by it (hashing a base64 image is a C loop; encoding it as JSON was 20 % of the diff)."""
@@ -118,7 +129,7 @@ def diff_values(a: dict[str, Any], b: dict[str, Any], depth: int = 0) -> list[An
         if key not in b:
             builder.remove(key)
         elif key not in a:
-            builder.add(key, copy.deepcopy(b[key]))
+            builder.add(key, _clone(b[key]))
         elif a[key] == b[key]:
             continue
         else:
@@ -128,7 +139,7 @@ def diff_values(a: dict[str, Any], b: dict[str, Any], depth: int = 0) -> list[An
             elif isinstance(va, dict) and isinstance(vb, dict) and depth < 2:
                 builder.patch(key, diff_values(va, vb, depth + 1))
             else:
-                builder.replace(key, copy.deepcopy(vb))
+                builder.replace(key, _clone(vb))
     return builder.validated()  # type: ignore[no-any-return]
 
 
@@ -155,7 +166,7 @@ def diff_outputs(a: list[Any], b: list[Any]) -> list[Any]:
                 break
             builder.patch(i1 + k, diff_values(oa, ob))
             paired += 1
-        builder.addrange(i1 + paired, [copy.deepcopy(o) for o in b[j1 + paired : j2]])
+        builder.addrange(i1 + paired, [_clone(o) for o in b[j1 + paired : j2]])
         builder.removerange(i1 + paired, i2 - i1 - paired)
     return builder.validated()  # type: ignore[no-any-return]
 
@@ -166,7 +177,7 @@ def diff_cell(a: Cell, b: Cell) -> list[Any]:
         if key not in b:
             builder.remove(key)
         elif key not in a:
-            builder.add(key, copy.deepcopy(b[key]))
+            builder.add(key, _clone(b[key]))
         elif a[key] == b[key]:
             continue
         elif key == "source" and isinstance(a[key], str) and isinstance(b[key], str):
@@ -183,7 +194,7 @@ def diff_cell(a: Cell, b: Cell) -> list[Any]:
                 ),
             )
         else:
-            builder.replace(key, copy.deepcopy(b[key]))
+            builder.replace(key, _clone(b[key]))
     return builder.validated()  # type: ignore[no-any-return]
 
 
@@ -219,7 +230,7 @@ def diff_cells(a: Sequence[Cell], b: Sequence[Cell]) -> tuple[list[Any], dict[st
             k += 1
         at = rem[0] if rem else (alignment[k][0] if k < len(alignment) else len(a))
         assert at is not None
-        builder.addrange(at, [copy.deepcopy(b[x]) for x in add])
+        builder.addrange(at, [_clone(b[x]) for x in add])
         builder.removerange(at, len(rem))
         added.extend(add)
         removed.extend(rem)
@@ -287,7 +298,7 @@ def diff_notebooks(
         if key not in remote:
             builder.remove(key)
         elif key not in base:
-            builder.add(key, copy.deepcopy(remote[key]))
+            builder.add(key, _clone(remote[key]))
         elif base[key] == remote[key]:
             continue
         elif key == "cells" and isinstance(base[key], list) and isinstance(remote[key], list):
@@ -303,7 +314,7 @@ def diff_notebooks(
             )
             summary["metadata"] = True
         else:
-            builder.replace(key, copy.deepcopy(remote[key]))
+            builder.replace(key, _clone(remote[key]))
     return builder.validated(), summary
 
 

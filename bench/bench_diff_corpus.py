@@ -1,7 +1,7 @@
 """Diffs of real notebook histories and of harder variants: ours vs `nbdime.diff_notebooks`.
 
-    .venv/bin/python bench/bench_diff_corpus.py [--corpus DIR] [--seeds 1] [--quick]
-                                                [--no-http] [--no-baseline] [--baseline REV]
+    .venv/bin/python bench/bench_diff_corpus.py [--corpus DIR] [--seeds 1] [--quick] [--reps 3]
+        [--only corpus,variants,edits,similar,http] [--no-http] [--no-baseline] [--baseline REV]
 
 Pair sets (notebooks read with `nbformat.reads(..., as_version=4)`, as the server does;
 revisions that are not JSON are skipped, their neighbours paired instead):
@@ -12,17 +12,21 @@ revisions that are not JSON are skipped, their neighbours paired instead):
   edits undone and new ones.
 - `edits-S`: each real revision against its own variant: the variant's edits alone.
 - `similar`: generated notebooks of 300 to 600 near-identical code cells without ids (the same
-  three-line template, numbers apart), where a third of the cells are edited in place and some
-  moved, inserted and deleted: every edited cell is similar to dozens of others.
+  three-line template, numbers apart; one in ten a ~3,000-character helper of one template),
+  where a third of the cells are edited in place, some moved, inserted and deleted, and a
+  block of 30 replaced by long notes similar to nothing before: every edited cell is similar
+  to dozens of others.
 
 Printed per set: pairs; patch equivalence (`nbdime.patch_notebook(a, ours) == b`); ours and
-nbdime in process, total and worst pair, the total ratio and the smallest per-pair ratio;
-summary stability against the diff at `--baseline` (the commit before issue 16's similarity
-and moves work): the share of pairs whose cells added, removed and modified are the same,
-as reported (moves counted apart) and with each move counted as the removal and addition it
-was before; moves found. `--http` part: every corpus revision is checkpointed through a real
-jupyter_server with the extension, then `GET /mltrack/api/diff?base=&remote=` of each pair
-(request, body read and JSON parse) is timed against nbdime's own diff of the pair in process.
+nbdime in process, total and worst pair, the total ratio and the smallest per-pair ratio
+(ours: the shortest of `--reps` runs, as a few ms are at the mercy of the scheduler; nbdime:
+one run, 0.1 to 70 s a pair); summary stability against the diff at `--baseline` (the commit
+before issue 16's similarity and moves work): the share of pairs whose cells added, removed
+and modified are the same, with each move counted as the removal and addition it was before,
+and as reported (moves apart); moves found. `http`: every corpus revision is checkpointed
+through a real jupyter_server with the extension, then `GET /mltrack/api/diff?base=&remote=`
+of each pair (request, body read and JSON parse) is timed, first request and shortest of
+`--reps`, against nbdime's own diff of the pair in process.
 """
 
 from __future__ import annotations
@@ -396,6 +400,11 @@ def main() -> int:
     )
     ap.add_argument("--no-http", action="store_true")
     ap.add_argument(
+        "--only",
+        default="corpus,variants,edits,similar,http",
+        help="pair sets to run, comma separated (http needs corpus's nbdime times: runs it)",
+    )
+    ap.add_argument(
         "--reps", type=int, default=3, help="runs of ours and of the baseline, shortest kept"
     )
     ap.add_argument("--no-baseline", action="store_true", help="skip the stability check")
@@ -412,13 +421,19 @@ def main() -> int:
         histories = {k: histories[k] for k in sorted(smallest[:2])}
     old = None if args.no_baseline else baseline_module(args.baseline)
 
+    only = set(args.only.split(","))
+
     def sets() -> Iterator[tuple[str, Iterator[Pair]]]:
-        yield "corpus", consecutive(histories)
+        if "corpus" in only or "http" in only:
+            yield "corpus", consecutive(histories)
         for seed in (int(s) for s in args.seeds.split(",")):
-            varied = {k: variants(v, seed) for k, v in histories.items()}
-            yield f"variants-{seed}", consecutive(varied)
-            yield f"edits-{seed}", own_variants(histories, seed)
-        yield "similar", similar_pairs(4 if args.quick else 12)
+            if "variants" in only:
+                varied = {k: variants(v, seed) for k, v in histories.items()}
+                yield f"variants-{seed}", consecutive(varied)
+            if "edits" in only:
+                yield f"edits-{seed}", own_variants(histories, seed)
+        if "similar" in only:
+            yield "similar", similar_pairs(4 if args.quick else 12)
 
     corpus_nbdime: dict[str, float] = {}
     for name, pairs in sets():
@@ -427,7 +442,7 @@ def main() -> int:
         if name == "corpus":
             corpus_nbdime = result.nbdime
         sys.stdout.flush()
-    if not (args.quick or args.no_http):
+    if "http" in only and not (args.quick or args.no_http):
         bench_http(histories, corpus_nbdime, args.reps)
     return 0
 

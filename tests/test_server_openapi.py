@@ -6,15 +6,21 @@ resolves, its limits are the server's, it is what GET openapi.json serves, and t
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
+from jsonschema import Draft202012Validator
+from query_helpers import float_series, make_run, scalar
+
 from jupyter_mltrack.query.series import MAX_POINTS
 from jupyter_mltrack.server import MODULES, fallback, openapi, runs
 from jupyter_mltrack.server.base import MLTrackHandler
+from jupyter_mltrack.store import runs as run_store
+from jupyter_mltrack.store.engine import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -77,6 +83,46 @@ async def test_the_server_serves_the_document(jp_fetch: Any) -> None:
     assert served["paths"] == openapi.build_spec(MODULES)["paths"]
     assert served["info"]["version"] != "dev"
     assert served["servers"][0]["url"].endswith("/mltrack/api")
+
+
+def _conforms(body: Any, schema_name: str) -> None:
+    """`body` is valid for the document's component schema (OpenAPI 3.1 schemas are JSON
+    Schema 2020-12; references resolve inside the document)."""
+    doc = openapi.document()
+    schema = {"$ref": f"#/components/schemas/{schema_name}", "components": doc["components"]}
+    errors = list(Draft202012Validator(schema).iter_errors(body))
+    assert not errors, [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors]
+
+
+async def test_the_runs_answers_are_what_the_document_says(jp_fetch: Any) -> None:
+    """The schemas the lab's types come from describe what the server really sends: every
+    kind of value, a run with and without an end, a series and an abort."""
+    store = open_store()
+    done = make_run(store, name="done", notebook_path="n.ipynb")
+    scalar(store, done, "params/lr", 0.1)
+    scalar(store, done, "params/n", 3)
+    scalar(store, done, "params/opt", "adam")
+    scalar(store, done, "params/ok", True)
+    scalar(store, done, "sys/tags", {"best"})
+    scalar(store, done, "data/file", {"sha256": "0" * 64, "size": 1, "ext": "txt"})
+    float_series(store, done, "train/loss", [1.0, math.nan, 0.5])
+    run_store.set_state(store, done.id, "finished")
+    live = make_run(store, name="live")
+
+    async def get(*parts: str, **params: str) -> Any:
+        r = await jp_fetch("mltrack", "api", *parts, params=params)
+        return json.loads(r.body)
+
+    cols = "params/lr,params/n,params/opt,params/ok,data/file,min(train/loss),sys/project"
+    _conforms(await get("runs", columns=cols), "RunsTable")
+    _conforms(await get("fields"), "FieldPaths")
+    _conforms(await get("runs", done.short_id), "RunDetail")
+    _conforms(await get("runs", live.short_id), "RunDetail")
+    _conforms(await get("runs", done.short_id, "series", field="train/loss"), "Series")
+    _conforms(await get("health"), "Health")
+    _conforms(await get("lab-settings"), "LabSettings")
+    r = await jp_fetch("mltrack", "api", "runs", live.short_id, "abort", method="POST", body="{}")
+    _conforms(json.loads(r.body), "AbortResult")
 
 
 def test_the_generated_typescript_types_are_current(tmp_path: Path) -> None:

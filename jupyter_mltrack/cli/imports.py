@@ -1,0 +1,107 @@
+"""`mltrack import neptune DATA_PATH`: bring runs over from another tracker's export.
+
+The importers live in `jupyter_mltrack.importers` and need pyarrow (`pip install
+'jupyter-mltrack[neptune]'`); they are imported when the command runs, so `mltrack --help`
+and the other commands never pay for them. A progress bar goes to a terminal's stderr, and
+nothing when stderr is piped or `--json` is given; the final report goes to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ..errors import InvalidInput
+from .terminal import escape, raw_write
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("import", help="import runs from a neptune.ai export")
+    kinds = p.add_subparsers(dest="source", metavar="SOURCE")
+    n = kinds.add_parser(
+        "neptune",
+        help="neptune-exporter's Parquet export (DATA_PATH/<project>/<run>_part_N.parquet)",
+    )
+    n.add_argument("data", metavar="DATA_PATH", help="the export's data folder")
+    n.add_argument(
+        "--files",
+        metavar="FILES_PATH",
+        help="the export's files folder (default: 'files' beside DATA_PATH, if there)",
+    )
+    n.add_argument("--project", metavar="NAME", help="import every run into this project")
+    n.add_argument(
+        "--step-multiplier",
+        type=float,
+        default=1.0,
+        metavar="N",
+        help="multiply every step by N (steps are kept as decimals anyway; default 1)",
+    )
+    n.add_argument("--json", action="store_true", help="print the report as JSON, no progress")
+    n.set_defaults(func=_neptune)
+    p.set_defaults(func=lambda args: _usage(p))
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
+
+
+class Bar:
+    """A one-line progress bar on a terminal's stderr, redrawn at most 10 times a second."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.start = time.perf_counter()
+        self.shown = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if not self.enabled or (now - self.shown < 0.1 and done < total):
+            return
+        self.shown = now
+        frac = done / total if total else 1.0
+        rate = done / (now - self.start) if now > self.start else 0.0
+        bar = "#" * int(30 * frac)
+        raw_write(sys.stderr, "\r")
+        print(f"[{bar:<30}] {frac:4.0%} {done:,} rows, {rate:,.0f}/s", end="", file=sys.stderr)
+        if done >= total:
+            print(file=sys.stderr)
+        sys.stderr.flush()
+
+
+def _neptune(args: argparse.Namespace) -> int:
+    try:
+        from ..importers.neptune import NeptuneImport
+    except ImportError as e:  # pyarrow or numpy missing
+        raise InvalidInput(
+            f"importing a neptune export needs pyarrow ({e}); "
+            "install it with: pip install 'jupyter-mltrack[neptune]'"
+        ) from None
+    from .runs import open_from
+
+    data = Path(args.data).expanduser()
+    files = Path(args.files).expanduser() if args.files else None
+    if files is not None and not files.is_dir():
+        raise InvalidInput(f"--files {files} is not a folder")
+    store = open_from(args)
+    bar = Bar(enabled=not args.json and sys.stderr.isatty())
+    job = NeptuneImport(
+        store,
+        data,
+        files=files,
+        project=args.project,
+        step_multiplier=args.step_multiplier,
+        progress=bar,
+    )
+    report = job.run()
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        print(escape(f"imported {data} into {store.config.masked_url}"))
+        for line in report.lines():
+            print(escape(line))
+    return 0

@@ -20,6 +20,7 @@ COMMANDS = [
     "show",
     "compare",
     "export",
+    "imports",
     "sync",
     "abort",
     "checkpoints",

@@ -12,7 +12,7 @@ from typing import Any
 from .. import checkpoints as ckpt
 from ..store.config import resolve
 from ..store.engine import open_store
-from ..store.models import TRIGGERS
+from ..store.entities import TRIGGERS
 from .terminal import escape
 
 

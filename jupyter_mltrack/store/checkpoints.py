@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session
 from ..errors import InvalidInput, NotFound
 from .encoding import ScalarWrite
 from .engine import Store
+from .entities import TRIGGERS
 from .fields import upsert_scalars
-from .models import TRIGGERS, Checkpoint, CheckpointRun, Notebook, Project, Run
+from .models import Checkpoint, CheckpointRun, Notebook, Project, Run
 from .runs import effective_state
 from .text import check as check_storable
 from .upsert import dialect_insert, record_blobs

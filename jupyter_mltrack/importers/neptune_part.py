@@ -140,7 +140,12 @@ def epoch_seconds(column: pa.ChunkedArray, default: float) -> np.ndarray:
 
 def _groups(paths: pa.ChunkedArray, steps: np.ndarray) -> list[tuple[str, np.ndarray]]:
     """Row indices of each attribute path, its points in step order (stable for ties)."""
-    encoded = paths.combine_chunks().dictionary_encode()
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(paths.type):  # as read (neptune.read_part)
+        encoded = paths.unify_dictionaries().combine_chunks()
+    else:
+        encoded = paths.combine_chunks().dictionary_encode()
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     names = encoded.dictionary.to_pylist()
     order = np.lexsort((steps, codes))
@@ -183,7 +188,8 @@ def decode(table: pa.Table, ctx: Context) -> Part:
         part.skipped.append(("(no type)", f"{n} row(s) without an attribute_type"))
     # Parameters first: a point without a timestamp gets the run's sys/creation_time.
     for kind in (t for t in ALL_TYPES if t in present):
-        rows = table.filter(pc.equal(types, kind))
+        # Only the columns this kind reads: filtering the nested ones costs as much again.
+        rows = table.select(_COLUMNS_OF[kind]).filter(pc.equal(types, kind))
         if kind in PARAM_TYPES:
             _params(part, kind, rows)
             continue
@@ -195,6 +201,26 @@ def decode(table: pa.Table, ctx: Context) -> Part:
     return part
 
 
+_ID = ("attribute_path", "step", "timestamp")
+_COLUMNS_OF = {
+    **{
+        t: (
+            "attribute_path",
+            "float_value",
+            "int_value",
+            "string_value",
+            "bool_value",
+            "datetime_value",
+            "string_set_value",
+        )
+        for t in PARAM_TYPES
+    },
+    "float_series": (*_ID, "float_value"),
+    "string_series": (*_ID, "string_value"),
+    "file_series": (*_ID, "file_value"),
+    "histogram_series": (*_ID, "histogram_value"),
+    **{t: ("attribute_path", "file_value", "string_value") for t in FILE_TYPES},
+}
 _VALUE_COLUMN = {
     "float": "float_value",
     "int": "int_value",

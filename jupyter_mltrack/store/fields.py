@@ -146,18 +146,13 @@ class TypeConflict(Exception):
         self.path, self.existing, self.wanted = path, existing, wanted
 
 
-def append_series(session: Session, run_id: int, batches: Sequence[SeriesAppend]) -> None:
-    """Append point batches: one upsert per series (aggregates + seq), one multi-row insert.
-
-    Raises TypeConflict (and writes nothing for that batch) when a path holds another type;
-    the caller decides what to drop.
-    """
-    if not batches:
-        return
-    now = time.time()
+def series_upsert(session: Session) -> Any:
+    """INSERT of a series' field row that, when the row exists, adds the batch to its
+    aggregates (count, last, min, max, last_step) - unless the path holds another type, which
+    updates nothing (the callers then raise `TypeConflict`)."""
     ins = dialect_insert(session)(Field)
     ex = ins.excluded
-    stmt = ins.on_conflict_do_update(
+    return ins.on_conflict_do_update(
         index_elements=[Field.run_id, Field.path],
         set_={
             "count": Field.count + ex.count,
@@ -179,7 +174,19 @@ def append_series(session: Session, run_id: int, batches: Sequence[SeriesAppend]
             "updated_at": ex.updated_at,
         },
         where=Field.type == ex.type,
-    ).returning(Field.id, Field.count)
+    )
+
+
+def append_series(session: Session, run_id: int, batches: Sequence[SeriesAppend]) -> None:
+    """Append point batches: one upsert per series (aggregates + seq), one multi-row insert.
+
+    Raises TypeConflict (and writes nothing for that batch) when a path holds another type;
+    the caller decides what to drop.
+    """
+    if not batches:
+        return
+    now = time.time()
+    stmt = series_upsert(session).returning(Field.id, Field.count)
     chunks = []
     for b in batches:
         row = session.execute(

@@ -114,6 +114,7 @@ def init_run(
     monitoring_interval: float | None = None,
     git_diff_limit: int | None = None,
     interrupt_on_abort: bool | None = None,
+    creation_time: float | None = None,
     **neptune_kwargs: Any,
 ) -> Run:
     """Start (or resume) a run. See docs/api.md; the arguments follow neptune.init_run."""
@@ -159,7 +160,16 @@ def init_run(
     # and the caller logs into the buffers meanwhile. Resumed runs load their fields first
     # (type checks need them), and strict runs raise their store errors here, as promised.
     opener = partial(
-        _open, m, proj, store, blobs, with_id, custom_run_id, name, description, time.time()
+        _open,
+        m,
+        proj,
+        store,
+        blobs,
+        with_id,
+        custom_run_id,
+        name,
+        description,
+        time.time() if creation_time is None else creation_time,
     )
     background = m == "async" and not strict and not (with_id or custom_run_id)
     run = Run(

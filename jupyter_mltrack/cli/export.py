@@ -16,8 +16,10 @@ import csv
 import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, TextIO
 
+from ..errors import InvalidInput
 from ..query.table import json_safe
 from ..store import fields, runs
 from .runs import json_default, open_from
@@ -28,10 +30,16 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("export", help="export a run's fields and series to JSON or CSV")
-    p.add_argument("run", help="run id")
-    p.add_argument("--format", "-f", choices=["json", "csv"], default="json")
-    p.add_argument("--output", "-o", help="file to write (default: stdout)")
+    p = sub.add_parser(
+        "export", help="export a run's fields and series to JSON or CSV, runs to Parquet"
+    )
+    p.add_argument("run", nargs="?", help="run id")
+    p.add_argument("--format", "-f", choices=["json", "csv", "parquet"], default="json")
+    p.add_argument(
+        "--output", "-o", help="file to write (default: stdout); parquet: a folder, required"
+    )
+    p.add_argument("--query", "-q", help="parquet: the runs matching this query")
+    p.add_argument("--project", "-p", help="parquet with --query: the project")
     p.set_defaults(func=_export)
 
 
@@ -62,6 +70,10 @@ def _progress(i: int, n: int, path: str) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
+    if args.format == "parquet":
+        return _parquet(args)
+    if args.run is None or args.query is not None:
+        raise InvalidInput(f"--format {args.format} exports one RUN (--query needs parquet)")
     store = open_from(args)
     info = runs.get(store, args.run)
     flds = fields.list_fields(store, info.id)
@@ -120,4 +132,33 @@ def _export(args: argparse.Namespace) -> int:
             ),
             file=sys.stderr,
         )
+    return 0
+
+
+def _parquet(args: argparse.Namespace) -> int:
+    """RUN or the runs of --query, as DIR/points.parquet and DIR/fields.parquet."""
+    if not args.output:
+        raise InvalidInput("--format parquet writes two files: give the folder with -o DIR")
+    if (args.run is None) == (args.query is None):
+        raise InvalidInput("--format parquet exports a RUN or the runs of --query, one of them")
+    try:
+        from . import export_parquet
+    except ImportError as e:  # pragma: no cover - pyarrow is in the [neptune] extra
+        raise InvalidInput(f"parquet needs pyarrow ({e}): pip install pyarrow") from None
+    store = open_from(args)
+    if args.run is not None:
+        infos = [runs.get(store, args.run)]
+    else:
+        from ..query import runs_table
+
+        table = runs_table(store, project=args.project, query=args.query, limit=None)
+        infos = [runs.get(store, row["sys/id"]) for row in table.items]
+    points, values = export_parquet.write(store, infos, Path(args.output))
+    print(
+        escape(
+            f"exported {len(infos)} run(s): {points:,} points, {values:,} values "
+            f"-> {args.output}/points.parquet, fields.parquet"
+        ),
+        file=sys.stderr,
+    )
     return 0

@@ -67,6 +67,11 @@ def test_show_and_compare(
     assert code == 0 and "parameters/lr" in out and "20 pts" in out and "lr=0.1" in out
     code, out, _ = _cli(capsys, store, "show", two_runs[0], "--json")
     assert json.loads(out)["id"] == two_runs[0]
+    code, out, _ = _cli(capsys, store, "compare", *two_runs)
+    # The sys rows of the lab's compare (sysfields' `compared`) come first, differing ones marked.
+    rows = [ln.split() for ln in out.splitlines()[2:6]]
+    assert [r[0] for r in rows] == ["≠", "sys/state", "sys/owner", "sys/hostname"]
+    assert rows[0][1] == "sys/name"
     code, out, _ = _cli(capsys, store, "compare", *two_runs, "--diff")
     assert code == 0 and "parameters/lr" in out and "parameters/depth" not in out
     code, out, _ = _cli(capsys, store, "compare", *two_runs, "--json")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import time
 from typing import Any
 
+from .. import sysfields
 from ..errors import InvalidInput
 from ..store import fields, runs
 from .runs import cell, open_from, print_json, print_table
@@ -47,7 +49,20 @@ def _compare(args: argparse.Namespace) -> int:
         ["≠" if row["differs"] else "", path, *[cell(v) for v in row["values"].values()]]
         for path, row in table.items()
     ]
-    rows.insert(0, ["", "sys/state", *[i.state for i in infos]])
-    rows.insert(0, ["", "sys/name", *[cell(i.name) for i in infos]])
+    rows[:0] = _sys_rows(infos)
     print_table(rows, headers)
     return 0
+
+
+def _sys_rows(infos: list[Any]) -> list[list[str]]:
+    """The sys fields compare lines runs up on (sysfields: `compared`), as the lab does."""
+    now = time.time()
+    rows = []
+    for f in sysfields.LISTED:
+        if f.compared:
+            vals = [
+                sysfields.value(f.path, i, project=i.project, state=i.state, now=now) for i in infos
+            ]
+            differs = len({repr(v) for v in vals}) > 1
+            rows.append(["≠" if differs else "", f.path, *[cell(v) for v in vals]])
+    return rows

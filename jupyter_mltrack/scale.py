@@ -23,7 +23,7 @@ thread and costs. What Neptune 3 does differently from Neptune 1, it does here t
   (Neptune 3's default callback ends the training process).
 - A fork (`fork_run_id`, `fork_step`) records its parent (by the parent's run id) and step as
   `forking/parent` and `forking/step`; the parent must exist (`NeptuneRunForkParentNotFound`).
-  Reads of the fork do not yet include the parent's points up to `fork_step`.
+  Its series read the parent's points up to `fork_step` first (`store/forks.py`).
 - Histograms (`log_histograms`) are stored as `mltrack import neptune` stores Neptune's
   histogram series: a string series of JSON `{"type", "edges", "values"}`.
 """

@@ -267,6 +267,8 @@ def test_every_attribute_type_round_trips(
     assert fork["forking/parent"].fetch() == "CLS-1" and fork["forking/step"].fetch() == 1.25
     assert fork["neptune/sys/experiment/name"].fetch() == "baseline"
     assert not fork.exists("neptune/sys/custom_run_id")  # the same as the run's own
+    # Neptune 3's fork, real in reads: CLS-1's points up to step 1.25, then its own.
+    assert list(fork["train/loss"].fetch_values()["step"]) == [1e-06, 0.5, 1.25, 2.0, 3.0]
     # No ping time: the run ended with its last point.
     assert fork.info.ended_at == at(3603).timestamp()
     fork.stop()

@@ -16,6 +16,8 @@ from client_helpers import CAPTURE_SWITCHES, metric_logging_only
 
 import jupyter_mltrack as mlt
 from jupyter_mltrack import scale
+from jupyter_mltrack.query.series import read_points
+from jupyter_mltrack.store import fields
 from jupyter_mltrack.store.engine import Store
 
 # A Neptune 3 script as its users wrote it; the one changed line is marked.
@@ -104,7 +106,16 @@ def test_neptune3_script_runs_with_one_changed_line(store: Store, tmp_path: Path
     fork = _open(store, "sb-fork")
     assert fork["forking/parent"].fetch() == "sb-main" and fork["forking/step"].fetch() == 10.0
     assert fork["params/lr"].fetch() == 0.001
-    assert list(fork["train/loss"].fetch_values()["step"]) == [11, 12, 13, 14]
+    # The fork inherits its parent's points up to the fork step, in reads, none copied.
+    loss = fork["train/loss"].fetch_values()
+    assert list(loss["step"]) == [*range(11), 11, 12, 13, 14]
+    assert loss["value"].iloc[10] == 1.0 / 11 and loss["value"].iloc[11] == 1.0 / 12
+    stored = fields.read_series(store, fork.info.id, "train/loss")
+    assert stored is not None and list(stored.steps) == [11, 12, 13, 14]
+    chart = read_points(store, fork.info.short_id, "train/loss")  # what the lab draws
+    assert chart.steps == [*range(11), 11, 12, 13, 14] and chart.count == 15
+    status = fork["train/status"].fetch_values()  # a series only the parent logged
+    assert list(status["value"]) == ["step 0", "step 5", "step 10"]
     fork.stop()
     table = mlt.init_project("seabird", store=store.config.url).fetch_runs_table(
         query='sys/custom_run_id = "sb-fork"'

@@ -108,7 +108,7 @@ class Reader:
     def points(self, path: str, include_timestamp: bool) -> Any:
         """A series' points (a DataFrame with pandas, else a list of dicts)."""
         self._flush()
-        from ..store import fields
+        from ..store import fields, forks
 
         try:
             import numpy  # noqa: F401
@@ -116,7 +116,8 @@ class Reader:
             has_numpy = True
         except ImportError:
             has_numpy = False
-        data = fields.read_series(*self._where(), path, as_numpy=has_numpy)
+        # A fork's series start with its parent's points up to the fork step (store/forks).
+        data = forks.read_series(*self._where(), path, as_numpy=has_numpy)
         if data is None:
             f = fields.get_field(*self._where(), path)
             if f is None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidInput, NotFound
-from ..store import fields
+from ..store import fields, forks
 from ..store.engine import Store
 from ..store.runs import get as get_run
 
@@ -79,7 +79,8 @@ def read_points(
         raise InvalidInput(f"max_points must be between 2 and {MAX_POINTS}, not {max_points}")
     run = get_run(store, run_id)
     numpy = _numpy()
-    data = fields.read_series(store, run.id, path, as_numpy=numpy is not None)
+    # A fork's series start with its parent's points up to the fork step (store/forks).
+    data = forks.read_series(store, run.id, path, as_numpy=numpy is not None)
     if data is None:
         info = fields.get_field(store, run.id, path)
         if info is None:
@@ -87,7 +88,7 @@ def read_points(
         if info.type in fields.SERIES_TYPES:
             # The run's writer committed the series' first points between the two reads (a
             # live chart polling a run that just started): it is a series now, read it.
-            data = fields.read_series(store, run.id, path, as_numpy=numpy is not None)
+            data = forks.read_series(store, run.id, path, as_numpy=numpy is not None)
         if data is None:
             raise InvalidInput(f"{path!r} of run {run.short_id} is a {info.type}, not a series")
     steps, values, stamps = data.steps, data.values, data.timestamps

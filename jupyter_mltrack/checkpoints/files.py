@@ -122,6 +122,37 @@ def _read_with_nbformat(text: str | bytes, label: str) -> tuple[dict[str, Any], 
     return nb, warning
 
 
+def untrusted(nb: dict[str, Any]) -> dict[str, Any]:
+    """`nb` without any cell's `metadata.trusted`: `nb` itself when no cell has the flag,
+    else a shallow copy with new dicts for the flagged cells (the caller's notebook is
+    never changed).
+
+    The flag is what jupyter_server's `save` reads to decide whether to sign a notebook, and
+    a signed notebook runs its HTML/JS outputs when opened. A checkpoint is content that
+    anyone with write access to the store can have written, so the flag is dropped where a
+    notebook enters the store (`service.create`) and again wherever one leaves it
+    (`service.content`, the server's restore): a restored notebook is untrusted, as any
+    downloaded notebook is, until the user trusts it by hand.
+    """
+    cells = nb.get("cells")
+    if not isinstance(cells, list) or not any(_flagged(c) for c in cells):
+        return nb
+    clean = [
+        {**c, "metadata": {k: v for k, v in c["metadata"].items() if k != "trusted"}}
+        if _flagged(c)
+        else c
+        for c in cells
+    ]
+    return {**nb, "cells": clean}
+
+
+def _flagged(cell: Any) -> bool:
+    if not isinstance(cell, dict):
+        return False
+    metadata = cell.get("metadata")
+    return isinstance(metadata, dict) and "trusted" in metadata
+
+
 def _joined(value: Any) -> Any:
     """A list of strings as one string (how nbformat stores multi-line text); else `value`."""
     if isinstance(value, list):
@@ -189,7 +220,8 @@ def read(root: Path, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed:
 
 
 def write(root: Path, path: str, nb: dict[str, Any]) -> None:
-    """Write atomically: a reader never sees half a notebook."""
+    """Write atomically: a reader never sees half a notebook. Nothing here signs, and
+    `nbformat.writes` drops any `trusted` flag."""
     real = os_path(root, path, must_exist=False)
     text = nbformat.writes(nbformat.from_dict(nb))  # type: ignore[no-untyped-call]
     real.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from ..errors import InvalidInput, NotFound, StoreError
 from ..store import checkpoints as repo
 from ..store import runs
 from ..store.engine import Store
-from . import snapshot
+from . import files, snapshot
 from .diff import diff_notebooks
 
 ATTEMPTS = 8
@@ -49,6 +49,9 @@ def create(
     """
     repo.check_text(name, description)
     warning = split.validation_warning if split is not None else None
+    clean = files.untrusted(nb)  # a stored checkpoint never says it is trusted
+    if clean is not nb:
+        nb, split = clean, None
     run = runs.get(store, run_id) if run_id is not None else None
     planned = snapshot.plan(split if split is not None else snapshot.split_notebook(nb))
     content = planned.content_sha
@@ -99,9 +102,11 @@ def create(
 
 
 def content(store: Store, info: repo.CheckpointInfo) -> Any:
-    """The captured notebook, as the NotebookNode nbformat would have read."""
+    """The captured notebook, as the NotebookNode nbformat would have read. The one way a
+    checkpoint leaves the store (GET, diff, restore, CLI, magics), so `trusted` flags are
+    dropped here too: the store may hold content written by anyone (`files.untrusted`)."""
     manifest = snapshot.MANIFESTS.get(store.blobs, info.manifest_sha)
-    nb = snapshot.load_notebook(store.blobs, manifest)
+    nb = files.untrusted(snapshot.load_notebook(store.blobs, manifest))
     return nbformat.from_dict(nb)  # type: ignore[no-untyped-call]
 
 

@@ -15,13 +15,14 @@ import os
 import posixpath
 from typing import Any
 
+import nbformat
 from anyio import to_thread
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import ensure_async
 from tornado import web
 
 from ..checkpoints import service
-from ..checkpoints.files import Parsed, normalize_path, parse
+from ..checkpoints.files import Parsed, normalize_path, parse, untrusted
 from ..errors import Forbidden, InvalidInput, InvalidNotebook, NotFound, TooLarge
 from ..store import checkpoints as repo
 from ..store.models import TRIGGERS
@@ -80,12 +81,41 @@ async def _exists(cm: Any, path: str) -> bool:
 
 
 async def write_notebook(cm: Any, path: str, nb: dict[str, Any]) -> None:
+    """Save `nb` at `path` through the contents manager, untrusted (issue 14.1).
+
+    `cm.save` signs a notebook when `notary.check_cells` passes: every code cell flagged
+    `trusted`, or without unsafe output. The flags are dropped (`untrusted`), and whatever
+    signature the save added is removed again, so a restored notebook runs no script until
+    the user trusts it by hand. A signature that was there before is kept: the notary trusts
+    content, and this exact content was run or trusted by the user (dropping it would
+    untrust their original notebook too).
+    """
     _check_real_path(cm, path)
     folder = posixpath.dirname(path)
     if folder and not await ensure_async(cm.dir_exists(folder)):
         # The contents manager would fail with a 500 naming the file on the server's disk.
         raise NotFound(f"no folder {folder} to write {path} into; create it first")
-    await ensure_async(cm.save({"type": "notebook", "format": "json", "content": nb}, path))
+    doc = nbformat.from_dict(untrusted(nb))  # type: ignore[no-untyped-call]
+    notary = getattr(cm, "notary", None)
+    known = _trusted_before(notary, doc)
+    await ensure_async(cm.save({"type": "notebook", "format": "json", "content": doc}, path))
+    if notary is None or known:
+        return
+    try:
+        # The digest `save` signed: `cm.save` signs `nbformat.from_dict` of this content.
+        notary.unsign(doc)
+    except Exception as e:  # a broken signature store; `check_cells` failed anyway on JS
+        cm.log.warning("jupyter-mltrack: could not unsign restored notebook %s: %s", path, e)
+
+
+def _trusted_before(notary: Any, doc: Any) -> bool:
+    """Whether the notary's database already trusts this exact content."""
+    if notary is None:
+        return False
+    try:
+        return bool(notary.check_signature(doc))
+    except Exception:  # an unreadable signature store trusts nothing
+        return False
 
 
 def _text(body: dict[str, Any], key: str) -> str | None:

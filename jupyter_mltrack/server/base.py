@@ -1,5 +1,6 @@
 """What every mltrack handler shares: authentication and authorization through
-jupyter_server (`auth_resource = "mltrack"`), JSON errors `{"error", "message"}` mapped from
+jupyter_server (`auth_resource = "mltrack"`, plus `contents` for routes that read or write
+notebooks: `needs_contents`), JSON errors `{"error", "message"}` mapped from
 `jupyter_mltrack.errors` (never with a path on the server's disk: `redaction`), and blocking
 store work pushed off the event loop."""
 
@@ -7,9 +8,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from anyio import to_thread
+from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
@@ -18,7 +20,21 @@ from ..store.engine import Store
 from . import redaction
 
 AUTH_RESOURCE = "mltrack"
+CONTENTS_RESOURCE = "contents"
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def needs_contents(action: Literal["read", "write"]) -> Callable[[F], F]:
+    """Declares that a route reads or writes notebooks, under `@authorized`: the user must
+    also pass jupyter_server's authorizer for `action` on resource `contents`, as for
+    `/api/contents` (read: GET; write: PUT, POST...). Otherwise a user whom the server denies
+    notebooks could read them through a checkpoint or a diff, or write them by a restore.
+    Checked before the handler looks at its arguments: a refusal says nothing about them.
+    """
+    message = f"User is not authorized to {action} notebooks (resource: {CONTENTS_RESOURCE})."
+    check: Any = authorized(action, resource=CONTENTS_RESOURCE, message=message)
+    return cast(Callable[[F], F], check)
 
 
 class MLTrackHandler(APIHandler):

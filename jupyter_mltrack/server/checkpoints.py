@@ -26,7 +26,11 @@ from ..checkpoints.files import Parsed, normalize_path, parse, untrusted
 from ..errors import Forbidden, InvalidInput, InvalidNotebook, NotFound, TooLarge
 from ..store import checkpoints as repo
 from ..store.models import TRIGGERS
-from .base import AUTH_RESOURCE, MLTrackHandler  # noqa: F401  (declared per module)
+from .base import (
+    AUTH_RESOURCE,  # noqa: F401  (declared per module)
+    MLTrackHandler,
+    needs_contents,
+)
 
 CONTENTS_SCHEMA = "https://events.jupyter.org/jupyter_server/contents_service/v1"
 
@@ -180,6 +184,7 @@ class CheckpointsHandler(CheckpointsBase):
 
     @web.authenticated
     @authorized
+    @needs_contents("read")
     async def post(self) -> None:
         body = self.json_body()
         path = body.get("path")
@@ -213,6 +218,7 @@ class CheckpointsHandler(CheckpointsBase):
 class CheckpointHandler(CheckpointsBase):
     @web.authenticated
     @authorized
+    @needs_contents("read")
     async def get(self, checkpoint_id: str) -> None:
         self.write_json(await self.run_blocking(service.get, self.store, checkpoint_id))
 
@@ -240,6 +246,7 @@ class CheckpointHandler(CheckpointsBase):
 class RestoreHandler(CheckpointsBase):
     @web.authenticated
     @authorized
+    @needs_contents("write")
     async def post(self, checkpoint_id: str) -> None:
         body = self.json_body()
         target_arg = _text(body, "target_path")
@@ -389,7 +396,7 @@ OPENAPI_PATHS: dict[str, Any] = {
             "parameters": [_ID],
             "responses": {
                 "200": {"description": "The checkpoint", "content": _json("CheckpointWithContent")},
-                **_errors(404),
+                **_errors(403, 404),
             },
         },
         "patch": {

@@ -12,13 +12,18 @@ from tornado import web
 
 from ..checkpoints import service
 from ..errors import InvalidInput
-from .base import AUTH_RESOURCE, MLTrackHandler  # noqa: F401  (declared per module)
+from .base import (
+    AUTH_RESOURCE,  # noqa: F401  (declared per module)
+    MLTrackHandler,
+    needs_contents,
+)
 from .checkpoints import read_notebook
 
 
 class DiffHandler(MLTrackHandler):
     @web.authenticated
     @authorized
+    @needs_contents("read")
     async def get(self) -> None:
         base = self.get_argument("base", "")
         remote = self.get_argument("remote", "current")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from blob_helpers import tamper
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from jupyter_mltrack import checkpoints as ckpt
@@ -281,9 +282,7 @@ def test_corrupt_chunk_is_detected(sqlite_store):
     info = service.create(sqlite_store, "a.ipynb", notebook())
     assert info is not None
     manifest = snapshot.MANIFESTS.get(sqlite_store.blobs, info.manifest_sha)
-    path = sqlite_store.blobs.path(manifest.chunks[0][0])
-    data = path.read_bytes()
-    path.write_bytes(data[:-3] + b"xyz")
+    tamper(sqlite_store.blobs, manifest.chunks[0][0])
     snapshot.clear_caches()  # as another process would: nothing cached
     from jupyter_mltrack.errors import CorruptBlob
 

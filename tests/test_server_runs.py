@@ -6,6 +6,7 @@ import json
 import math
 
 import pytest
+from blob_helpers import tamper
 from query_helpers import float_series, json_series, make_run, scalar
 from tornado.httpclient import HTTPClientError
 
@@ -214,8 +215,7 @@ async def test_files_are_served_verified_and_safely(jp_fetch, server_store):
     assert code == 404
 
     # A blob whose bytes no longer match its hash is refused, not served.
-    blob = server_store.blobs.path(sha)
-    blob.write_bytes(blob.read_bytes()[:4] + b"tampered")
+    tamper(server_store.blobs, sha)
     code, body = await _error(jp_fetch, "runs", run.short_id, "files", "images", "cat")
     assert code == 500 and body["error"] == "corrupt_blob"
 

@@ -3,10 +3,9 @@ rows, dry run, grace) and the WAL shrink a run's end asks for."""
 
 from __future__ import annotations
 
-import os
-import time
 from pathlib import Path
 
+from blob_helpers import put_aged
 from sqlalchemy import select
 
 from jupyter_mltrack.store import maintenance, upsert
@@ -15,11 +14,9 @@ from jupyter_mltrack.store.models import Blob
 
 
 def _blob(store: Store, data: bytes, age: float) -> str:
-    sha = store.blobs.put(data)
+    sha = put_aged(store.blobs, data, age)
     with store.write() as s:
         upsert.record_blobs(s, [(sha, len(data), "application/octet-stream")])
-    then = time.time() - age
-    os.utime(store.blobs.path(sha), (then, then))
     return sha
 
 

@@ -19,8 +19,8 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import StoreError
-from .blobs import BlobStore
 from . import text
+from .blobs import BlobStore
 from .config import StoreConfig, resolve
 
 # The newest schema revision this code knows, and the ones it can upgrade from.
@@ -29,6 +29,8 @@ SCHEMA_HEAD = "0002"
 KNOWN_REVISIONS = ("0001", "0002")
 MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_LOCK_KEY = 0x6D6C7472  # "mltr"
+WAL_LIMIT = 1 << 20  # bytes a SQLite WAL is cut back to
+WAL_CHECKPOINT_PAGES = 200  # 800 KB of 4 KiB pages: under WAL_LIMIT with a commit's margin
 
 
 class Store:
@@ -59,8 +61,10 @@ class Store:
 
         On SQLite it starts with BEGIN IMMEDIATE: taking the write lock up front lets the busy
         timeout queue writers, where a deferred transaction upgrading to a writer would fail
-        with "database is locked" at once.
+        with "database is locked" at once. Blobs this process wrote are synced first: a row
+        that names a blob never commits before the blob is on disk.
         """
+        self.blobs.sync()
         with self._writes() as session, session.begin():
             yield session
 
@@ -99,6 +103,11 @@ def _sqlite_pragmas(engine: Engine) -> None:
         # (issue 14: a whole run was lost that way). FULL syncs the WAL at every commit; the
         # writer thread batches points (one commit per flush), so it costs one fsync each.
         cur.execute("PRAGMA synchronous = FULL")
+        # The WAL of a long-lived server stays small (issue 16: 4.1 MB beside a 0.47 MB
+        # database): SQLite checkpoints (PASSIVE) after a commit once the WAL holds
+        # WAL_CHECKPOINT_PAGES, and cuts the file back to WAL_LIMIT when it restarts it.
+        cur.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+        cur.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT}")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
         # MATCHES: RE2 in linear time, not SQLAlchemy's backtracking `re` (issue 14.2).

@@ -4,7 +4,6 @@ end)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Set
 from dataclasses import dataclass
 
@@ -30,31 +29,22 @@ class BlobCollection:
 def remove_unreachable_blobs(
     store: Store, reachable: Set[str], *, grace: float, dry_run: bool = False
 ) -> BlobCollection:
-    """Remove every blob file (and its `blobs` row) not in `reachable` and older than `grace`
-    seconds, and temp files left by interrupted writes. The grace keeps what a checkpoint or
-    an upload may have written before committing the row that names it."""
-    cutoff = time.time() - grace
-    doomed: list[tuple[str, int]] = []
-    for sha in store.blobs.all_shas():
-        if sha in reachable:
-            continue
-        st = store.blobs.path(sha).stat()
-        if st.st_mtime < cutoff:
-            doomed.append((sha, st.st_size))
-    temps = 0
+    """Remove every blob not in `reachable` and older than `grace` seconds (written or
+    reused: `Blobs.exists`), with its `blobs` row, and temp files left by interrupted
+    writes. The grace keeps what a checkpoint or an upload may have written before
+    committing the row that names it. The blob store does the removing (`Blobs.collect`:
+    for packs, a repack that writers do not wait for)."""
+    done = store.blobs.collect(reachable, grace=grace, dry_run=dry_run)
     if not dry_run:
-        for sha, _size in doomed:
-            store.blobs.remove(sha)
         with store.write() as s:
-            for i in range(0, len(doomed), _DELETE_BATCH):
-                batch = [sha for sha, _size in doomed[i : i + _DELETE_BATCH]]
+            for i in range(0, len(done.removed), _DELETE_BATCH):
+                batch = list(done.removed[i : i + _DELETE_BATCH])
                 s.execute(delete(Blob).where(Blob.sha256.in_(batch)))
-        temps = store.blobs.remove_stale_temp(grace)
     return BlobCollection(
-        removed=len(doomed),
-        freed=sum(size for _sha, size in doomed),
+        removed=len(done.removed),
+        freed=done.freed,
         kept=len(reachable),
-        stale_temp_files=temps,
+        stale_temp_files=done.stale_temp_files,
         dry_run=dry_run,
     )
 

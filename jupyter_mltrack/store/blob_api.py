@@ -1,0 +1,66 @@
+"""The blob interface every caller uses (checkpoints, uploads, file series, gc, sync), so
+where blobs live is one implementation's business: `blobs.BlobStore` keeps them in a folder
+(packs and large files); another (an object store) only has to provide these methods.
+
+Contract: a blob is named by the sha256 of its content; `get` verifies it on every read and
+raises `CorruptBlob` rather than serve bytes that do not match their name, `NotFound` when
+it is missing; writes are idempotent; `sync` returns once what this process wrote would
+survive a crash, and is called before any row naming those blobs commits.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Set
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Collected:
+    """What `Blobs.collect` removed (or would have, `dry_run`)."""
+
+    removed: tuple[str, ...]  # shas no longer stored at all
+    freed: int  # bytes given back
+    stale_temp_files: int
+    dry_run: bool
+
+
+class Blobs(Protocol):
+    """Content-addressed, verified blob storage shared by several processes."""
+
+    @property
+    def root(self) -> Path:
+        """Where the blobs are (shown by the health check; a key for in-process caches)."""
+
+    def exists(self, sha: str) -> bool:
+        """Whether the blob is stored; a caller may skip writing it on a true answer, so it
+        must stay through a gc's grace period from now on."""
+
+    def put(self, data: bytes, sha: str | None = None) -> str:
+        """Store `data` (`sha` when the caller computed it); returns the sha."""
+
+    def put_many(self, items: Iterable[tuple[str, bytes]]) -> int:
+        """Store (sha, data) pairs; returns how many were new."""
+
+    def put_file(self, source: str | os.PathLike[str]) -> tuple[str, int]:
+        """Store a file's content, streamed; returns (sha, size)."""
+
+    def get(self, sha: str) -> bytes:
+        """The verified content."""
+
+    def copy_to(self, sha: str, dest: str | os.PathLike[str]) -> int:
+        """Write the verified content to `dest` (nothing when corrupt); returns the size."""
+
+    def stored_size(self, sha: str) -> int:
+        """Bytes the blob takes in storage."""
+
+    def all_shas(self) -> Iterable[str]:
+        """Every stored blob."""
+
+    def sync(self) -> None:
+        """Make this process's writes durable."""
+
+    def collect(self, keep: Set[str], *, grace: float, dry_run: bool = False) -> Collected:
+        """Remove blobs not in `keep` that were written or reused over `grace` s ago."""

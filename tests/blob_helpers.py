@@ -1,0 +1,41 @@
+"""Reaching into a blob store the way time and disk faults do, for tests: a blob written
+long ago (gc's grace period measures the record's write time), and bytes flipped on disk."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+
+from jupyter_mltrack.store import packfile
+from jupyter_mltrack.store.blobs import BlobStore, sha256_bytes
+
+
+def put_aged(blobs: BlobStore, data: bytes, age: float) -> str:
+    """Store `data` as if it had been written `age` seconds ago (as `put` would: a figure in
+    pieces)."""
+    sha = sha256_bytes(data)
+    t = int(time.time() - age)
+    blobs.packs.append([dataclasses.replace(r, time=t) for r in blobs._records(data, sha)])
+    return sha
+
+
+def where(blobs: BlobStore, sha: str) -> tuple[str, int, int]:
+    """(file, offset of the stored bytes, their length) of a blob, packed or loose."""
+    hit = blobs.packs.find(bytes.fromhex(sha))
+    if hit is not None:
+        pack, e = hit
+        return pack.path, e.offset + packfile.HEAD.size, e.length
+    path = os.path.join(blobs.root, sha[:2], sha[2:])
+    return path, 4, os.path.getsize(path) - 4
+
+
+def tamper(blobs: BlobStore, sha: str, at: int | None = None) -> None:
+    """Flip one byte of a blob's stored bytes (the middle one unless `at` says)."""
+    path, offset, length = where(blobs, sha)
+    pos = offset + (length // 2 if at is None else at)
+    with open(path, "r+b") as f:
+        f.seek(pos)
+        byte = f.read(1)
+        f.seek(pos)
+        f.write(bytes([byte[0] ^ 0xFF]))

@@ -64,7 +64,7 @@ def test_state_changing_operations_need_the_xsrf_token(
     r = session.get(f"{live_server.url}/lab?token={live_server.token}", timeout=10)
     assert r.status_code == 200 and "_xsrf" in session.cookies
     changing = [(m, p) for m, p in _operations(live_server, seeded) if m != "GET"]
-    assert {m for m, _ in changing} == {"POST", "PATCH", "DELETE"}
+    assert {m for m, _ in changing} == {"POST", "PUT", "PATCH", "DELETE"}
     for method, path in changing:
         r = session.request(method, live_server.api + path, json={}, timeout=10)
         assert r.status_code == 403 and "xsrf" in r.text.lower(), f"{method} {path}: {r.text}"

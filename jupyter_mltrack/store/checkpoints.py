@@ -128,6 +128,13 @@ class NewCheckpoint:
     validation_warning: str | None = None
 
 
+# A checkpoint that saves the notebook first (manual, run, run-end) and finds as the
+# head an unnamed `save` of the very same content taken this recently takes that entry over
+# rather than adding a twin (see `_absorb_save_twin`).
+TWIN_SECONDS = 30.0
+_SAVES_FIRST = ("manual", "run", "run-end")
+
+
 def check_text(name: str | None, description: str | None) -> None:
     if name is not None and len(name) > MAX_NAME:
         raise InvalidInput(
@@ -334,6 +341,11 @@ def append(store: Store, new: NewCheckpoint) -> CheckpointInfo | None:
             head_id = top[0] if top else None
             if new.skip_if_unchanged and top is not None and top[2] == new.content_sha:
                 return None
+            if top is not None and top[2] == new.content_sha:
+                twin = _absorb_save_twin(s, head_id, new)
+                if twin is not None:
+                    nb.updated_at = twin.created_at
+                    return _info(twin, nb.path, False, _runs_of(s, [twin.id])[twin.id])
             if head_id != new.parent_id:
                 raise HeadMoved(head_id)
             record_blobs(s, new.blobs)
@@ -367,6 +379,38 @@ def append(store: Store, new: NewCheckpoint) -> CheckpointInfo | None:
         # PostgreSQL: a concurrent writer took this seq first (the unique constraint).
         raise HeadMoved(None) from e
     return info
+
+
+def _absorb_save_twin(s: Session, head_id: str | None, new: NewCheckpoint) -> Checkpoint | None:
+    """One entry per moment (issue 17.1): the lab saves a notebook before a manual or run
+    checkpoint, and the server's save listener checkpoints that save. Whichever lands first,
+    only one entry stays: a save arriving second is skipped (`skip_if_unchanged`), and a
+    checkpoint arriving second takes over the head when it is the save of that same content,
+    unnamed, undescribed, linked to no run and at most `TWIN_SECONDS` old: it gets this
+    checkpoint's trigger, name, description and author (and time), keeping its id, place,
+    manifest and counts (the same content against the same parent). Done inside the append
+    transaction, so a concurrent save cannot slip in between. An older save of the same
+    content is a moment of its own and stays."""
+    if new.trigger not in _SAVES_FIRST or head_id is None:
+        return None
+    row = s.get(Checkpoint, head_id)
+    now = time.time()
+    if (
+        row is None
+        or row.trigger != "save"
+        or row.name
+        or row.description
+        or row.created_at < now - TWIN_SECONDS
+        or s.scalar(select(func.count()).where(CheckpointRun.checkpoint_id == head_id))
+    ):
+        return None
+    row.trigger = new.trigger
+    row.name = new.name
+    row.description = new.description
+    row.author = new.author or row.author
+    row.created_at = now
+    row.from_disk = row.from_disk and new.from_disk
+    return row
 
 
 def update_text(

@@ -1,0 +1,134 @@
+"""Issue 17: one entry per moment (a manual or run checkpoint takes over the save the lab made
+just before it) and honest counts (cells changed against the previous entry as listed), on
+SQLite and PostgreSQL, and through a real jupyter_server's save listener."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from jupyter_mltrack.checkpoints import service
+from jupyter_mltrack.store import checkpoints as repo
+from jupyter_mltrack.store import runs
+
+
+def nb(*sources: str) -> Any:
+    """Cells with fixed ids: the same sources are the same content."""
+    cells = [new_code_cell(s, id=f"c{i}") for i, s in enumerate(sources)]
+    return new_notebook(cells=cells, metadata={})
+
+
+def history(store: Any, path: str = "a.ipynb", **kw: Any) -> list[repo.CheckpointInfo]:
+    return repo.list_checkpoints(store, path, **kw)[0]
+
+
+# -- 1. one entry per moment ----------------------------------------------------------------
+@pytest.mark.parametrize("trigger", ["manual", "run"])
+def test_checkpoint_after_its_save_takes_the_save_over(store, trigger):
+    run = runs.create(store, "credit")
+    service.create(store, "a.ipynb", nb("x = 1"), trigger="save", skip_if_unchanged=True)
+    save = history(store)[0]
+    made = service.create(
+        store,
+        "a.ipynb",
+        nb("x = 1"),
+        trigger=trigger,
+        name="baseline",
+        run_id=run.short_id if trigger == "run" else None,
+    )
+    assert made is not None
+    [entry] = history(store)
+    assert entry.id == made.id == save.id and entry.seq == 1
+    assert (entry.trigger, entry.name) == (trigger, "baseline")
+    assert [r.id for r in entry.runs] == ([run.short_id] if trigger == "run" else [])
+    # The other order: the save arriving after the checkpoint is skipped (unchanged content).
+    again = service.create(store, "a.ipynb", nb("x = 1"), trigger="save", skip_if_unchanged=True)
+    assert again is None
+    assert len(history(store)) == 1
+
+
+def test_saves_that_are_moments_of_their_own_stay(store, monkeypatch):
+    # A named save, a save a run links to, an old save, a different content: never taken over.
+    run = runs.create(store, "credit")
+    service.create(store, "a.ipynb", nb("x = 1"), trigger="save", name="kept")
+    service.create(store, "a.ipynb", nb("x = 1"), trigger="manual")
+    service.create(store, "a.ipynb", nb("x = 2"), trigger="save", run_id=run.short_id)
+    service.create(store, "a.ipynb", nb("x = 2"), trigger="run")
+    service.create(store, "a.ipynb", nb("x = 3"), trigger="save")
+    service.create(store, "a.ipynb", nb("x = 4"), trigger="manual")
+    service.create(store, "a.ipynb", nb("x = 4"), trigger="save")
+    monkeypatch.setattr(repo, "TWIN_SECONDS", -1.0)  # the save is older than the window
+    service.create(store, "a.ipynb", nb("x = 4"), trigger="manual")
+    monkeypatch.undo()
+    service.create(store, "a.ipynb", nb("x = 4"), trigger="api")  # api does not save first
+    assert [c.trigger for c in reversed(history(store))] == [
+        "save",
+        "manual",
+        "save",
+        "run",
+        "save",
+        "manual",
+        "save",
+        "manual",
+        "api",
+    ]
+
+
+async def call(jp_fetch: Any, *path: str, method: str = "GET", body: Any = None, **params: Any):
+    kwargs: dict[str, Any] = {"method": method, "params": params}
+    if body is not None:
+        kwargs["body"] = json.dumps(body)
+    r = await jp_fetch("mltrack", "api", *path, **kwargs)
+    return json.loads(r.body) if r.body else None
+
+
+async def saved(jp_fetch: Any, path: str, expect: int) -> list[dict[str, Any]]:
+    """The history once the save listener (it runs after the save returns) has `expect`."""
+    for _ in range(100):
+        page = await call(jp_fetch, "checkpoints", path=path)
+        if page["total"] >= expect:
+            return list(page["items"])
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{path}: {page['total']} checkpoints, expected {expect}")
+
+
+async def put(jp_fetch: Any, path: str, content: Any) -> None:
+    model = {"type": "notebook", "format": "json", "content": content}
+    await jp_fetch("api", "contents", path, method="PUT", body=json.dumps(model))
+
+
+async def test_lab_flow_save_then_checkpoint_leaves_one_entry(jp_fetch, jp_root_dir):
+    """What the lab does for "Checkpoint now" and for a run start: save, then POST."""
+    from jupyter_mltrack.store.engine import open_store
+
+    await put(jp_fetch, "b.ipynb", nb("x = 1"))
+    assert [i["trigger"] for i in await saved(jp_fetch, "b.ipynb", 1)] == ["save"]
+    entry = await call(
+        jp_fetch,
+        "checkpoints",
+        method="POST",
+        body={"path": "b.ipynb", "trigger": "manual", "name": "baseline"},
+    )
+    page = await call(jp_fetch, "checkpoints", path="b.ipynb")
+    assert page["total"] == 1 and page["items"][0]["id"] == entry["id"]
+    assert page["items"][0]["trigger"] == "manual" and page["items"][0]["name"] == "baseline"
+    # A run start after an edit: save, then POST with the run.
+    run = runs.create(open_store(), "credit")
+    await put(jp_fetch, "b.ipynb", nb("x = 2"))
+    await saved(jp_fetch, "b.ipynb", 2)
+    started = await call(
+        jp_fetch,
+        "checkpoints",
+        method="POST",
+        body={"path": "b.ipynb", "trigger": "run", "run_id": run.short_id},
+    )
+    items = (await call(jp_fetch, "checkpoints", path="b.ipynb"))["items"]
+    assert [(i["trigger"], i["id"]) for i in items] == [
+        ("run", started["id"]),
+        ("manual", entry["id"]),
+    ]
+    assert items[0]["runs"][0]["id"] == run.short_id

@@ -1,12 +1,12 @@
-"""`mltrack abort RUN`: ask a running run to stop; its writer sees it at the next heartbeat."""
+"""`mltrack abort RUN`: ask a running run to stop. Its writer reads the request with its next
+flush (every second by default), ends the run `aborted` and interrupts the code running
+(capture/abort.py). Imports the store and nothing else, so it starts at once."""
 
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
-
-from ..store import config, runs
-from .runs import open_from, print_json
 
 
 def register(sub: Any) -> None:
@@ -17,12 +17,15 @@ def register(sub: Any) -> None:
 
 
 def _abort(args: argparse.Namespace) -> int:
+    from ..store import runs
+    from .runs import open_from
+
     info = runs.request_abort(open_from(args), args.run)
     if args.json:
-        print_json({"id": info.short_id, "abort_requested": True})
+        print(json.dumps({"id": info.short_id, "abort_requested": True}))
     else:
         print(
-            f"abort requested for {info.short_id}; the run is told at its next heartbeat "
-            f"(within {int(config.HEARTBEAT_INTERVAL)} s)"
+            f"abort requested for {info.short_id}; the run stops and its code is interrupted "
+            "at its next flush (within a second or two)"
         )
     return 0

@@ -22,8 +22,9 @@ from typing import Any, TextIO
 from ..errors import InvalidInput
 from ..query.table import json_safe
 from ..store import fields, runs
+from .progress import Progress
 from .runs import json_default, open_from
-from .terminal import escape, raw_write
+from .terminal import escape
 
 # What makes Excel, LibreOffice or Google Sheets read a cell as a formula (OWASP).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -60,15 +61,6 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
-def _progress(i: int, n: int, path: str) -> None:
-    if sys.stderr.isatty() and n > 1:
-        bar = "#" * (20 * i // n)
-        raw_write(sys.stderr, "\r")
-        print(f"[{bar:<20}] {i}/{n} series {escape(path[:40]):<40}", end="", file=sys.stderr)
-        if i == n:
-            print(file=sys.stderr)
-
-
 def _export(args: argparse.Namespace) -> int:
     if args.format == "parquet":
         return _parquet(args)
@@ -78,7 +70,11 @@ def _export(args: argparse.Namespace) -> int:
     info = runs.get(store, args.run)
     flds = fields.list_fields(store, info.id)
     series = [f for f in flds if f.type in fields.SERIES_TYPES]
-    with _target(args.output) as out:
+    # On a terminal while the data goes elsewhere (-o, or stdout piped): drawn between the
+    # lines of the data on that same terminal, it would garble them.
+    to_terminal = args.output is None and sys.stdout.isatty()
+    bar = Progress("series", enabled=len(series) > 1 and not to_terminal)
+    with bar, _target(args.output) as out:
         if args.format == "json":
             doc: dict[str, Any] = {
                 "run": {
@@ -104,7 +100,7 @@ def _export(args: argparse.Namespace) -> int:
                         "value": list(data.values),
                         "timestamp": list(data.timestamps),
                     }
-                _progress(i, len(series), f.path)
+                bar(i, len(series), f.path)
             json.dump(json_safe(doc), out, default=json_default, ensure_ascii=False)
             out.write("\n")
         else:
@@ -123,7 +119,7 @@ def _export(args: argparse.Namespace) -> int:
                     for s, v, t in zip(data.steps, data.values, data.timestamps, strict=True):
                         v = v if not isinstance(v, dict) else json.dumps(v)
                         w.writerow([path, f.type, s, csv_cell(v), t])
-                _progress(i, len(series), f.path)
+                bar(i, len(series), f.path)
     if args.output:
         total = sum(f.count for f in series)
         print(

@@ -4,7 +4,7 @@ Reachable: every blob a checkpoint needs (its manifest and the bases it is a del
 chunks, metadata and images) and every blob a field names (files, file series, file sets).
 Blobs younger than `--grace` are kept whatever they look like: a checkpoint or an upload may
 be between writing its blobs and committing the row that names it. The removal is the
-store's (`store.maintenance`)."""
+store's (`store.maintenance`). On a terminal, a status line says which step is running."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from ..checkpoints.snapshot import referenced_blobs as checkpoint_blobs
 from ..store import checkpoints, fields, maintenance
 from ..store.config import resolve
 from ..store.engine import Store, open_store
+from .progress import Progress
 
 
 def register(sub: Any) -> None:
@@ -29,17 +30,23 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def reachable(store: Store) -> set[str]:
-    return checkpoint_blobs(store.blobs, checkpoints.all_manifests(store)) | (
-        fields.referenced_blobs(store)
-    )
+def reachable(store: Store, bar: Progress | None = None) -> set[str]:
+    bar = bar or Progress(enabled=False)
+    manifests = checkpoints.all_manifests(store)
+    bar.phase(f"reading the blobs of {len(manifests):,} checkpoint manifests")
+    found = checkpoint_blobs(store.blobs, manifests)
+    bar.phase("reading the blobs that fields name")
+    return found | fields.referenced_blobs(store)
 
 
 def run(args: argparse.Namespace) -> int:
     store = open_store(resolve(args.store, args.blobs))
-    done = maintenance.remove_unreachable_blobs(
-        store, reachable(store), grace=args.grace, dry_run=args.dry_run
-    )
+    with Progress.for_args(args) as bar:
+        keep = reachable(store, bar)
+        bar.phase(f"{'looking for' if args.dry_run else 'removing'} unreachable blobs")
+        done = maintenance.remove_unreachable_blobs(
+            store, keep, grace=args.grace, dry_run=args.dry_run
+        )
     verb = "would remove" if done.dry_run else "removed"
     print(
         f"{verb} {done.removed} blobs ({done.freed:,} bytes); kept {done.kept} reachable"

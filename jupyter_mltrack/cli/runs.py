@@ -1,7 +1,9 @@
 """`mltrack runs [QUERY]`: the runs table in the terminal (or `--json` for scripts).
 
 Also home of the small text-table renderer the other run commands share: columns sized to
-their content, capped so a long description cannot push the table off the screen.
+their content, capped so a long description cannot push the table off the screen. Those
+commands import this module, so the store and the query package are imported where they are
+used, not here.
 """
 
 from __future__ import annotations
@@ -13,17 +15,20 @@ import math
 import shutil
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..query.table import json_safe
-from ..store.config import resolve
-from ..store.engine import Store, open_store
 from .terminal import escape
+
+if TYPE_CHECKING:
+    from ..store.engine import Store
 
 MAX_CELL = 40
 
 
 def open_from(args: argparse.Namespace) -> Store:
+    from ..store.config import resolve
+    from ..store.engine import open_store
+
     return open_store(resolve(args.store, args.blobs))
 
 
@@ -81,6 +86,8 @@ def json_default(value: Any) -> Any:
 
 
 def print_json(data: Any) -> None:
+    from ..query.table import json_safe
+
     print(json.dumps(json_safe(data), indent=1, default=json_default, ensure_ascii=False))
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import MLTrackError
 from ..store.config import mask_url, resolve
+from .progress import Progress
 from .runs import cell, open_from, print_json, print_table
 from .terminal import escape
 
@@ -68,19 +69,24 @@ def _sync(args: argparse.Namespace) -> int:
     target = open_from(args) if args.to_store else None
     current = resolve(args.store, args.blobs)  # gives its password to a spool of that store
     done, failed = [], []
+    bar = Progress.for_args(args, "runs")
     for i, sp in enumerate(waiting, 1):
+        bar(i - 1, len(waiting), f"uploading {sp.label}")
         try:
             info = spool.sync(sp, target, current=current)
         except MLTrackError as e:
             failed.append({"spool": str(sp.path), "run": sp.label, "error": str(e)})
             if not args.json:
+                bar.clear()
                 print(escape(f"[{i}/{len(waiting)}] {sp.label}: {e}"), file=sys.stderr)
             continue
         done.append(
             {"run": info.short_id, "custom_run_id": info.custom_run_id, "project": info.project}
         )
         if not args.json:
+            bar.clear()
             print(escape(f"[{i}/{len(waiting)}] {sp.label} -> {info.short_id} ({info.project})"))
+    bar.close()
     if args.json:
         print_json({"synced": done, "failed": failed})
     elif not waiting:

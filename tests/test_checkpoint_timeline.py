@@ -17,8 +17,9 @@ from jupyter_mltrack.store import runs
 
 
 def nb(*sources: str) -> Any:
-    """Cells with fixed ids: the same sources are the same content."""
-    cells = [new_code_cell(s, id=f"c{i}") for i, s in enumerate(sources)]
+    """Cells with fixed ids, from their first letter: the same sources are the same content,
+    and "b2" is cell "b" edited."""
+    cells = [new_code_cell(s, id=f"cell-{s[0]}") for s in sources]
     return new_notebook(cells=cells, metadata={})
 
 
@@ -132,3 +133,33 @@ async def test_lab_flow_save_then_checkpoint_leaves_one_entry(jp_fetch, jp_root_
         ("manual", entry["id"]),
     ]
     assert items[0]["runs"][0]["id"] == run.short_id
+
+
+# -- 2. honest counts -----------------------------------------------------------------------
+def changes(info: repo.CheckpointInfo) -> tuple[int, int, int]:
+    return info.cells_added, info.cells_removed, info.cells_modified
+
+
+def test_counts_are_against_the_previous_entry_as_listed(store):
+    from jupyter_mltrack.checkpoints import counts
+
+    service.create(store, "a.ipynb", nb("a", "b", "z"), trigger="manual", name="first")
+    service.create(store, "a.ipynb", nb("a", "b", "z", "c"), trigger="save")
+    service.create(store, "a.ipynb", nb("a", "b2", "z", "c"), trigger="save")
+    service.create(store, "a.ipynb", nb("a", "b2", "c", "d"), trigger="manual", name="second")
+    # Stored against the parent (the hidden save): only z -> removed, d added.
+    stored = history(store)[0]
+    assert stored.name == "second" and changes(stored) == (1, 1, 0)
+    # Listed without saves: against "first", b changed, z removed, c and d added.
+    items, total = counts.history(store, "a.ipynb", exclude_triggers=["save"])
+    assert [i.name for i in items] == ["second", "first"] and total == 2
+    assert changes(items[0]) == (2, 1, 1) and changes(items[1]) == (3, 0, 0)
+    # A page of one is measured against the entry just past it; trigger= filters the same.
+    for kw in ({"exclude_triggers": ["save"]}, {"trigger": "manual"}):
+        page, total = counts.history(store, "a.ipynb", limit=1, **kw)  # type: ignore[arg-type]
+        assert total == 2 and changes(page[0]) == (2, 1, 1), kw
+        page, _ = counts.history(store, "a.ipynb", limit=1, offset=1, **kw)  # type: ignore[arg-type]
+        assert changes(page[0]) == (3, 0, 0), kw
+    # Unfiltered, every entry's previous one is its parent: the stored counts.
+    everything, _ = counts.history(store, "a.ipynb")
+    assert [changes(i) for i in everything] == [(1, 1, 0), (0, 0, 1), (1, 0, 0), (3, 0, 0)]

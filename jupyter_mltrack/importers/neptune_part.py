@@ -27,7 +27,6 @@ with fractions keep float64's ~16 significant digits (the report notes how many 
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +37,7 @@ from ..client.paths import path_problem
 from ..client.values import scalar_write
 from ..store.encoding import ScalarWrite, SeriesAppend
 from ..store.text import text_problem
+from . import packing
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -60,8 +60,6 @@ SYS_COLUMNS = {
 # When the run was last seen alive: its end here (Neptune keeps no end time).
 SYS_END = ("sys/ping_time", "sys/modification_time")
 FORK_FIELDS = {"sys/forking/parent": "forking/parent", "sys/forking/step": "forking/step"}
-# Points per stored chunk (as `store.transfer` writes them): a few rows per series.
-CHUNK_POINTS = 100_000
 # Above this a step's six decimals no longer all survive in a float64.
 EXACT_STEPS_BELOW = 1e9
 _RUN_TEXT_LIMITS = {"name": 512, "description": 100_000, "owner": 256, "hostname": 256}
@@ -156,10 +154,6 @@ def _groups(paths: pa.ChunkedArray, steps: np.ndarray) -> list[tuple[str, np.nda
             out.append((name, order[start:end]))
         start = end
     return out
-
-
-def _pack(a: np.ndarray) -> bytes:
-    return np.ascontiguousarray(a, dtype="<f8").tobytes()
 
 
 # -- decoding --------------------------------------------------------------------------------
@@ -336,15 +330,17 @@ def _series(part: Part, kind: str, rows: pa.Table, ctx: Context) -> None:
             continue
         s, t = steps[idx], stamps[idx]
         if kind == "float_series":
-            _float_chunks(part, path, s, values[idx], t)
+            batches = packing.float_chunks(path, s, values[idx], t)
+            part.series.extend(batches)
+            part.points += len(idx)
             continue
         items = _json_values(part, kind, path, rows, idx, ctx)
         keep = np.array([v is not None for v in items], dtype=bool)
         if not keep.all():
             s, t = s[keep], t[keep]
             items = [v for v in items if v is not None]
-        for i in range(0, len(items), CHUNK_POINTS):
-            j = i + CHUNK_POINTS
+        for i in range(0, len(items), packing.CHUNK_POINTS):
+            j = i + packing.CHUNK_POINTS
             vals = items[i:j]
             last = vals[-1]
             stored = "file_series" if kind == "file_series" else "string_series"
@@ -352,9 +348,9 @@ def _series(part: Part, kind: str, rows: pa.Table, ctx: Context) -> None:
                 SeriesAppend(
                     path=path,
                     type=stored,
-                    steps=_pack(s[i:j]),
+                    steps=packing.pack(s[i:j]),
                     values=json.dumps(vals, ensure_ascii=False).encode(),
-                    timestamps=_pack(t[i:j]),
+                    timestamps=packing.pack(t[i:j]),
                     count=len(vals),
                     first_step=float(s[i]),
                     last_step=float(s[i:j][-1]),
@@ -362,32 +358,6 @@ def _series(part: Part, kind: str, rows: pa.Table, ctx: Context) -> None:
                 )
             )
             part.points += len(vals)
-
-
-def _float_chunks(part: Part, path: str, s: np.ndarray, v: np.ndarray, t: np.ndarray) -> None:
-    for i in range(0, len(v), CHUNK_POINTS):
-        vv = v[i : i + CHUNK_POINTS]
-        finite = np.isfinite(vv)
-        good = vv if finite.all() else vv[finite]
-        last = float(vv[-1])
-        ss = s[i : i + CHUNK_POINTS]
-        part.series.append(
-            SeriesAppend(
-                path=path,
-                type="float_series",
-                steps=_pack(ss),
-                values=_pack(vv),
-                timestamps=_pack(t[i : i + CHUNK_POINTS]),
-                count=len(vv),
-                first_step=float(ss[0]),
-                last_step=float(ss[-1]),
-                last=last,
-                min=float(good.min()) if len(good) else None,
-                max=float(good.max()) if len(good) else None,
-                last_text=None if math.isfinite(last) else repr(last),
-            )
-        )
-        part.points += len(vv)
 
 
 def _json_values(

@@ -163,3 +163,30 @@ def test_counts_are_against_the_previous_entry_as_listed(store):
     # Unfiltered, every entry's previous one is its parent: the stored counts.
     everything, _ = counts.history(store, "a.ipynb")
     assert [changes(i) for i in everything] == [(1, 1, 0), (0, 0, 1), (1, 0, 0), (3, 0, 0)]
+
+
+async def test_rest_history_without_saves_counts_against_the_previous_visible(
+    jp_fetch, jp_root_dir
+):
+    """The lab's sidebar with "Save checkpoints" off: GET checkpoints?exclude_trigger=save."""
+
+    async def post(name: str) -> None:
+        body = {"path": "b.ipynb", "trigger": "manual", "name": name}
+        await call(jp_fetch, "checkpoints", method="POST", body=body)
+
+    await put(jp_fetch, "b.ipynb", nb("a", "b", "z"))
+    await saved(jp_fetch, "b.ipynb", 1)
+    await post("first")  # takes over the save
+    await put(jp_fetch, "b.ipynb", nb("a", "b", "z", "c"))
+    await saved(jp_fetch, "b.ipynb", 2)
+    await put(jp_fetch, "b.ipynb", nb("a", "b2", "z", "c"))
+    await saved(jp_fetch, "b.ipynb", 3)
+    # The manual checkpoint is written after an edit the listener has not seen saved.
+    import nbformat
+
+    nbformat.write(nb("a", "b2", "c", "d"), jp_root_dir / "b.ipynb")
+    await post("second")
+    page = await call(jp_fetch, "checkpoints", path="b.ipynb", exclude_trigger="save")
+    assert [i["name"] for i in page["items"]] == ["second", "first"]
+    assert page["items"][0]["changes"] == {"added": 2, "removed": 1, "modified": 1}
+    assert page["items"][1]["changes"] == {"added": 3, "removed": 0, "modified": 0}

@@ -21,7 +21,7 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import ensure_async
 from tornado import web
 
-from ..checkpoints import service
+from ..checkpoints import counts, service
 from ..checkpoints.files import Parsed, normalize_path, parse, untrusted
 from ..errors import Forbidden, InvalidInput, InvalidNotebook, NotFound, TooLarge
 from ..store import checkpoints as repo
@@ -171,7 +171,7 @@ class CheckpointsHandler(CheckpointsBase):
         limit = _int_arg(self, "limit", 50, 1000)
         offset = _int_arg(self, "offset", 0, 10**9)
         items, total = await self.run_blocking(
-            repo.list_checkpoints,
+            counts.history,  # counts as listed (issue 17.2)
             self.store,
             clean,
             trigger=trigger,

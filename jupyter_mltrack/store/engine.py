@@ -25,8 +25,8 @@ from .config import StoreConfig, resolve
 
 # The newest schema revision this code knows, and the ones it can upgrade from.
 # tests/test_store_migrations.py checks these against the Alembic scripts.
-SCHEMA_HEAD = "0002"
-KNOWN_REVISIONS = ("0001", "0002")
+SCHEMA_HEAD = "0003"
+KNOWN_REVISIONS = ("0001", "0002", "0003")
 MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_LOCK_KEY = 0x6D6C7472  # "mltr"
 WAL_LIMIT = 1 << 20  # bytes a SQLite WAL is cut back to
@@ -219,12 +219,14 @@ def _create_empty(engine: Engine) -> bool:
     give the same schema. False (nothing done) when any table is there already."""
     from sqlalchemy import inspect, text
 
+    from . import checkpoint_totals
     from .models import Base
 
     with engine.begin() as conn:
         if inspect(conn).get_table_names():
             return False
         Base.metadata.create_all(conn)
+        checkpoint_totals.install(conn)
         # Alembic's own version table, as `alembic stamp` would create it.
         conn.exec_driver_sql(
             "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "

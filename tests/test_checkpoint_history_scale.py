@@ -1,0 +1,189 @@
+"""One notebook's history at scale, on both backends: the first page of `list` costs about
+the same at 10,000 checkpoints as at 100 (its index covers the filter and the sort, and
+the count reads an index only), `create` does not slow down as history grows, and a
+long-lived process's SQLite WAL stays bounded."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+from sqlalchemy import delete, insert, select
+
+from jupyter_mltrack.checkpoints import service
+from jupyter_mltrack.store import checkpoints as repo
+from jupyter_mltrack.store.engine import WAL_LIMIT, Store
+from jupyter_mltrack.store.models import Checkpoint
+
+
+def notebook(tag: str) -> Any:
+    return new_notebook(cells=[new_code_cell(f"x = {i}  # {tag}") for i in range(20)])
+
+
+def grow(store: Store, path: str, n: int) -> None:
+    """A history of `n` checkpoints: the first taken for real, the others added as rows
+    (the history's length is what is measured, not how it was written)."""
+    first = service.create(store, path, notebook(path))
+    assert first is not None
+    rows = []
+    parent = first.id
+    for seq in range(2, n + 1):
+        cid = f"{path[:4]}{seq:08d}"
+        rows.append(
+            {
+                "id": cid,
+                "notebook_id": first.notebook_id,
+                "seq": seq,
+                "parent_id": parent,
+                "created_at": first.created_at + seq,
+                "name": "",
+                "description": "",
+                "trigger": "save" if seq % 3 else "manual",
+                "author": "",
+                "size": first.size,
+                "manifest_sha": first.manifest_sha,
+                "content_sha": first.content_sha,
+                "cells_added": 0,
+                "cells_removed": 0,
+                "cells_modified": 1,
+                "from_disk": False,
+                "notebook_path": path,
+            }
+        )
+        parent = cid
+    with store.write() as s:
+        for i in range(0, len(rows), 2000):
+            s.execute(insert(Checkpoint), rows[i : i + 2000])
+
+
+def best_of(
+    a: Callable[[], object], b: Callable[[], object], reps: int = 15
+) -> tuple[float, float]:
+    """The fastest of `reps` runs of each, interleaved (a busy machine slows both alike)."""
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(reps):
+        for fn, out in ((a, times[0]), (b, times[1])):
+            t = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t)
+    return min(times[0]), min(times[1])
+
+
+@pytest.fixture
+def histories(store: Store) -> Store:
+    grow(store, "short.ipynb", 100)
+    grow(store, "long.ipynb", 10_000)
+    if not store.is_sqlite:
+        # A history that grew to 10,000 checkpoints has been seen by autovacuum: statistics
+        # (without them PostgreSQL guesses 5 rows and sorts) and a visibility map (so the
+        # count reads the index only). Rows bulk-inserted a moment ago have neither.
+        with store.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "VACUUM ANALYZE checkpoints"
+            )
+    return store
+
+
+@pytest.mark.parametrize("exclude", [(), ("save",)])
+def test_first_page_at_10000_checkpoints_costs_what_it_does_at_100(
+    histories: Store, exclude: tuple[str, ...]
+) -> None:
+    def page(path: str) -> Callable[[], object]:
+        return lambda: repo.list_checkpoints(histories, path, exclude_triggers=exclude, limit=50)
+
+    entries, total = repo.list_checkpoints(histories, "long.ipynb", exclude_triggers=exclude)
+    assert total == (3334 if exclude else 10_000) and len(entries) == 50
+    assert [e.seq for e in entries[:3]] == ([9999, 9996, 9993] if exclude else [10_000, 9999, 9998])
+    short, long = best_of(page("short.ipynb"), page("long.ipynb"))
+    print(f"first page {exclude}: {short * 1e3:.2f} ms at 100, {long * 1e3:.2f} at 10,000")
+    assert long < 2 * short, f"first page: {long * 1e3:.2f} ms at 10,000, {short * 1e3:.2f} at 100"
+
+
+def test_create_time_is_flat_in_history_length(histories: Store) -> None:
+    counter = iter(range(10**6))
+
+    def create(path: str) -> Callable[[], object]:
+        return lambda: service.create(histories, path, notebook(f"{path} {next(counter)}"))
+
+    short, long = best_of(create("short.ipynb"), create("long.ipynb"), 7)
+    assert long < 2 * short, f"create: {long * 1e3:.2f} ms at 10,000, {short * 1e3:.2f} at 100"
+    with histories.read() as s:
+        top = s.scalars(
+            select(Checkpoint.seq)
+            .where(Checkpoint.notebook_path == "long.ipynb")
+            .order_by(Checkpoint.seq.desc())
+            .limit(1)
+        ).one()
+    assert top == 10_007
+
+
+def test_the_wal_of_a_long_lived_process_stays_bounded(sqlite_store: Store, tmp_path: Path) -> None:
+    db = sqlite_store.config.sqlite_path
+    assert db is not None
+    wal = Path(f"{db}-wal")
+    nb = notebook("wal")
+    biggest = 0
+    for i in range(400):
+        nb.cells[i % 20].source = f"y = {i}" + " # padding" * 50
+        service.create(sqlite_store, "wal.ipynb", nbformat.from_dict(nb))
+        if i % 10 == 0:
+            repo.list_checkpoints(sqlite_store, "wal.ipynb")  # readers come and go meanwhile
+        biggest = max(biggest, wal.stat().st_size)
+    assert biggest <= WAL_LIMIT, f"the WAL reached {biggest:,} bytes"
+
+
+def test_totals_follow_deletes_and_other_writers(store: Store) -> None:
+    for i in range(4):
+        service.create(store, "a.ipynb", notebook(f"a {i}"), trigger="manual" if i else "save")
+    entries, total = repo.list_checkpoints(store, "a.ipynb", limit=1)
+    assert total == 4
+    repo.remove(store, entries[0].id)
+    assert repo.list_checkpoints(store, "a.ipynb", limit=1)[1] == 3
+    assert repo.list_checkpoints(store, "a.ipynb", exclude_triggers=["save"], limit=1)[1] == 2
+    assert repo.list_checkpoints(store, "a.ipynb", trigger="save", limit=0)[1] == 1
+    assert repo.list_checkpoints(store, None, limit=1)[1] == 3
+    with store.write() as s:  # any writer, not only `append`: sync's copy inserts rows
+        s.execute(delete(Checkpoint).where(Checkpoint.trigger == "save"))
+    assert repo.list_checkpoints(store, "a.ipynb", limit=1)[1] == 2
+
+
+def test_a_migrated_store_counts_the_checkpoints_it_had(store_url: str, tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from jupyter_mltrack.store.config import StoreConfig
+    from jupyter_mltrack.store.engine import MIGRATIONS, make_engine, open_store
+
+    engine = make_engine(StoreConfig(store_url, tmp_path / "blobs"))
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0002")
+        conn.exec_driver_sql(
+            "INSERT INTO notebooks (id, path, deleted, created_at, updated_at) "
+            "VALUES (1, 'old.ipynb', false, 0, 0)"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO blobs (sha256, size, mime, created_at) VALUES ('m', 1, 'x', 0)"
+        )
+        for seq, trig in enumerate(["save", "save", "manual"], 1):
+            conn.exec_driver_sql(
+                "INSERT INTO checkpoints (id, notebook_id, seq, created_at, name, description, "
+                '"trigger", author, size, manifest_sha, content_sha, cells_added, '
+                "cells_removed, cells_modified, from_disk, notebook_path) VALUES "
+                f"('c{seq}', 1, {seq}, {seq}, '', '', '{trig}', '', 0, 'm', 'h', 0, 0, 0, "
+                "false, 'old.ipynb')"
+            )
+    engine.dispose()
+    st = open_store(StoreConfig(store_url, tmp_path / "blobs"), cached=False)
+    try:
+        assert repo.list_checkpoints(st, "old.ipynb", limit=1)[1] == 3
+        assert repo.list_checkpoints(st, "old.ipynb", exclude_triggers=["save"], limit=0)[1] == 1
+    finally:
+        st.dispose()

@@ -76,16 +76,22 @@ def write_export(root: Path, runs: int, n_series: int, n_points: int) -> int:
             "timestamp": pa.array(ms, pa.timestamp("ms", tz="UTC")),
             "float_value": pa.array(series_values(r, n_series, n_points).ravel()),
         }
-        table = pa.table(
-            {f.name: points.get(f.name, pa.nulls(n, f.type)) for f in sch}, schema=sch
-        )
+        table = pa.table({f.name: points.get(f.name, pa.nulls(n, f.type)) for f in sch}, schema=sch)
         params = pa.Table.from_pylist(
             [
                 {"project_id": "ws/bench_project", "run_id": run_id, **p}
                 for p in (
                     {"attribute_path": "sys/name", "attribute_type": "string", "string_value": "b"},
-                    {"attribute_path": "parameters/lr", "attribute_type": "float", "float_value": 0.1},
-                    {"attribute_path": "parameters/epochs", "attribute_type": "int", "int_value": 9},
+                    {
+                        "attribute_path": "parameters/lr",
+                        "attribute_type": "float",
+                        "float_value": 0.1,
+                    },
+                    {
+                        "attribute_path": "parameters/epochs",
+                        "attribute_type": "int",
+                        "int_value": 9,
+                    },
                 )
             ],
             schema=sch,
@@ -140,9 +146,7 @@ def bench_mlflow(work: Path, runs: int, n_series: int, n_points: int) -> dict[st
     uri = f"sqlite:///{work}/mlflow/mlflow.db"
     (work / "mlflow").mkdir()
     args = [str(MLFLOW_PY), "-c", MLFLOW_JOB, uri, str(runs), str(n_series), str(n_points)]
-    out = subprocess.run(
-        [*args, str(T0_MS)], capture_output=True, text=True, cwd=work, check=False
-    )
+    out = subprocess.run([*args, str(T0_MS)], capture_output=True, text=True, cwd=work, check=False)
     if out.returncode != 0:
         print(out.stderr[-2000:])
         return None

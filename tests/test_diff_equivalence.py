@@ -255,3 +255,19 @@ def test_long_repetitive_text_patches_back_on_both_line_diff_paths(rows: int) ->
     a = table(list(range(rows))).splitlines(True)
     assert regions(a, a) == []
     assert regions([], a) == [(0, 0, 0, len(a))]
+
+
+def test_the_diff_holds_copies_not_the_remote_cells() -> None:
+    """Values the diff adds are copies: editing the remote afterwards leaves the diff intact."""
+    rnd = random.Random(11)
+    base = generated(rnd, 8)
+    remote = copy.deepcopy(base)
+    remote.cells.insert(2, new_code_cell("new()"))
+    remote.cells[2].outputs = [new_output("stream", name="stdout", text="x\n")]
+    remote.cells[5].outputs = [new_output("stream", name="stdout", text="changed\n")]
+    d, _ = diff_notebooks(base, remote)
+    frozen = json.dumps(d, sort_keys=True)
+    remote.cells[2].outputs[0]["text"] = "mutated\n"
+    remote.cells[2].source = "mutated()"
+    remote.cells[5].outputs.append(new_output("stream", name="stderr", text="more\n"))
+    assert json.dumps(d, sort_keys=True) == frozen

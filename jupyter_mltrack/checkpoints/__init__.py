@@ -1,9 +1,11 @@
 """Notebook checkpoints: snapshot, history, names, restore, links to runs, and diffs.
 
-The Python face (DESIGN §4), used by the magics and the CLI; the server's handlers call the
-same `service` functions with notebooks read through the contents manager. Here notebooks
-are files under a root folder (`root=`, else `MLTRACK_NOTEBOOK_ROOT`, else the current
-folder), and the store is `store=` or the usual resolution (MLTRACK_STORE...).
+The Python face of the checkpoint operations (DESIGN §4), which the CLI calls too. Each
+function resolves its arguments and calls the one implementation in `service`, which the
+REST handlers and the magics call as well. Here notebooks are files under a root folder
+(`root=`, else `MLTRACK_NOTEBOOK_ROOT`, else the current folder: `notebooks.Folder`; the
+server reads through its contents manager instead), and the store is `store=` or the usual
+resolution (MLTRACK_STORE...).
 
     from jupyter_mltrack import checkpoints as ckpt
     entry = ckpt.create("analysis.ipynb", name="before refactor")
@@ -14,13 +16,13 @@ folder), and the store is `store=` or the usual resolution (MLTRACK_STORE...).
 from __future__ import annotations
 
 import builtins
-import getpass
 import os
 from collections.abc import Iterable
 from typing import Any
 
 from ..store.engine import Store, open_store
-from . import files, service
+from . import service
+from .notebooks import Folder
 
 __all__ = ["create", "delete", "diff", "get", "link_run", "list", "restore", "update"]
 
@@ -29,13 +31,6 @@ Root = str | os.PathLike[str] | None
 
 def _store(store: Store | str | None) -> Store:
     return store if isinstance(store, Store) else open_store(store)
-
-
-def _author() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return ""
 
 
 def create(
@@ -50,22 +45,17 @@ def create(
     author: str | None = None,
 ) -> dict[str, Any]:
     """Snapshot the saved notebook at `path` (relative to the root); returns its entry."""
-    st = _store(store)
-    clean = files.normalize_path(path)
-    parsed = files.read(files.root_dir(root), clean)
-    info = service.create(
-        st,
-        clean,
-        parsed.nb,
-        split=parsed.split,
+    info = service.create_from(
+        _store(store),
+        Folder(root),
+        path,
         name=name,
         description=description,
         run_id=run_id,
         trigger=trigger,
-        author=_author() if author is None else author,
-        from_disk=True,
+        author=service.local_user() if author is None else author,
     )
-    assert info is not None
+    assert info is not None  # only a skip_if_unchanged create returns None
     return info.as_dict()
 
 
@@ -81,12 +71,9 @@ def list(
 ) -> builtins.list[dict[str, Any]]:
     """History, newest first: of the notebook now at `path`, or of all notebooks;
     `exclude_triggers=["save"]` leaves out the checkpoints taken on save."""
-    from ..store import checkpoints as repo
-
-    clean = files.normalize_path(path) if path is not None else None
-    items, _total = repo.list_checkpoints(
+    items, _total = service.history(
         _store(store),
-        clean,
+        path,
         trigger=trigger,
         exclude_triggers=exclude_triggers,
         text=text,
@@ -108,17 +95,11 @@ def update(
     *,
     store: Store | str | None = None,
 ) -> dict[str, Any]:
-    from ..store import checkpoints as repo
-
-    return repo.update_text(
-        _store(store), checkpoint_id, name=name, description=description
-    ).as_dict()
+    return service.update(_store(store), checkpoint_id, name=name, description=description)
 
 
 def delete(checkpoint_id: str, *, store: Store | str | None = None) -> None:
-    from ..store import checkpoints as repo
-
-    repo.remove(_store(store), checkpoint_id)
+    service.delete(_store(store), checkpoint_id)
 
 
 def link_run(
@@ -141,34 +122,9 @@ def restore(
     existing notebook (the original or another): its current content is checkpointed first
     (trigger "restore"), so a restore never loses anything.
     """
-    st = _store(store)
-    base = files.root_dir(root)
-    entry = service.get(st, checkpoint_id)
-    if target_path is None:
-        target = service.restore_name(
-            entry["notebook_path"],
-            checkpoint_id,
-            lambda p: files.os_path(base, p, must_exist=False).exists(),
-        )
-    else:
-        target = files.normalize_path(target_path)
-    safety = None
-    if files.os_path(base, target, must_exist=False).exists():
-        current = files.read(base, target)
-        info = service.create(
-            st,
-            target,
-            current.nb,
-            split=current.split,
-            name=f"before restoring {checkpoint_id}",
-            trigger="restore",
-            author=_author(),
-            from_disk=True,
-            skip_if_unchanged=False,
-        )
-        safety = info.id if info else None
-    files.write(base, target, entry["content"])
-    return {"path": target, "checkpoint": checkpoint_id, "safety_checkpoint": safety}
+    return service.restore(
+        _store(store), Folder(root), checkpoint_id, target_path, author=service.local_user()
+    )
 
 
 def diff(
@@ -181,11 +137,4 @@ def diff(
 ) -> dict[str, Any]:
     """nbdime-format diff between two checkpoints, or a checkpoint and the current file
     (`remote="current"`: the file at `path`, by default the base checkpoint's notebook)."""
-    st = _store(store)
-    base_nb, base_info = service.resolve_side(st, base)
-    if remote == "current":
-        target = files.normalize_path(path or base_info.notebook_path)
-        remote_nb = files.read(files.root_dir(root), target).nb
-    else:
-        remote_nb, _info = service.resolve_side(st, remote)
-    return service.diff(base_nb, remote_nb)
+    return service.compare(_store(store), Folder(root), base, remote, path)

@@ -1,12 +1,19 @@
-"""Checkpoint operations over a store and notebook dicts. No notebook I/O here: the server
-hands in notebooks read through the contents manager, the Python API and the CLI hand in
-notebooks read from the filesystem (`files.py`); both call these same functions."""
+"""The checkpoint operations (DESIGN §4), written once for every face: the REST handlers,
+the Python API (`jupyter_mltrack.checkpoints`, which the CLI calls) and the magics.
+
+The operations that read or write a notebook file (`create_from`, `restore`, `compare`) take
+a `NotebookIO` (`notebooks.py`): the server hands in its contents manager, the other faces a
+folder. The rest work on a store and notebook dicts (`create` snapshots a notebook the caller
+has: the kernel's own fallback, the contents events). They block: the server runs them in a
+worker thread.
+"""
 
 from __future__ import annotations
 
+import getpass
 import itertools
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import nbformat
@@ -15,14 +22,63 @@ from ..errors import InvalidInput, NotFound, StoreError
 from ..store import checkpoints as repo
 from ..store import runs
 from ..store.engine import Store
-from . import files, snapshot
+from ..store.entities import TRIGGERS
+from . import counts, files, snapshot
 from .diff import diff_notebooks
+from .notebooks import NotebookIO
 
 ATTEMPTS = 8
 
 
 def new_id() -> str:
     return secrets.token_hex(6)
+
+
+def local_user() -> str:
+    """The author of a checkpoint taken outside the server: the user running this process."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name is not an error
+        return ""
+
+
+def check_trigger(trigger: str) -> None:
+    if trigger not in TRIGGERS:
+        raise InvalidInput(f"unknown trigger {trigger!r}; one of {', '.join(TRIGGERS)}")
+
+
+def create_from(
+    store: Store,
+    notebooks: NotebookIO,
+    path: str,
+    *,
+    name: str = "",
+    description: str = "",
+    run_id: str | int | None = None,
+    trigger: str = "api",
+    author: str = "",
+    skip_if_unchanged: bool = False,
+) -> repo.CheckpointInfo | None:
+    """Snapshot the saved notebook at `path`, read through `notebooks` (POST checkpoints, a
+    save in JupyterLab, `checkpoints.create`, `mltrack checkpoints --create`). The trigger,
+    name and description are checked before the notebook is read."""
+    check_trigger(trigger)
+    repo.check_text(name, description)
+    clean = files.normalize_path(path)
+    parsed = notebooks.read(clean)
+    return create(
+        store,
+        clean,
+        parsed.nb,
+        split=parsed.split,
+        name=name,
+        description=description,
+        run_id=run_id,
+        trigger=trigger,
+        author=author,
+        from_disk=notebooks.from_disk,
+        skip_if_unchanged=skip_if_unchanged,
+    )
 
 
 def create(
@@ -110,12 +166,58 @@ def content(store: Store, info: repo.CheckpointInfo) -> Any:
     return nbformat.from_dict(nb)  # type: ignore[no-untyped-call]
 
 
+def history(
+    store: Store,
+    path: str | None = None,
+    *,
+    trigger: str | None = None,
+    exclude_triggers: Iterable[str] = (),
+    text: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[repo.CheckpointInfo], int]:
+    """(a page of entries, newest first; how many match): of the notebook now at `path`, or
+    of all notebooks (None)."""
+    clean = files.normalize_path(path) if path is not None else None
+    # Counts as listed: against the previous entry of a filtered list (issue 17.2).
+    return counts.history(
+        store,
+        clean,
+        trigger=trigger,
+        exclude_triggers=exclude_triggers,
+        text=text,
+        limit=limit,
+        offset=offset,
+    )
+
+
 def get(store: Store, checkpoint_id: str, *, with_content: bool = True) -> dict[str, Any]:
     info = repo.get(store, checkpoint_id)
     entry = info.as_dict()
     if with_content:
         entry["content"] = content(store, info)
     return entry
+
+
+def update(
+    store: Store, checkpoint_id: str, name: str | None = None, description: str | None = None
+) -> dict[str, Any]:
+    """Rename or describe a checkpoint (None: unchanged); its entry."""
+    return repo.update_text(store, checkpoint_id, name=name, description=description).as_dict()
+
+
+def delete(store: Store, checkpoint_id: str) -> None:
+    repo.remove(store, checkpoint_id)
+
+
+def renamed(store: Store, old: str, new: str) -> int:
+    """A notebook or folder was renamed (moved): its history follows it."""
+    return repo.rename(store, old, new)
+
+
+def deleted(store: Store, path: str) -> int:
+    """A notebook or folder was deleted: its history is kept, marked deleted."""
+    return repo.mark_deleted(store, path)
 
 
 def link_run(store: Store, checkpoint_id: str, run_id: str | int) -> dict[str, Any]:
@@ -146,9 +248,66 @@ def resolve_side(store: Store, ref: str) -> tuple[dict[str, Any], repo.Checkpoin
     return content(store, info), info
 
 
+def compare(
+    store: Store,
+    notebooks: NotebookIO,
+    base: str,
+    remote: str = "current",
+    path: str | None = None,
+) -> dict[str, Any]:
+    """The diff between two checkpoints, or a checkpoint and the current file (`remote=
+    "current"`: the notebook at `path`, by default the base checkpoint's, read through
+    `notebooks`)."""
+    base_nb, base_info = resolve_side(store, base)
+    if remote == "current":
+        remote_nb: dict[str, Any] = notebooks.read(
+            files.normalize_path(path or base_info.notebook_path)
+        ).nb
+    else:
+        remote_nb, _info = resolve_side(store, remote)
+    return diff(base_nb, remote_nb)
+
+
+def restore(
+    store: Store,
+    notebooks: NotebookIO,
+    checkpoint_id: str,
+    target_path: str | None = None,
+    *,
+    author: str = "",
+) -> dict[str, Any]:
+    """Write a checkpoint back as a notebook through `notebooks`: `{path, checkpoint,
+    safety_checkpoint}`.
+
+    Without `target_path`: a new notebook beside the original with a free name. Onto an
+    existing notebook (the original or another): its current content is checkpointed first
+    (trigger "restore", the `safety_checkpoint`), so a restore never loses anything. What is
+    written is never trusted (`content` drops the flags; each `NotebookIO.write` signs
+    nothing)."""
+    entry = get(store, checkpoint_id)
+    if target_path is None:
+        original = files.normalize_path(entry["notebook_path"])
+        target = restore_name(original, checkpoint_id, notebooks.exists)
+    else:
+        target = files.normalize_path(target_path)
+    safety = None
+    if notebooks.exists(target):
+        info = create_from(
+            store,
+            notebooks,
+            target,
+            name=f"before restoring {checkpoint_id}",
+            trigger="restore",
+            author=author,
+        )
+        safety = info.id if info else None
+    notebooks.write(target, entry["content"])
+    return {"path": target, "checkpoint": checkpoint_id, "safety_checkpoint": safety}
+
+
 def restore_names(current_path: str, checkpoint_id: str) -> Iterator[str]:
     """Candidate names beside the original, in order: `nb-restored-<id>.ipynb`, then `-1`,
-    `-2`... The caller takes the first free one (the server asks its contents manager)."""
+    `-2`... (`restore` takes the first free one)."""
     stem = current_path[: -len(".ipynb")] if current_path.endswith(".ipynb") else current_path
     yield f"{stem}-restored-{checkpoint_id[:6]}.ipynb"
     for n in itertools.count(1):

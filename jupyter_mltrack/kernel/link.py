@@ -9,7 +9,6 @@ here are warnings: the run goes on without its notebook rather than stopping a t
 
 from __future__ import annotations
 
-import getpass
 import os
 import time
 import warnings
@@ -36,13 +35,6 @@ def _cell_key(sh: Any) -> str:
     return f"count-{getattr(sh, 'execution_count', 0)}"
 
 
-def _author() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return ""
-
-
 def snapshot(
     store: Any,
     located: Located,
@@ -64,7 +56,7 @@ def snapshot(
         description=description,
         run_id=run_id,
         trigger=trigger,
-        author=_author(),
+        author=service.local_user(),
         from_disk=located.from_disk,
     )
     assert info is not None
@@ -81,7 +73,7 @@ def checkpoint(
     user_ns: dict[str, Any] | None = None,
 ) -> LinkResult:
     """One checkpoint of this notebook: through the frontend, else by the kernel itself."""
-    from ..store import checkpoints as repo
+    from ..checkpoints import service
 
     t0 = time.perf_counter()
     started = time.time()
@@ -96,12 +88,12 @@ def checkpoint(
             internal = run.info.id
 
             def found() -> str | None:
-                info = repo.checkpoint_of_run(store, internal)
-                return info.id if info is not None else None
+                entry = service.checkpoint_of_run(store, internal)
+                return str(entry["id"]) if entry is not None else None
         else:
 
             def found() -> str | None:
-                items, _ = repo.list_checkpoints(store, None, trigger=trigger, limit=10)
+                items, _ = service.history(store, None, trigger=trigger, limit=10)
                 for it in items:
                     if (
                         it.created_at >= started - 1.0

@@ -23,6 +23,7 @@ from typing import Any
 
 from ..capture.base import ipython_shell
 from ..checkpoints import files
+from ..checkpoints.notebooks import Folder
 
 COLAB_TIMEOUT = 10.0
 SESSIONS_TIMEOUT = 1.0
@@ -206,7 +207,7 @@ def locate(user_ns: dict[str, Any]) -> Located | None:
     if found is not None:
         path, root = found
         try:
-            nb = files.read(root, path).nb
+            nb = Folder(root).read(path).nb
         except Exception as e:
             nb, note = None, f"{path} could not be read ({e})"
         if nb is not None and _has_code(nb):

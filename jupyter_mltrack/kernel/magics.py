@@ -206,24 +206,24 @@ class MLTrackMagics:
         store = self._store()
         known = kernel_state().notebook_checkpoint
         if known:
-            from ..store import checkpoints as repo
+            from ..checkpoints import service
 
             try:
-                return repo.get(store, known).notebook_path
+                return str(service.get(store, known, with_content=False)["notebook_path"])
             except MLTrackError:
                 pass
         found = locator.session_file(self.shell.user_ns)
         return found[0] if found else None
 
     def do_history(self, a: argparse.Namespace) -> None:
-        from ..store import checkpoints as repo
+        from ..checkpoints import service
 
         path = None if a.all else (a.path or self._notebook_path())
         if path is not None:
             from ..checkpoints.files import normalize_path
 
-            path = normalize_path(path)
-        items, total = repo.list_checkpoints(self._store(), path, limit=max(1, a.limit))
+            path = normalize_path(path)  # as the history's title shows it
+        items, total = service.history(self._store(), path, limit=max(1, a.limit))
         _display(html.history([i.as_dict() for i in items], path, total))
 
     def do_diff(self, a: argparse.Namespace) -> None:

@@ -1,125 +1,33 @@
 """`/mltrack/api/checkpoints`: capture, history, names, delete, restore (DESIGN §4).
 
-Notebooks are read and written only through the contents manager, so the server's root,
-hidden-file and permission rules apply; on top of it a path must be a non-hidden `.ipynb`
-whose real file (symlinks resolved) stays inside the root, and under
-`c.MLTrack.max_notebook_bytes`. Save, rename and delete events of the contents service keep
-history in step with JupyterLab (see `on_load`). The work itself lives in
-`jupyter_mltrack.checkpoints.service`, run in a worker thread.
+Thin handlers over `jupyter_mltrack.checkpoints.service`, the operations the Python API and
+the magics call too, run in a worker thread. Notebooks are read and written only through the
+contents manager (`notebooks.ContentsNotebooks`), so the server's root, hidden-file and
+permission rules apply, and routes that read or write them need the `contents` permission
+as well (`needs_contents`). Save, rename and delete events of the contents service keep
+history in step with JupyterLab (see `on_load`).
 """
 
 from __future__ import annotations
 
-import getpass
-import os
-import posixpath
 from typing import Any
 
-import nbformat
 from anyio import to_thread
 from jupyter_server.auth.decorator import authorized
-from jupyter_server.utils import ensure_async
 from tornado import web
 
-from ..checkpoints import counts, service
-from ..checkpoints.files import Parsed, normalize_path, parse, untrusted
-from ..errors import Forbidden, InvalidInput, InvalidNotebook, NotFound, TooLarge
+from ..checkpoints import service
+from ..errors import InvalidInput
 from ..store import checkpoints as repo
-from ..store.models import TRIGGERS
+from ..store.entities import TRIGGERS
 from .base import (
     AUTH_RESOURCE,  # noqa: F401  (declared per module)
     MLTrackHandler,
     needs_contents,
 )
+from .notebooks import ContentsNotebooks
 
 CONTENTS_SCHEMA = "https://events.jupyter.org/jupyter_server/contents_service/v1"
-
-
-# -- the contents-manager edge ----------------------------------------------------------------
-def _check_real_path(cm: Any, path: str) -> None:
-    """jupyter_server checks the lexical path only: refuse symlinks leading out of the root."""
-    get_os_path = getattr(cm, "_get_os_path", None)
-    root = getattr(cm, "root_dir", None)
-    if get_os_path is None or not root:
-        return
-    try:
-        real = os.path.realpath(get_os_path(path))
-    except web.HTTPError:
-        raise Forbidden(f"{path} is outside the server root") from None
-    real_root = os.path.realpath(root)
-    if real != real_root and not real.startswith(real_root + os.sep):
-        raise Forbidden(f"{path} points outside the server root")
-
-
-async def read_notebook(cm: Any, path: str, max_bytes: int) -> tuple[str, Parsed]:
-    """(clean path, notebook and its split) read through the contents manager, validated once
-    (`files.parse`)."""
-    clean = normalize_path(path)
-    _check_real_path(cm, clean)
-    try:
-        model = await ensure_async(cm.get(clean, content=False))
-    except web.HTTPError as e:
-        if e.status_code == 404:
-            raise NotFound(f"no notebook {clean}") from None
-        raise
-    if model.get("type") != "notebook":
-        raise InvalidNotebook(f"{clean} is not a notebook")
-    size = model.get("size")
-    if isinstance(size, int) and size > max_bytes:
-        raise TooLarge(f"{clean} is {size} bytes, over the {max_bytes}-byte limit")
-    # Read the text through the contents manager, then parse and validate once ourselves:
-    # `type="notebook"` would also sign-check every cell against the notary database, which
-    # costs 3-5x the validation itself on a large notebook and tells a checkpoint nothing.
-    try:
-        model = await ensure_async(cm.get(clean, content=True, type="file", format="text"))
-    except web.HTTPError as e:
-        if e.status_code == 404:
-            raise NotFound(f"no notebook {clean}") from None
-        raise InvalidNotebook(f"{clean} is not a readable notebook: {e.log_message}") from None
-    # Parsing a large notebook takes milliseconds: in a worker thread, not on the event loop.
-    return clean, await to_thread.run_sync(parse, model["content"], clean)
-
-
-async def _exists(cm: Any, path: str) -> bool:
-    return bool(await ensure_async(cm.exists(path)))
-
-
-async def write_notebook(cm: Any, path: str, nb: dict[str, Any]) -> None:
-    """Save `nb` at `path` through the contents manager, untrusted (issue 14.1).
-
-    `cm.save` signs a notebook when `notary.check_cells` passes: every code cell flagged
-    `trusted`, or without unsafe output. The flags are dropped (`untrusted`), and whatever
-    signature the save added is removed again, so a restored notebook runs no script until
-    the user trusts it by hand. A signature that was there before is kept: the notary trusts
-    content, and this exact content was run or trusted by the user (dropping it would
-    untrust their original notebook too).
-    """
-    _check_real_path(cm, path)
-    folder = posixpath.dirname(path)
-    if folder and not await ensure_async(cm.dir_exists(folder)):
-        # The contents manager would fail with a 500 naming the file on the server's disk.
-        raise NotFound(f"no folder {folder} to write {path} into; create it first")
-    doc = nbformat.from_dict(untrusted(nb))  # type: ignore[no-untyped-call]
-    notary = getattr(cm, "notary", None)
-    known = _trusted_before(notary, doc)
-    await ensure_async(cm.save({"type": "notebook", "format": "json", "content": doc}, path))
-    if notary is None or known:
-        return
-    try:
-        # The digest `save` signed: `cm.save` signs `nbformat.from_dict` of this content.
-        notary.unsign(doc)
-    except Exception as e:  # a broken signature store; `check_cells` failed anyway on JS
-        cm.log.warning("jupyter-mltrack: could not unsign restored notebook %s: %s", path, e)
-
-
-def _trusted_before(notary: Any, doc: Any) -> bool:
-    """Whether the notary's database already trusts this exact content."""
-    if notary is None:
-        return False
-    try:
-        return bool(notary.check_signature(doc))
-    except Exception:  # an unreadable signature store trusts nothing
-        return False
 
 
 def _text(body: dict[str, Any], key: str) -> str | None:
@@ -144,8 +52,9 @@ def _int_arg(handler: MLTrackHandler, name: str, default: int, maximum: int) -> 
 
 class CheckpointsBase(MLTrackHandler):
     @property
-    def max_bytes(self) -> int:
-        return int(self.mltrack.config.max_notebook_bytes)
+    def notebooks(self) -> ContentsNotebooks:
+        """This server's notebooks, for the operations that read or write one."""
+        return ContentsNotebooks(self.contents_manager, int(self.mltrack.config.max_notebook_bytes))
 
     @property
     def author(self) -> str:
@@ -158,8 +67,6 @@ class CheckpointsHandler(CheckpointsBase):
     @authorized
     async def get(self) -> None:
         path = self.get_argument("path", None)
-        clean = normalize_path(path) if path else None
-        trigger = self.get_argument("trigger", None) or None
         # Repeatable (?exclude_trigger=save&exclude_trigger=restore) or a comma list.
         excluded = [
             t.strip()
@@ -167,18 +74,15 @@ class CheckpointsHandler(CheckpointsBase):
             for t in arg.split(",")
             if t.strip()
         ]
-        text = self.get_argument("text", None) or None
-        limit = _int_arg(self, "limit", 50, 1000)
-        offset = _int_arg(self, "offset", 0, 10**9)
         items, total = await self.run_blocking(
-            counts.history,  # counts as listed (issue 17.2)
+            service.history,
             self.store,
-            clean,
-            trigger=trigger,
+            path or None,
+            trigger=self.get_argument("trigger", None) or None,
             exclude_triggers=excluded,
-            text=text,
-            limit=limit,
-            offset=offset,
+            text=self.get_argument("text", None) or None,
+            limit=_int_arg(self, "limit", 50, 1000),
+            offset=_int_arg(self, "offset", 0, 10**9),
         )
         self.write_json({"items": [i.as_dict() for i in items], "total": total})
 
@@ -190,28 +94,21 @@ class CheckpointsHandler(CheckpointsBase):
         path = body.get("path")
         if not isinstance(path, str):
             raise InvalidInput("path (a string) is required")
-        trigger = body.get("trigger") or "manual"
-        if trigger not in TRIGGERS:
-            raise InvalidInput(f"unknown trigger {trigger!r}; one of {', '.join(TRIGGERS)}")
         run_id = body.get("run_id")
         if run_id is not None and not isinstance(run_id, (str, int)):
             raise InvalidInput("run_id must be a run id such as CRED-12")
-        name, description = _text(body, "name") or "", _text(body, "description") or ""
-        repo.check_text(name, description)
-        clean, parsed = await read_notebook(self.contents_manager, path, self.max_bytes)
         info = await self.run_blocking(
-            service.create,
+            service.create_from,
             self.store,
-            clean,
-            parsed.nb,
-            split=parsed.split,
-            name=name,
-            description=description,
+            self.notebooks,
+            path,
+            name=_text(body, "name") or "",
+            description=_text(body, "description") or "",
             run_id=run_id,
-            trigger=trigger,
+            trigger=body.get("trigger") or "manual",
             author=self.author,
         )
-        assert info is not None
+        assert info is not None  # only a skip_if_unchanged create returns None
         self.write_json(info.as_dict(), 201)
 
 
@@ -226,19 +123,19 @@ class CheckpointHandler(CheckpointsBase):
     @authorized
     async def patch(self, checkpoint_id: str) -> None:
         body = self.json_body()
-        info = await self.run_blocking(
-            repo.update_text,
+        entry = await self.run_blocking(
+            service.update,
             self.store,
             checkpoint_id,
             name=_text(body, "name"),
             description=_text(body, "description"),
         )
-        self.write_json(info.as_dict())
+        self.write_json(entry)
 
     @web.authenticated
     @authorized
     async def delete(self, checkpoint_id: str) -> None:
-        await self.run_blocking(repo.remove, self.store, checkpoint_id)
+        await self.run_blocking(service.delete, self.store, checkpoint_id)
         self.set_status(204)
         self.finish()
 
@@ -248,36 +145,16 @@ class RestoreHandler(CheckpointsBase):
     @authorized
     @needs_contents("write")
     async def post(self, checkpoint_id: str) -> None:
-        body = self.json_body()
-        target_arg = _text(body, "target_path")
-        entry = await self.run_blocking(service.get, self.store, checkpoint_id)
-        cm = self.contents_manager
-        if target_arg:
-            target = normalize_path(target_arg)
-        else:
-            for target in service.restore_names(
-                normalize_path(entry["notebook_path"]), checkpoint_id
-            ):
-                if not await _exists(cm, target):
-                    break
-        safety = None
-        if await _exists(cm, target):
-            clean, current = await read_notebook(cm, target, self.max_bytes)
-            info = await self.run_blocking(
-                service.create,
-                self.store,
-                clean,
-                current.nb,
-                split=current.split,
-                name=f"before restoring {checkpoint_id}",
-                trigger="restore",
-                author=self.author,
-            )
-            safety = info.id if info else None
-        await write_notebook(cm, target, entry["content"])
-        self.write_json(
-            {"path": target, "checkpoint": checkpoint_id, "safety_checkpoint": safety}, 201
+        target = _text(self.json_body(), "target_path")
+        result = await self.run_blocking(
+            service.restore,
+            self.store,
+            self.notebooks,
+            checkpoint_id,
+            target or None,
+            author=self.author,
         )
+        self.write_json(result, 201)
 
 
 # -- contents events: save -> checkpoint, rename -> history follows, delete -> marked ----------
@@ -285,10 +162,7 @@ def on_load(serverapp: Any, svc: Any) -> None:
     logger = getattr(serverapp, "event_logger", None)
     if logger is None:
         return
-    try:
-        author = getpass.getuser()
-    except Exception:  # no user name is not an error
-        author = ""
+    author = service.local_user()
 
     async def listener(logger: Any, schema_id: str, data: dict[str, Any]) -> None:
         action = data.get("action")
@@ -301,15 +175,14 @@ def on_load(serverapp: Any, svc: Any) -> None:
                     return
                 if not svc.lab_settings.save_checkpoints:  # the lab's "Checkpoint on save"
                     return
-                clean, parsed = await read_notebook(
-                    serverapp.contents_manager, path, int(svc.config.max_notebook_bytes)
+                notebooks = ContentsNotebooks(
+                    serverapp.contents_manager, int(svc.config.max_notebook_bytes)
                 )
                 await to_thread.run_sync(
-                    lambda: service.create(
+                    lambda: service.create_from(
                         svc.store,
-                        clean,
-                        parsed.nb,
-                        split=parsed.split,
+                        notebooks,
+                        path,
                         trigger="save",
                         author=author,
                         skip_if_unchanged=True,
@@ -317,9 +190,9 @@ def on_load(serverapp: Any, svc: Any) -> None:
                 )
             elif action == "rename":
                 source = str(data.get("source_path") or "").strip("/")
-                await to_thread.run_sync(repo.rename, svc.store, source, path.strip("/"))
+                await to_thread.run_sync(service.renamed, svc.store, source, path.strip("/"))
             else:
-                await to_thread.run_sync(repo.mark_deleted, svc.store, path.strip("/"))
+                await to_thread.run_sync(service.deleted, svc.store, path.strip("/"))
         except Exception as e:  # history must never break saving
             serverapp.log.warning("jupyter-mltrack: %s of %s not recorded: %s", action, path, e)
 

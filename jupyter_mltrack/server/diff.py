@@ -1,7 +1,8 @@
 """`GET /mltrack/api/diff?base=&remote=&path=`: nbdime-format diff between two checkpoints, or
 a checkpoint and the current file (`remote=current`, read through the contents manager; the
-file is the base checkpoint's notebook unless `path` names another). The diff runs in a
-worker thread: never on the event loop."""
+file is the base checkpoint's notebook unless `path` names another). A thin handler over
+`checkpoints.service.compare`, which `mltrack diff` runs too, in a worker thread: never on
+the event loop."""
 
 from __future__ import annotations
 
@@ -14,13 +15,12 @@ from ..checkpoints import service
 from ..errors import InvalidInput
 from .base import (
     AUTH_RESOURCE,  # noqa: F401  (declared per module)
-    MLTrackHandler,
     needs_contents,
 )
-from .checkpoints import read_notebook
+from .checkpoints import CheckpointsBase
 
 
-class DiffHandler(MLTrackHandler):
+class DiffHandler(CheckpointsBase):
     @web.authenticated
     @authorized
     @needs_contents("read")
@@ -29,16 +29,15 @@ class DiffHandler(MLTrackHandler):
         remote = self.get_argument("remote", "current")
         if not base:
             raise InvalidInput("base (a checkpoint id) is required")
-        base_nb, base_info = await self.run_blocking(service.resolve_side, self.store, base)
-        if remote == "current":
-            path = self.get_argument("path", None) or base_info.notebook_path
-            _clean, current = await read_notebook(
-                self.contents_manager, path, int(self.mltrack.config.max_notebook_bytes)
-            )
-            remote_nb = current.nb
-        else:
-            remote_nb, _info = await self.run_blocking(service.resolve_side, self.store, remote)
-        self.write_json(await self.run_blocking(service.diff, base_nb, remote_nb))
+        answer = await self.run_blocking(
+            service.compare,
+            self.store,
+            self.notebooks,
+            base,
+            remote,
+            self.get_argument("path", None) or None,
+        )
+        self.write_json(answer)
 
 
 OPENAPI_PATHS: dict[str, Any] = {

@@ -25,7 +25,7 @@ export const COMM_TARGET = 'mltrack';
 export interface IKernelRequest {
   action: 'checkpoint' | 'hello';
   request_id: string;
-  trigger?: 'run' | 'manual';
+  trigger?: 'run' | 'run-end' | 'manual';
   run_id?: string;
   name?: string;
   description?: string;
@@ -56,7 +56,11 @@ export async function answerRequest(
   if (request.action !== 'checkpoint') {
     return { request_id, error: `unknown action ${String(request.action)}` };
   }
-  const trigger = request.trigger === 'manual' ? 'manual' : 'run';
+  // A run's end checkpoint (the notebook with its results) keeps its own trigger.
+  const trigger =
+    request.trigger === 'manual' || request.trigger === 'run-end'
+      ? request.trigger
+      : 'run';
   try {
     await panel.context.save();
     const body: ICreateCheckpoint = { path: panel.context.path, trigger };

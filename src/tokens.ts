@@ -86,7 +86,7 @@ export type IHealth = Schemas['Health'];
 export type IAPIErrorBody = Schemas['Error'];
 
 /** How a checkpoint came to be. */
-export type Trigger = 'manual' | 'run' | 'save' | 'restore' | 'api';
+export type Trigger = 'manual' | 'run' | 'run-end' | 'save' | 'restore' | 'api';
 
 /** A run linked to a checkpoint; `state` is computed by the server (crashed included). */
 export interface ILinkedRun {

@@ -1,6 +1,7 @@
 """One run as the run view shows it: its `sys/` values, every field (scalars with their
 value, series with their aggregates, files with their metadata), its tags, the checkpoint of
-the notebook it ran from, and per-cell timings. Never reads series points."""
+the notebook it ran from and its end checkpoint (the notebook with its results), and per-cell
+timings. Never reads series points."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ def run_detail(store: Store, run_id: str | int) -> dict[str, Any]:
             tags = value
         items.append(entry)
     checkpoint = checkpoints.checkpoint_of_run(store, run.id)
+    end = checkpoints.checkpoint_of_run(store, run.id, end=True)
     executions, _ = cells.list_for_run(store, run.id, limit=MAX_CELLS)
     cell_rows = [
         {
@@ -55,6 +57,7 @@ def run_detail(store: Store, run_id: str | int) -> dict[str, Any]:
             "fields": items,
             "files": [f for f in items if f["type"] in FILE_TYPES],
             "checkpoint": checkpoint.as_dict() if checkpoint is not None else None,
+            "end_checkpoint": end.as_dict() if end is not None else None,
             "cells": cell_rows,
         }
     )

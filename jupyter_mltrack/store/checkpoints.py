@@ -133,6 +133,8 @@ class NewCheckpoint:
 # rather than adding a twin (see `_absorb_save_twin`).
 TWIN_SECONDS = 30.0
 _SAVES_FIRST = ("manual", "run", "run-end")
+# A run's end checkpoint (the notebook with its results), linked beside its start checkpoint.
+RUN_END = "run-end"
 
 
 def check_text(name: str | None, description: str | None) -> None:
@@ -304,14 +306,16 @@ def list_checkpoints(
         return _infos(s, rows), total
 
 
-def checkpoint_of_run(store: Store, run_id: int) -> CheckpointInfo | None:
-    """The newest checkpoint linked to a run."""
+def checkpoint_of_run(store: Store, run_id: int, *, end: bool = False) -> CheckpointInfo | None:
+    """The checkpoint a run started from (the newest linked one that is not its end), or
+    with `end` its end checkpoint: the notebook with its results (trigger `run-end`)."""
+    kind = Checkpoint.trigger == RUN_END if end else Checkpoint.trigger != RUN_END
     with store.read() as s:
         row = s.execute(
             _base_query()
             .join(CheckpointRun, CheckpointRun.checkpoint_id == Checkpoint.id)
-            .where(CheckpointRun.run_id == run_id)
-            .order_by(Checkpoint.created_at.desc())
+            .where(CheckpointRun.run_id == run_id, kind)
+            .order_by(Checkpoint.created_at.desc(), Checkpoint.seq.desc())
             .limit(1)
         ).first()
         return _infos(s, [row])[0] if row is not None else None
@@ -513,7 +517,10 @@ def link_run(store: Store, checkpoint_id: str, run_id: int) -> None:
             dialect_insert(s)(CheckpointRun).on_conflict_do_nothing(),
             [{"checkpoint_id": checkpoint_id, "run_id": run_id}],
         )
-        upsert_scalars(s, run_id, [ScalarWrite(NOTEBOOK_FIELD, "string", text=checkpoint_id)])
+        # The field names the code the run started from; its end checkpoint is linked beside.
+        trigger = s.scalar(select(Checkpoint.trigger).where(Checkpoint.id == checkpoint_id))
+        if trigger != RUN_END:
+            upsert_scalars(s, run_id, [ScalarWrite(NOTEBOOK_FIELD, "string", text=checkpoint_id)])
         # The run's notebook is the checkpoint's (sys/notebook_path, the lab's per-notebook
         # runs); a run started elsewhere keeps the path it was given.
         path = s.scalar(select(Checkpoint.notebook_path).where(Checkpoint.id == checkpoint_id))

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# What took a checkpoint: `%mltrack checkpoint` or the lab's button, a run's start, a save in
-# JupyterLab, the safety copy before a restore overwrites a notebook, the Python API.
-TRIGGERS = ("manual", "run", "save", "restore", "api")
+# What took a checkpoint: `%mltrack checkpoint` or the lab's button, a run's start, a run's
+# end (the notebook with its results), a save in JupyterLab, the safety copy before a restore
+# overwrites a notebook, the Python API.
+TRIGGERS = ("manual", "run", "run-end", "save", "restore", "api")
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,9 @@ class Notebook(Base):
 class Checkpoint(Base):
     __tablename__ = "checkpoints"
     __table_args__ = (
-        CheckConstraint("trigger IN ('manual', 'run', 'save', 'restore', 'api')", name="trigger"),
+        CheckConstraint(
+            "trigger IN ('manual', 'run', 'run-end', 'save', 'restore', 'api')", name="trigger"
+        ),
         # A notebook's history, newest first, read in index order: the first page costs the
         # same at 10,000 checkpoints as at 100 (tests/test_checkpoint_history_scale.py).
         Index("ix_checkpoints_notebook_history", "notebook_id", "created_at", "seq", "trigger"),

@@ -119,6 +119,21 @@ describe('answerRequest (the lab half of the run-start handshake)', () => {
     });
   });
 
+  it('keeps a run-end checkpoint its trigger (the notebook with the results)', async () => {
+    const { panel, create, events, requests } = lab();
+    await answerRequest(
+      panel,
+      ask({ trigger: 'run-end', run_id: 'CRED-7' }),
+      create
+    );
+    expect(events).toEqual(['save', 'post']);
+    expect(requests[0].body).toEqual({
+      path: 'work/train.ipynb',
+      trigger: 'run-end',
+      run_id: 'CRED-7'
+    });
+  });
+
   it('replies the error and posts nothing when the save fails', async () => {
     const { panel, create, requests } = lab({ saveFails: 'disk full' });
     const reply = await answerRequest(panel, ask({ run_id: 'CRED-7' }), create);

@@ -245,6 +245,8 @@ export interface components {
             files: components["schemas"]["RunField"][];
             /** @description The checkpoint of the notebook the run came from */
             checkpoint: Record<string, unknown> | null;
+            /** @description The run's end checkpoint (trigger run-end): the notebook with its results, taken when the run stopped or its cell finished */
+            end_checkpoint: Record<string, unknown> | null;
             cells: components["schemas"]["CellTiming"][];
         };
         Series: {

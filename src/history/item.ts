@@ -34,6 +34,11 @@ function triggerOf(
         icon: runIcon,
         label: trans.__('Checkpoint taken when a run started')
       };
+    case 'run-end':
+      return {
+        icon: runIcon,
+        label: trans.__('Checkpoint taken when a run ended, with its results')
+      };
     case 'save':
       return { icon: saveIcon, label: trans.__('Checkpoint taken on save') };
     case 'restore':

@@ -41,8 +41,14 @@ export type IRunField = Schemas['RunField'];
 export type ICellTiming = Schemas['CellTiming'];
 
 /** `GET runs/<id>`. */
-export type IRunDetail = Omit<Schemas['RunDetail'], 'checkpoint'> & {
+export type IRunDetail = Omit<
+  Schemas['RunDetail'],
+  'checkpoint' | 'end_checkpoint'
+> & {
+  /** The notebook as the run started (trigger `run`). */
   checkpoint: ICheckpoint | null;
+  /** The notebook with the run's results (trigger `run-end`), once it stopped. */
+  end_checkpoint: ICheckpoint | null;
 };
 
 /** `GET runs/<id>/series`. */

@@ -9,6 +9,7 @@ function run(id: string, fields: Omit<IRunField, 'updated_at'>[]): IRunDetail {
     fields: fields.map(f => ({ updated_at: 0, ...f })),
     files: [],
     checkpoint: null,
+    end_checkpoint: null,
     cells: []
   };
 }

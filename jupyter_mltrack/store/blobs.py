@@ -28,10 +28,11 @@ import time
 import zlib
 from collections.abc import Iterable, Set
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import CorruptBlob, NotFound
 from . import packfile, packs
-from .blob_api import Collected
+from .blob_api import Blobs, Collected
 from .packfile import DATA, PIECE, RECIPE, Record
 from .pieces import encoded, pieces
 
@@ -370,3 +371,7 @@ class BlobStore:
                 f.unlink()
                 removed += 1
         return removed
+
+
+if TYPE_CHECKING:  # mypy proves the filesystem store is a `Blobs`
+    _conforms: Blobs = BlobStore(Path())

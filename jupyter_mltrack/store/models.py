@@ -24,9 +24,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-# Until server/checkpoints.py imports it from entities (issue 15.2, in progress).
-from .entities import TRIGGERS as TRIGGERS
-
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

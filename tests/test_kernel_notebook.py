@@ -86,7 +86,8 @@ def test_run_in_a_kernel_without_frontend_checkpoints_the_file_and_links_it(
     assert entry["trigger"] == "run" and entry["from_disk"] is True
     assert {r["id"] for r in entry["runs"]} == {first, second}
     assert entry["content"] == on_disk  # the notebook as saved, never an empty one
-    items, total = repo.list_checkpoints(env_store, "train.ipynb")
+    # Start checkpoints; the runs' end checkpoints (run-end) are tested below.
+    items, total = repo.list_checkpoints(env_store, "train.ipynb", exclude_triggers=["run-end"])
     assert total == 2 and {i.id for i in items} == {c1, c3}
 
 
@@ -186,3 +187,38 @@ def test_magics_render_sanitized_html_and_fall_back_to_input_history(
     errors = "".join(o.get("text", "") for o in out("%mltrack diff nosuchid").outputs)
     assert "mltrack: no checkpoint 'nosuchid'" in errors
     assert runs.get(env_store, run_id).state == "finished"
+
+
+def test_a_run_gets_its_end_checkpoint_without_a_frontend(
+    tmp_path: Path, env_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17.3 through the fallback: a run stopped in a later cell, and a run that never
+    stops, each get a `run-end` checkpoint linked beside their start checkpoint."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import jupyter_mltrack as mlt\n"
+            f"run = mlt.init_run(project='nb', {QUIET})\n"
+            "run['acc'] = 0.93\nprint(run.id)"
+        ),
+        nbformat.v4.new_code_cell("print('accuracy 0.93')\nrun.stop()"),
+        nbformat.v4.new_code_cell(
+            f"forever = mlt.init_run(project='nb', {QUIET})\nprint(forever.id)"
+        ),
+    ]
+    path = tmp_path / "train.ipynb"
+    nbformat.write(nb, path)
+    monkeypatch.setenv("JPY_SESSION_NAME", str(path))
+    execute(nb, tmp_path)
+
+    stopped, forever = stdout(nb.cells[0]).strip(), stdout(nb.cells[2]).strip()
+    for run_id in (stopped, forever):
+        start = _linked(env_store, run_id)  # source_code/notebook still names the start
+        info = runs.get(env_store, run_id)
+        end = repo.checkpoint_of_run(env_store, info.id, end=True)
+        assert end is not None and end.id != start, run_id
+        assert end.trigger == "run-end"
+        assert run_id in {r["id"] for r in service.get(env_store, end.id)["runs"]}
+    items, _ = repo.list_checkpoints(env_store, "train.ipynb", trigger="run-end")
+    # The stopped run: one at its first cell's end (still running), one once it stopped.
+    assert len(items) == 3

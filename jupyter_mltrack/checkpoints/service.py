@@ -226,8 +226,11 @@ def link_run(store: Store, checkpoint_id: str, run_id: str | int) -> dict[str, A
     return repo.get(store, checkpoint_id).as_dict()
 
 
-def checkpoint_of_run(store: Store, run_id: str | int) -> dict[str, Any] | None:
-    info = repo.checkpoint_of_run(store, runs.get(store, run_id).id)
+def checkpoint_of_run(
+    store: Store, run_id: str | int, *, end: bool = False
+) -> dict[str, Any] | None:
+    """The checkpoint the run started from, or with `end` its `run-end` checkpoint."""
+    info = repo.checkpoint_of_run(store, runs.get(store, run_id).id, end=end)
     return info.as_dict() if info else None
 
 

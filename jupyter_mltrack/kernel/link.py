@@ -87,9 +87,14 @@ def checkpoint(
         if run is not None:
             internal = run.info.id
 
+            end = trigger == "run-end"
+
             def found() -> str | None:
-                entry = service.checkpoint_of_run(store, internal)
-                return str(entry["id"]) if entry is not None else None
+                # A run-end request waits for a run-end made now (an earlier one may exist).
+                entry = service.checkpoint_of_run(store, internal, end=end)
+                if entry is None or (end and entry["created_at"] < started - 1.0):
+                    return None
+                return str(entry["id"])
         else:
 
             def found() -> str | None:
@@ -157,4 +162,7 @@ def link_run_start(run: Any) -> LinkResult | None:
     state.last_link = result
     if result.checkpoint_id is not None:
         state.notebook_checkpoint = result.checkpoint_id
+        from .run_end import watch
+
+        watch(run)  # and its end checkpoint, with the results, when it stops or its cell ends
     return result

@@ -1,7 +1,8 @@
 """Heartbeat and abort end to end, across processes: a training script logs in a loop, another
 process (or the REST API) asks the run to stop, and the script's run ends `aborted` with its
 data kept. The heartbeat interval is shortened inside the scripts (a module constant of the
-client, 10 s by default) so each test takes seconds, not a minute."""
+client, 10 s by default) so each test takes seconds, not a minute; the tests of issue 18.7 set
+it long instead, to show the abort is read with each flush, not with the heartbeat."""
 
 from __future__ import annotations
 
@@ -15,15 +16,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from jupyter_mltrack.store import config, fields, runs
-from jupyter_mltrack.store.engine import open_store
+from jupyter_mltrack.store.engine import Store, open_store
 
 LOOP = """
 import sys, time
 import jupyter_mltrack.client.writer as writer
-writer.HEARTBEAT_INTERVAL = 0.3
+writer.HEARTBEAT_INTERVAL = {heartbeat}
 import jupyter_mltrack as mlt
-run = mlt.init_run(project="abort", flush_period=0.1, capture_hardware_metrics=False)
+run = mlt.init_run(project="abort", flush_period={flush}, capture_hardware_metrics=False)
 print(run.id, flush=True)
 {body}
 """
@@ -41,10 +44,16 @@ except KeyboardInterrupt:
 
 
 def _start(
-    tmp_path: Path, body: str, *, sigint_ignored: bool = False, init: str = ""
+    tmp_path: Path,
+    body: str,
+    *,
+    sigint_ignored: bool = False,
+    init: str = "",
+    heartbeat: float = 0.3,
+    flush: float = 0.1,
 ) -> tuple[subprocess.Popen[str], str]:
     script = tmp_path / "train.py"
-    code = LOOP.format(body=textwrap.dedent(body))
+    code = LOOP.format(body=textwrap.dedent(body), heartbeat=heartbeat, flush=flush)
     if init:
         code = code.replace(
             "capture_hardware_metrics=False", f"capture_hardware_metrics=False, {init}"
@@ -57,6 +66,7 @@ def _start(
     proc = subprocess.Popen(
         [sys.executable, str(script)],
         cwd=tmp_path,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -224,3 +234,101 @@ def test_killed_run_is_crashed_once_its_heartbeat_is_stale(tmp_path: Path) -> No
             select(runs.state_expression(now=now)).where(Run.short_id == run_id)
         ).scalar_one()
     assert row == "crashed"
+
+
+# -- issue 18.7: abort within a flush period -------------------------------------------------
+TIMED = """
+try:
+    with run:
+        for i in range(10**9):
+            run["train/loss"].log(1.0 / (i + 1))
+            time.sleep(0.01)
+except KeyboardInterrupt:
+    print("interrupted at", time.time(), flush=True)
+    sys.exit(3)
+"""
+
+
+def test_abort_is_read_with_each_flush_not_each_heartbeat(tmp_path: Path) -> None:
+    """The heartbeat is 60 s here and the flush period the default (1 s): the script is
+    interrupted, and its run ended `aborted`, long before any heartbeat could have seen the
+    request (bench/bench_abort.py measures the latency; no clock bound is asserted here but
+    that one, 20 s under the heartbeat)."""
+    proc, run_id = _start(tmp_path, TIMED, heartbeat=60.0, flush=1.0)
+    try:
+        _wait_points(run_id, "train/loss", 5)
+        asked = time.time()
+        runs.request_abort(open_store(), run_id)
+        out, err = proc.communicate(timeout=40)
+    finally:
+        proc.kill()
+    assert proc.returncode == 3, err
+    assert float(out.split()[-1]) - asked < 40  # the first heartbeat is 60 s after the start
+    info = runs.get(open_store(), run_id)
+    assert info.state == "aborted" and not info.failed
+
+
+SLOW_STOP = """
+class SlowToStop:  # a capture that takes its time to stop, till the test says so
+    def start(self): pass
+    def stop(self):
+        print("stopping", flush=True)
+        sys.stdin.readline()
+
+run._lifecycle.attach_capture(SlowToStop())
+run["x"].log(1.0)
+run.wait()
+run.stop()
+print("stopped", flush=True)
+"""
+
+
+def test_an_abort_while_the_run_stops_ends_it_aborted(tmp_path: Path) -> None:
+    """The request is accepted while the run is still `running` in the store (its code is in
+    stop()): the run ends `aborted`, as the user was told, not `finished`."""
+    proc, run_id = _start(tmp_path, SLOW_STOP)
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        assert proc.stdout.readline().strip() == "stopping"
+        runs.request_abort(open_store(), run_id)
+        time.sleep(0.5)  # the writer still runs: its next poll sees the request
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert "stopped" in out and "KeyboardInterrupt" not in err
+    assert runs.get(open_store(), run_id).state == "aborted"
+
+
+def test_an_end_state_after_an_abort_request_is_aborted(store: Store) -> None:
+    """In the store, in one UPDATE: no request slips between the writer's last poll and the
+    run's end (a run stopping as the request comes still ends `aborted`)."""
+    r = runs.create(store, "p")
+    runs.request_abort(store, r.short_id)
+    runs.set_state(store, r.id, "finished")
+    assert runs.get(store, r.id).state == "aborted"
+    other = runs.create(store, "p")
+    runs.set_state(store, other.id, "failed", failed=True)
+    assert runs.get(store, other.id).state == "failed"  # no request, no change
+
+
+def test_a_resumed_run_starts_with_no_abort_pending(store: Store) -> None:
+    r = runs.create(store, "p")
+    runs.request_abort(store, r.short_id)
+    runs.set_state(store, r.id, "finished")
+    runs.set_state(store, r.id, "running")  # init_run(with_id=...)
+    info = runs.get(store, r.id)
+    assert info.state == "running" and not info.abort_requested
+    assert runs.abort_requested(store, r.id) is False
+
+
+def test_abort_of_a_run_that_ended_is_a_conflict(store: Store) -> None:
+    from jupyter_mltrack.errors import Conflict
+
+    r = runs.create(store, "p")
+    runs.set_state(store, r.id, "finished")
+    with pytest.raises(Conflict, match="is finished, not running"):
+        runs.request_abort(store, r.short_id)
+    assert runs.abort_requested(store, r.id) is False

@@ -1,7 +1,9 @@
 """Stopping a run from outside (`mltrack abort RUN`, `POST /mltrack/api/runs/<id>/abort`, the
-lab panel): the request sets `runs.abort_requested`; the writer's heartbeat (every 10 s) sees
-it and calls `Run._on_abort` in the writer thread, which ends the run and then calls
-`interrupt_main` here unless init_run(interrupt_on_abort=False).
+lab panel): the request sets `runs.abort_requested`; the run's writer reads that flag after
+every flush (every `flush_period`, a second by default, not only with the 10 s heartbeat) and
+calls `Lifecycle.on_abort` in the writer thread, which ends the run and then calls
+`interrupt_main` here unless init_run(interrupt_on_abort=False). So the code running gets its
+KeyboardInterrupt about a flush period after the request (bench/bench_abort.py measures it).
 
 Order matters. The run is ended first, as `aborted`, with everything logged so far flushed, and
 only then is the main thread interrupted: the KeyboardInterrupt that follows unwinds the

@@ -8,7 +8,9 @@ default, 1 when asked), logging under `monitoring/`:
 - `process_cpu`: CPU of the same process tree, % of one core (400 = four cores busy);
 - `gpu/<i>/{utilization,memory,power,temperature}` for each visible GPU (see gpu.py).
 
-A sample costs well under a millisecond (bench/bench_monitor.py): children are found through
+A run shorter than the interval still gets its samples: one at start (the gauges: memory, RSS,
+GPU; CPU needs a span to measure over) and one at stop (everything, CPU since the sample
+before), so `monitoring/` is never empty. A sample costs well under a millisecond (bench/bench_monitor.py): children are found through
 `/proc/<pid>/task/<tid>/children` instead of psutil's scan of every process on the machine,
 and process objects are kept between samples. Listeners (cell provenance) get each sample's
 process-tree RSS and GPU memory so they can keep a peak.
@@ -159,33 +161,44 @@ class HardwareMonitor:
             self.run[f"{base}/name"] = gpu.name
             self.run[f"{base}/nvml_index"] = gpu.nvml_index
         self.system_cpu = SystemCpu()  # baselines: the first sample measures since now
-        self.tree.sample()
+        self._sample_safely(with_cpu=False)
         self._thread = threading.Thread(target=self._loop, name="mltrack-monitor", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop sampling, with a last sample: the end of the run (all of a short one)."""
         self._stop.set()
         thread, self._thread = self._thread, None
-        if thread is not None and thread is not threading.current_thread():
+        if thread is None:
+            return
+        if thread is not threading.current_thread():
             thread.join(timeout=max(5.0, self.interval))
+        self._sample_safely(with_cpu=True)
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
-            t0 = time.thread_time()
-            try:
-                self.sample_once()
-            except Exception as e:  # the sampler must outlive any odd reading
-                log.debug("jupyter-mltrack: hardware sample failed: %s", e)
-            self.cpu_seconds += time.thread_time() - t0
+            self._sample_safely(with_cpu=True)
 
-    def sample_once(self) -> dict[str, float]:
-        """Take one sample, log it, tell listeners; returns what was logged (for tests)."""
+    def _sample_safely(self, *, with_cpu: bool) -> None:
+        t0 = time.thread_time()
+        try:
+            self.sample_once(with_cpu=with_cpu)
+        except Exception as e:  # the sampler must outlive any odd reading
+            log.debug("jupyter-mltrack: hardware sample failed: %s", e)
+        self.cpu_seconds += time.thread_time() - t0
+
+    def sample_once(self, *, with_cpu: bool = True) -> dict[str, float]:
+        """Take one sample, log it, tell listeners; returns what was logged (for tests).
+        Without `with_cpu` (the sample at start) the CPU figures are left out: there is no
+        span yet to measure them over, and the process tree's CPU baseline is set instead."""
         ts = time.time()
-        values: dict[str, float] = {"cpu": self.system_cpu.sample()}
+        values: dict[str, float] = {}
+        if with_cpu:
+            values["cpu"] = self.system_cpu.sample()
         values["memory"] = _memory_used() / GIB
         rss, cpu = self.tree.sample()
         values["process_rss"] = rss / GIB
-        if cpu is not None:
+        if cpu is not None and with_cpu:
             values["process_cpu"] = cpu
         gpu_mem: int | None = None
         if self._has_gpu:

@@ -87,6 +87,11 @@ class Lifecycle:
         self.boot_error: Exception | None = None
         self._on_close = on_close
         self._abort_seen = False
+        # One caller stops the run (the user's stop(), or the writer thread on abort); a
+        # second one waits for it (or, the writer thread, leaves it to the first).
+        self._stop_lock = threading.Lock()
+        self._stopping = False
+        self._stopped = threading.Event()
         self._opener: Callable[[], Opened] | None = None
         if isinstance(opened, Opened):
             self._adopt(opened)
@@ -249,14 +254,19 @@ class Lifecycle:
         if self.mode in ("async", "sync"):
             cells.record(self._store, self._info.id, executions)
 
-    def heartbeat(self) -> None:
-        """From the writer thread, every few seconds: tell the store the run is alive; end
-        it if someone asked to abort it."""
+    def poll(self, *, heartbeat: bool) -> None:
+        """From the writer thread after every flush: end the run if someone asked to abort it
+        (the flag is read with each flush, a second by default, so the code running is
+        interrupted within about that); with `heartbeat` the same transaction also tells the
+        store the run is alive (every HEARTBEAT_INTERVAL)."""
         from ..store import runs as runs_repo
 
         try:
-            abort = runs_repo.heartbeat(self._store, self._info.id)
-        except Exception:  # store down: the flush path reports it; the next beat retries
+            if heartbeat:
+                abort = runs_repo.heartbeat(self._store, self._info.id)
+            else:
+                abort = runs_repo.abort_requested(self._store, self._info.id)
+        except Exception:  # store down: the flush path reports it; the next poll retries
             return
         if abort and not self._abort_seen:
             self._abort_seen = True
@@ -270,14 +280,22 @@ class Lifecycle:
         first, as `aborted` with everything logged so far flushed, and only then is the code
         running interrupted: the KeyboardInterrupt that follows unwinds into a run already
         ended, so it cannot turn it `failed` half-way (capture/abort.py says how the
-        interrupt is delivered)."""
+        interrupt is delivered). A run already stopping (its code called stop()) is left to
+        that stop, which ends it `aborted` too (and so does the store, `runs.set_state`)."""
         from ..capture.abort import interrupt_main
         from ..capture.base import log
 
+        self.end_state = "aborted"
+        if not self._claim_stop():
+            self.reporter.notice(
+                f"mltrack: run {self.id} was aborted on request while it was stopping; it "
+                "ends as 'aborted' with its data kept"
+            )
+            return
         try:
-            self.end_state = "aborted"
-            self.stop()
+            self._stop(None)
         finally:
+            self._stopped.set()
             self.reporter.notice(
                 f"mltrack: run {self.id} was aborted on request; it is ended as 'aborted' with "
                 "its data kept, and the code running now is interrupted"
@@ -289,9 +307,27 @@ class Lifecycle:
 
     # -- stopping ----------------------------------------------------------------------------
     def stop(self, seconds: float | None = None) -> None:
-        """Flush everything, mark the run finished (or failed) and stop the writer."""
-        if self.state != "running":
+        """Flush everything, mark the run finished (or failed) and stop the writer. While
+        another thread stops it (the writer, on an abort), wait until that is done."""
+        if not self._claim_stop():
+            w = self.writer
+            if self._stopping and not (w is not None and w.is_current_thread()):
+                self._stopped.wait(60)
             return
+        try:
+            self._stop(seconds)
+        finally:
+            self._stopped.set()
+
+    def _claim_stop(self) -> bool:
+        """True for the one caller that stops the run: not stopped, nobody stopping it."""
+        with self._stop_lock:
+            if self._stopping or self.state != "running":
+                return False
+            self._stopping = True
+            return True
+
+    def _stop(self, seconds: float | None) -> None:
         for cap in reversed(self.captures):
             try:
                 cap.stop()
@@ -354,6 +390,7 @@ class Lifecycle:
 
     def after_fork(self) -> None:
         """In a forked child: drop what the parent will write, keep logging to the run."""
+        self._stop_lock = threading.Lock()  # it may have been held by a parent's thread
         if not self.ready.is_set():
             self._opener = None
             self._die(StoreError("the process forked before the run was created"))

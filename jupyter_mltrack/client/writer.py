@@ -50,7 +50,9 @@ class Destination(Protocol):
         """Create the run if that was left to the writer; False if it cannot be."""
         ...
 
-    def heartbeat(self) -> None: ...
+    def poll(self, *, heartbeat: bool) -> None:
+        """After each flush: act on an abort request; with `heartbeat`, also beat."""
+        ...
 
 
 class Writer:
@@ -106,9 +108,16 @@ class Writer:
                 self.reporter.notice(f"mltrack writer: unexpected error {e!r}; retrying")
                 ok = False
             delay = self.flush_period if ok else self._backoff()
-            if not self.child and time.monotonic() >= self._next_heartbeat:
+            if self.child:
+                continue
+            # The abort flag is read after every flush, so an abort interrupts the code within
+            # about a flush period; the heartbeat goes with it every HEARTBEAT_INTERVAL. While
+            # the store fails, only the heartbeat tries it (each try may wait for a timeout).
+            beat = time.monotonic() >= self._next_heartbeat
+            if beat:
                 self._next_heartbeat = time.monotonic() + HEARTBEAT_INTERVAL
-                self.run.heartbeat()
+            if beat or not self.failures:
+                self.run.poll(heartbeat=beat)
 
     def _backoff(self) -> float:
         return float(min(MAX_BACKOFF, self.flush_period * 2 ** min(self.failures, 10)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from sqlalchemy import ColumnElement, and_, case, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, InvalidInput, NotFound
@@ -199,14 +199,20 @@ def list_runs(
 
 
 def set_state(store: Store, run_id: int, state: str, *, failed: bool | None = None) -> None:
+    """The run's state. `running` (a resumed run) clears a past abort request. An end state
+    becomes `aborted` when an abort was requested: the request was accepted while the run was
+    running (`request_abort`), so the run ends as asked even if it was already stopping on its
+    own; decided in the one UPDATE, so no request can slip in between."""
     if state not in RUN_STATES:
         raise InvalidInput(f"unknown run state {state!r}; one of {', '.join(RUN_STATES)}")
     now = time.time()
     values: dict[str, object] = {"state": state, "heartbeat_at": now}
     if state != "running":
         values["ended_at"] = now
+        values["state"] = case((Run.abort_requested.is_(True), "aborted"), else_=state)
     else:
         values["ended_at"] = None
+        values["abort_requested"] = False
     if failed is not None:
         values["failed"] = failed
     with store.write() as s:
@@ -223,12 +229,24 @@ def heartbeat(store: Store, run_id: int) -> bool:
         return bool(s.scalar(select(Run.abort_requested).where(Run.id == run_id)))
 
 
+def abort_requested(store: Store, run_id: int) -> bool:
+    """Whether someone asked the run to stop: one read of one row, which the run's writer
+    makes after every flush (a second by default), so the request is seen at once."""
+    with store.engine.connect() as conn:
+        return bool(conn.scalar(select(Run.abort_requested).where(Run.id == run_id)))
+
+
 def request_abort(store: Store, run_id: str | int) -> RunInfo:
     run = get(store, run_id)
     if run.state != "running":
         raise Conflict(f"run {run.short_id} is {run.state}, not running: nothing to abort")
     with store.write() as s:
-        s.execute(update(Run).where(Run.id == run.id).values(abort_requested=True))
+        done = s.execute(
+            update(Run).where(Run.id == run.id, Run.state == "running").values(abort_requested=True)
+        )
+    if isinstance(done, CursorResult) and not done.rowcount:  # it ended since the read
+        now = get(store, run.id)
+        raise Conflict(f"run {now.short_id} is {now.state}, not running: nothing to abort")
     return replace(run, abort_requested=True)
 
 

@@ -1,11 +1,13 @@
 """The kernel side (DESIGN §6): `%mltrack` magics, the comm with the lab frontend, the
 notebook locator for Colab and frontend-less kernels, and inline HTML rendering.
 
-Importing this package (`import jupyter_mltrack` does) only registers the kernel's run-start
-hook with the client (`client/run_start.py`): when a run starts in an IPython kernel, the
-notebook is checkpointed and linked to it (`link.py`, imported then and only then). The
-client never imports this package. `%load_ext jupyter_mltrack` loads the magics. What the
-kernel remembers between cells is one object (`state.kernel_state()`).
+Importing this package (`import jupyter_mltrack` does) registers the kernel's run-start hook
+with the client (`client/run_start.py`): when a run starts in an IPython kernel, the notebook
+is checkpointed and linked to it (`link.py`, imported then and only then). In a running
+IPython shell it also registers `%mltrack`, so no `%load_ext` is needed (which still works,
+and registers nothing twice); IPython is never imported here, only asked when a script or
+kernel has loaded it already. The client never imports this package. What the kernel
+remembers between cells is one object (`state.kernel_state()`).
 """
 
 from __future__ import annotations
@@ -20,21 +22,45 @@ __all__ = ["load_ipython_extension", "unload_ipython_extension"]
 
 def link_notebook(run: Any) -> None:
     """Run-start hook: in IPython, checkpoint the notebook and link it to `run` (link.py
-    decides whether there is a notebook: a kernel, a run writing to a store)."""
+    decides whether there is a notebook: a kernel, a run writing to a store), then watch the
+    run for its end checkpoint, with the results (run_end.py)."""
     if "IPython" in sys.modules:
         from .link import link_run_start
 
-        link_run_start(run)
+        linked = link_run_start(run)
+        if linked is not None and linked.checkpoint_id is not None:
+            from .run_end import watch
+
+            watch(run)
 
 
 run_start.add_hook(link_notebook)
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """`%load_ext jupyter_mltrack`: register `%mltrack`."""
+    """`%load_ext jupyter_mltrack`: register `%mltrack` (once, see magics.register)."""
     from .magics import register
 
     register(ipython)
+
+
+def _register_in_running_shell() -> None:
+    """`%mltrack` right after `import jupyter_mltrack` in IPython (a kernel, the terminal
+    shell, Colab). Outside IPython, IPython is not in sys.modules and nothing is imported."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return
+    try:
+        shell = ipython.get_ipython()
+        if shell is not None and hasattr(shell, "register_magic_function"):
+            load_ipython_extension(shell)
+    except Exception as e:  # an import must not fail for the magics' sake
+        import logging
+
+        logging.getLogger("jupyter_mltrack").debug("%%mltrack not registered: %s", e)
+
+
+_register_in_running_shell()
 
 
 def unload_ipython_extension(ipython: Any) -> None:

@@ -162,7 +162,4 @@ def link_run_start(run: Any) -> LinkResult | None:
     state.last_link = result
     if result.checkpoint_id is not None:
         state.notebook_checkpoint = result.checkpoint_id
-        from .run_end import watch
-
-        watch(run)  # and its end checkpoint, with the results, when it stops or its cell ends
     return result

@@ -7,7 +7,9 @@ again, trigger `run-end`, linked to the run beside its start checkpoint.
 - the starting cell finished: take the end checkpoint (a run that never stops still gets
   one, holding what its cell printed);
 - a later cell finished and the run has stopped since the last end checkpoint: take it
-  again (the newest `run-end` is the run's end), then stop watching.
+  again, then stop watching. The interim one taken when the starting cell finished is then
+  deleted (unless someone named or described it), so a run that stops in a later cell leaves
+  one `run-end` entry in the history, not two.
 The checkpoint goes the way `link.checkpoint` goes: the lab frontend saves the notebook and
 checkpoints it (so the outputs are in it); without one, the kernel's own snapshot (Colab's
 live notebook; a plain kernel's file on disk, which holds outputs only if it was saved).
@@ -17,24 +19,13 @@ Failures are warnings: a training job never stops for its notebook.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 from ..capture.base import ipython_shell
 from ..client.reporting import MLTrackWarning
+from .state import RunEndWatch, kernel_state
 
 TRIGGER = "run-end"
-
-
-@dataclass
-class _Watched:
-    run: Any
-    cell: str  # the cell that started it (link._cell_key)
-    ended: bool = False  # an end checkpoint was taken while the run was still running
-
-
-_watched: dict[str, _Watched] = {}
-_registered: list[Any] = []  # the shells our callback is registered with
 
 
 def watch(run: Any) -> None:
@@ -44,10 +35,23 @@ def watch(run: Any) -> None:
         return
     from .link import _cell_key
 
-    _watched[run.id] = _Watched(run, _cell_key(sh))
-    if sh not in _registered:
+    state = kernel_state()
+    state.run_ends[run.id] = RunEndWatch(run, _cell_key(sh))
+    if sh not in state.run_end_shells:
         sh.events.register("post_run_cell", _after_cell)
-        _registered.append(sh)
+        state.run_end_shells.append(sh)
+
+
+def _drop_interim(w: RunEndWatch) -> None:
+    """The run has its final end checkpoint: the interim one goes, unless a person named or
+    described it (then it is a moment of its own)."""
+    if w.interim is None:
+        return
+    from ..checkpoints import service
+
+    entry = service.get(w.run.store, w.interim, with_content=False)
+    if not entry.get("name") and not entry.get("description"):
+        service.delete(w.run.store, w.interim)
 
 
 def _stopped(run: Any) -> bool:
@@ -58,7 +62,8 @@ def _stopped(run: Any) -> bool:
 
 def _after_cell(result: Any = None) -> None:
     """IPython's post_run_cell: end checkpoints for the runs that are due (module doc)."""
-    if not _watched:
+    watched = kernel_state().run_ends
+    if not watched:
         return
     sh = ipython_shell()
     if sh is None:
@@ -66,21 +71,22 @@ def _after_cell(result: Any = None) -> None:
     from .link import _cell_key, checkpoint
 
     key = _cell_key(sh)
-    for run_id, w in list(_watched.items()):
+    for run_id, w in list(watched.items()):
         try:
             stopped = _stopped(w.run)
-            if not stopped and (w.ended or key != w.cell):
+            if not stopped and (w.interim is not None or key != w.cell):
                 continue
             made = checkpoint(w.run.store, trigger=TRIGGER, run=w.run, user_ns=sh.user_ns)
             if made.checkpoint_id is None:
                 raise RuntimeError(made.note or "no notebook found")
+            if not stopped:
+                w.interim = made.checkpoint_id
+                continue
+            watched.pop(run_id, None)
+            if made.checkpoint_id != w.interim:
+                _drop_interim(w)
         except Exception as e:
-            _watched.pop(run_id, None)
+            watched.pop(run_id, None)
             warnings.warn(
                 f"mltrack: run {run_id} has no end checkpoint: {e}", MLTrackWarning, stacklevel=2
             )
-            continue
-        if stopped:
-            _watched.pop(run_id, None)
-        else:
-            w.ended = True

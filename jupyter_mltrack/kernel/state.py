@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .comm import Frontend
 
@@ -30,6 +30,16 @@ class LinkResult:
 
 
 @dataclass
+class RunEndWatch:
+    """A run waiting for its `run-end` checkpoint (kernel/run_end.py)."""
+
+    run: Any
+    cell: str  # the cell that started it (link._cell_key)
+    # The end checkpoint taken while the run was still running (its starting cell ended).
+    interim: str | None = None
+
+
+@dataclass
 class KernelState:
     frontend: Frontend = field(default_factory=Frontend)
     # The last run-start link (`%mltrack status` shows it).
@@ -41,6 +51,10 @@ class KernelState:
     cell_checkpoints: dict[tuple[str, str], str] = field(default_factory=dict)
     # run id -> the `%mltrack show` output redrawn while that run runs.
     refreshers: dict[str, Refresher] = field(default_factory=dict)
+    # run id -> the run waiting for its `run-end` checkpoint (kernel/run_end.py), and the
+    # shells its post_run_cell callback is registered with.
+    run_ends: dict[str, RunEndWatch] = field(default_factory=dict)
+    run_end_shells: list[object] = field(default_factory=list)
 
 
 @functools.cache

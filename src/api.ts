@@ -4,6 +4,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+import { components } from './generated/api';
 import {
   CURRENT,
   IAPIErrorBody,
@@ -182,14 +183,9 @@ export async function deleteCheckpoint(
   );
 }
 
-/** What `POST checkpoints/<id>/restore` answers. */
-export interface IRestoreResult {
-  /** The notebook written. */
-  path: string;
-  /** The checkpoint of what `path` held before, when it existed. */
-  safety_checkpoint?: string | null;
-  [key: string]: unknown;
-}
+/** What `POST checkpoints/<id>/restore` answers: the notebook written, the checkpoint
+ * restored, and the safety checkpoint of what `path` held before (when it existed). */
+export type IRestoreResult = components['schemas']['RestoreResult'];
 
 /**
  * `POST checkpoints/<id>/restore`: without `targetPath`, a new notebook beside the original

@@ -86,39 +86,18 @@ export type IHealth = Schemas['Health'];
 export type IAPIErrorBody = Schemas['Error'];
 
 /** How a checkpoint came to be. */
-export type Trigger = 'manual' | 'run' | 'run-end' | 'save' | 'restore' | 'api';
+export type Trigger = Schemas['Checkpoint']['trigger'];
 
 /** A run linked to a checkpoint; `state` is computed by the server (crashed included). */
-export interface ILinkedRun {
-  id: string;
-  state: string;
-  project?: string;
-}
+export type ILinkedRun = Schemas['LinkedRun'];
 
-/** A checkpoint entry as the REST API answers it. */
-export interface ICheckpoint {
-  id: string;
-  /** Where the notebook is now (history follows renames). */
-  notebook_path: string;
-  /** Epoch seconds (the store's float) or an ISO 8601 string. */
-  created_at: number | string;
-  name: string;
-  description: string;
-  trigger: Trigger | string;
-  author: string;
-  /** Bytes of the notebook. */
-  size: number;
-  changes: { added: number; removed: number; modified: number };
-  runs: ILinkedRun[];
-  /** Set when the notebook itself was deleted; its history is kept. */
-  notebook_deleted?: boolean;
-  seq?: number;
-}
+/** A checkpoint entry as the REST API answers it (`created_at` in epoch seconds). */
+export type ICheckpoint = Schemas['Checkpoint'];
 
 /** `GET checkpoints/<id>`: the entry and the notebook. */
-export interface ICheckpointWithContent extends ICheckpoint {
+export type ICheckpointWithContent = ICheckpoint & {
   content: nbformat.INotebookContent;
-}
+};
 
 /** Lists answer one page and the count of all matches. */
 export interface IPage<T> {
@@ -140,42 +119,19 @@ export interface IListQuery {
 }
 
 /** `POST checkpoints`. */
-export interface ICreateCheckpoint {
-  path: string;
-  name?: string;
-  description?: string;
-  run_id?: string;
-  trigger?: Trigger;
-}
+export type ICreateCheckpoint = Schemas['CheckpointCreate'];
 
 /** `GET diff`: nbdime's diff of `base` to the remote side. */
-export interface IDiffResponse {
+export type IDiffResponse = Omit<Schemas['Diff'], 'base' | 'diff'> & {
   base: nbformat.INotebookContent;
   diff: unknown[];
-  summary: IDiffSummary;
-}
+};
 
 /** Per-cell summary of a diff (indices into base and remote cells). */
-export interface IDiffSummary {
-  cells_added: number;
-  cells_removed: number;
-  cells_modified: number;
-  /** Cells moved; each is also a removal and an insertion in the diff itself. */
-  cells_moved?: number;
-  moved?: IDiffMove[];
-  [key: string]: unknown;
-}
+export type IDiffSummary = Schemas['DiffSummary'];
 
 /** A cell moved from base index `base` to remote index `remote`, with its edit if any. */
-export interface IDiffMove {
-  base: number;
-  remote: number;
-  edited: boolean;
-  /** The parts edited (`source`, `outputs`...), as for modified cells. */
-  parts: string[];
-  /** nbdime's diff of the base cell to the remote cell; empty when not edited. */
-  diff: unknown[];
-}
+export type IDiffMove = Schemas['DiffMove'];
 
 /** User settings, `schema/plugin.json`. */
 export interface IMLTrackSettings {

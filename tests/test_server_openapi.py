@@ -17,10 +17,12 @@ from jsonschema import Draft202012Validator
 from query_helpers import float_series, make_run, scalar
 
 from jupyter_mltrack.query.series import MAX_POINTS
-from jupyter_mltrack.server import MODULES, fallback, openapi, runs
+from jupyter_mltrack.server import MODULES, checkpoints, fallback, openapi, runs
 from jupyter_mltrack.server.base import MLTrackHandler
+from jupyter_mltrack.store import checkpoints as repo
 from jupyter_mltrack.store import runs as run_store
 from jupyter_mltrack.store.engine import open_store
+from jupyter_mltrack.store.entities import TRIGGERS
 
 ROOT = Path(__file__).resolve().parent.parent
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -41,7 +43,7 @@ def _routes() -> dict[str, set[str]]:
 
 
 def test_the_document_describes_every_route_with_its_methods() -> None:
-    doc = openapi.build_spec(MODULES)
+    doc = openapi.build_spec()
     described = {path: set(ops) for path, ops in doc["paths"].items()}
     assert described == _routes()
 
@@ -56,7 +58,7 @@ def _refs(node: Any) -> list[str]:
 
 
 def test_every_reference_resolves_and_every_schema_is_used() -> None:
-    doc = openapi.build_spec(MODULES)
+    doc = openapi.build_spec()
     refs = set(_refs(doc))
     for ref in refs:
         node: Any = doc
@@ -76,11 +78,29 @@ def test_the_documents_limits_are_the_servers() -> None:
 
     assert param("/runs", "limit")["maximum"] == runs.MAX_PAGE
     assert param("/runs/{run_id}/series", "max_points")["maximum"] == MAX_POINTS
+    assert param("/checkpoints", "limit")["maximum"] == checkpoints.MAX_LIST
+    assert param("/checkpoints", "trigger")["enum"] == list(TRIGGERS)
+    pattern = param("/checkpoints/{checkpoint_id}", "checkpoint_id")["pattern"]
+    assert re.fullmatch(checkpoints.CHECKPOINT_ID, "x" * 64) and re.fullmatch(pattern, "x" * 64)
+    assert pattern == "^" + re.sub(r"\(\?P<\w+>(.*)\)$", r"\1", checkpoints.CHECKPOINT_ID) + "$"
+    schemas = doc["components"]["schemas"]
+    assert schemas["Checkpoint"]["properties"]["trigger"]["enum"] == list(TRIGGERS)
+    for body in ("CheckpointCreate", "CheckpointUpdate"):
+        props = schemas[body]["properties"]
+        assert props["name"]["maxLength"] == repo.MAX_NAME
+        assert props["description"]["maxLength"] == repo.MAX_DESCRIPTION
+
+
+def test_no_server_module_writes_openapi_fragments() -> None:
+    """The document is the only place: no OPENAPI_* dict literals beside the routes."""
+    for module in MODULES:
+        assert not hasattr(module, "OPENAPI_PATHS"), module.__name__
+        assert not hasattr(module, "OPENAPI_SCHEMAS"), module.__name__
 
 
 async def test_the_server_serves_the_document(jp_fetch: Any) -> None:
     served = json.loads((await jp_fetch("mltrack", "api", "openapi.json")).body)
-    assert served["paths"] == openapi.build_spec(MODULES)["paths"]
+    assert served["paths"] == openapi.build_spec()["paths"]
     assert served["info"]["version"] != "dev"
     assert served["servers"][0]["url"].endswith("/mltrack/api")
 

@@ -30,7 +30,7 @@ class Service:
     def __init__(self, config: MLTrack, store_config: StoreConfig, base_url: str) -> None:
         self.config = config
         self.store_config = store_config
-        self.openapi = openapi.build_spec(MODULES, base_url)
+        self.openapi = openapi.build_spec(base_url)
         # What the lab said of its settings (`PUT lab-settings`), e.g. checkpoint on save.
         self.lab_settings = lab_settings.LabSettings()
         self._store: Store | None = None

@@ -18,8 +18,6 @@ from tornado import web
 
 from ..checkpoints import service
 from ..errors import InvalidInput
-from ..store import checkpoints as repo
-from ..store.entities import TRIGGERS
 from .base import (
     AUTH_RESOURCE,  # noqa: F401  (declared per module)
     MLTrackHandler,
@@ -28,6 +26,9 @@ from .base import (
 from .notebooks import ContentsNotebooks
 
 CONTENTS_SCHEMA = "https://events.jupyter.org/jupyter_server/contents_service/v1"
+MAX_LIST = 1000  # checkpoints per page of GET checkpoints
+# The routes match only such ids (openapi.json says the same: tests/test_server_openapi.py).
+CHECKPOINT_ID = r"(?P<checkpoint_id>[0-9A-Za-z_-]{1,64})"
 
 
 def _text(body: dict[str, Any], key: str) -> str | None:
@@ -81,7 +82,7 @@ class CheckpointsHandler(CheckpointsBase):
             trigger=self.get_argument("trigger", None) or None,
             exclude_triggers=excluded,
             text=self.get_argument("text", None) or None,
-            limit=_int_arg(self, "limit", 50, 1000),
+            limit=_int_arg(self, "limit", 50, MAX_LIST),
             offset=_int_arg(self, "offset", 0, 10**9),
         )
         self.write_json({"items": [i.as_dict() for i in items], "total": total})
@@ -199,192 +200,8 @@ def on_load(serverapp: Any, svc: Any) -> None:
     logger.add_listener(schema_id=CONTENTS_SCHEMA, listener=listener)
 
 
-# -- OpenAPI -----------------------------------------------------------------------------------
-def _json(ref: str) -> dict[str, Any]:
-    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
-
-
-def _errors(*codes: int) -> dict[str, Any]:
-    return {str(c): {"description": "Error", "content": _json("Error")} for c in codes}
-
-
-# The route only matches this pattern; any other id would get the server's HTML 404 page.
-_ID = {
-    "name": "checkpoint_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "pattern": "^[0-9A-Za-z_-]{1,64}$"},
-}
-OPENAPI_PATHS: dict[str, Any] = {
-    "/checkpoints": {
-        "get": {
-            "summary": "History of one notebook (path) or all notebooks, newest first",
-            "operationId": "listCheckpoints",
-            "parameters": [
-                {"name": "path", "in": "query", "schema": {"type": "string"}},
-                {
-                    "name": "trigger",
-                    "in": "query",
-                    "schema": {"type": "string", "enum": list(TRIGGERS)},
-                },
-                {
-                    "name": "exclude_trigger",
-                    "in": "query",
-                    "description": "Leave out these triggers (repeat the parameter, or give a "
-                    "comma-separated list); `total` counts only what is listed.",
-                    "style": "form",
-                    "explode": True,
-                    "schema": {
-                        "type": "array",
-                        "items": {"type": "string", "enum": list(TRIGGERS)},
-                    },
-                },
-                {"name": "text", "in": "query", "schema": {"type": "string"}},
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "schema": {"type": "integer", "minimum": 0, "maximum": 1000},
-                },
-                {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
-            ],
-            "responses": {
-                "200": {"description": "A page of history", "content": _json("CheckpointList")},
-                **_errors(400, 403, 422),
-            },
-        },
-        "post": {
-            "summary": "Snapshot the saved notebook through the contents manager",
-            "operationId": "createCheckpoint",
-            "requestBody": {"required": True, "content": _json("CheckpointCreate")},
-            "responses": {
-                "201": {"description": "The new checkpoint", "content": _json("Checkpoint")},
-                **_errors(400, 403, 404, 413, 422),
-            },
-        },
-    },
-    "/checkpoints/{checkpoint_id}": {
-        "get": {
-            "summary": "A checkpoint with its linked runs and the notebook content",
-            "operationId": "getCheckpoint",
-            "parameters": [_ID],
-            "responses": {
-                "200": {"description": "The checkpoint", "content": _json("CheckpointWithContent")},
-                **_errors(403, 404),
-            },
-        },
-        "patch": {
-            "summary": "Rename or describe a checkpoint",
-            "operationId": "updateCheckpoint",
-            "parameters": [_ID],
-            # An empty PATCH is accepted as "change nothing".
-            "requestBody": {"required": False, "content": _json("CheckpointUpdate")},
-            "responses": {
-                "200": {"description": "The checkpoint", "content": _json("Checkpoint")},
-                **_errors(400, 404),
-            },
-        },
-        "delete": {
-            "summary": "Delete a checkpoint",
-            "operationId": "deleteCheckpoint",
-            "parameters": [_ID],
-            "responses": {"204": {"description": "Deleted"}, **_errors(404)},
-        },
-    },
-    "/checkpoints/{checkpoint_id}/restore": {
-        "post": {
-            "summary": "Write a checkpoint as a new notebook, or over one after a safety copy",
-            "operationId": "restoreCheckpoint",
-            "parameters": [_ID],
-            "requestBody": {"content": _json("RestoreRequest")},
-            "responses": {
-                "201": {"description": "Where it was written", "content": _json("RestoreResult")},
-                **_errors(400, 403, 404, 413, 422),
-            },
-        },
-    },
-}
-_ENTRY_PROPS: dict[str, Any] = {
-    "id": {"type": "string"},
-    "notebook_path": {"type": "string"},
-    "captured_path": {"type": "string"},
-    "notebook_deleted": {"type": "boolean"},
-    "seq": {"type": "integer"},
-    "parent_id": {"type": ["string", "null"]},
-    "created_at": {"type": "number"},
-    "name": {"type": "string"},
-    "description": {"type": "string"},
-    "trigger": {"type": "string", "enum": list(TRIGGERS)},
-    "author": {"type": "string"},
-    "size": {"type": "integer"},
-    # nbformat's message when the notebook is invalid but Jupyter opens it: stored as it is.
-    "validation_warning": {"type": ["string", "null"]},
-    "changes": {
-        "type": "object",
-        "properties": {k: {"type": "integer"} for k in ("added", "removed", "modified")},
-    },
-    "runs": {
-        "type": "array",
-        "items": {
-            "type": "object",
-            "properties": {
-                "id": {"type": "string"},
-                "state": {"type": "string"},
-                "project": {"type": "string"},
-            },
-        },
-    },
-}
-OPENAPI_SCHEMAS: dict[str, Any] = {
-    "Checkpoint": {"type": "object", "required": list(_ENTRY_PROPS), "properties": _ENTRY_PROPS},
-    "CheckpointWithContent": {
-        "type": "object",
-        "required": [*_ENTRY_PROPS, "content"],
-        "properties": {**_ENTRY_PROPS, "content": {"type": "object"}},
-    },
-    "CheckpointList": {
-        "type": "object",
-        "required": ["items", "total"],
-        "properties": {
-            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Checkpoint"}},
-            "total": {"type": "integer"},
-        },
-    },
-    "CheckpointCreate": {
-        "type": "object",
-        "required": ["path"],
-        "properties": {
-            "path": {"type": "string"},
-            "name": {"type": "string", "maxLength": repo.MAX_NAME},
-            "description": {"type": "string", "maxLength": repo.MAX_DESCRIPTION},
-            "run_id": {"type": ["string", "integer", "null"]},
-            "trigger": {"type": "string", "enum": list(TRIGGERS)},
-        },
-    },
-    "CheckpointUpdate": {
-        "type": "object",
-        "properties": {
-            "name": {"type": "string", "maxLength": repo.MAX_NAME},
-            "description": {"type": "string", "maxLength": repo.MAX_DESCRIPTION},
-        },
-    },
-    "RestoreRequest": {
-        "type": "object",
-        "properties": {"target_path": {"type": ["string", "null"]}},
-    },
-    "RestoreResult": {
-        "type": "object",
-        "required": ["path", "checkpoint", "safety_checkpoint"],
-        "properties": {
-            "path": {"type": "string"},
-            "checkpoint": {"type": "string"},
-            "safety_checkpoint": {"type": ["string", "null"]},
-        },
-    },
-}
-
-_CID = r"(?P<checkpoint_id>[0-9A-Za-z_-]{1,64})"
 default_handlers = [
     (r"/checkpoints", CheckpointsHandler),
-    (rf"/checkpoints/{_CID}", CheckpointHandler),
-    (rf"/checkpoints/{_CID}/restore", RestoreHandler),
+    (rf"/checkpoints/{CHECKPOINT_ID}", CheckpointHandler),
+    (rf"/checkpoints/{CHECKPOINT_ID}/restore", RestoreHandler),
 ]

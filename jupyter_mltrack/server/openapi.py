@@ -13,7 +13,6 @@ import copy
 import json
 from functools import cache
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
@@ -32,16 +31,9 @@ def document() -> dict[str, Any]:
     return loaded
 
 
-def build_spec(modules: list[ModuleType], base_url: str = "/") -> dict[str, Any]:
+def build_spec(base_url: str = "/") -> dict[str, Any]:
     """What the server serves: the document with this version and this server's base URL."""
     spec = copy.deepcopy(document())
-    for module in modules:  # fragments not yet moved into the document
-        spec["paths"].update(getattr(module, "OPENAPI_PATHS", {}))
-        spec["components"]["schemas"].update(getattr(module, "OPENAPI_SCHEMAS", {}))
-    forbidden = {"$ref": "#/components/responses/Forbidden"}
-    for ops in spec["paths"].values():
-        for op in ops.values():
-            op["responses"].setdefault("403", forbidden)
     spec["info"]["version"] = __version__
     spec["servers"] = [{"url": base_url.rstrip("/") + "/mltrack/api"}]
     return spec

@@ -8,6 +8,11 @@ import { ICheckpoint, ICreateCheckpoint } from '../tokens';
 const CREATED: ICheckpoint = {
   id: 'k3y9',
   notebook_path: 'work/train.ipynb',
+  captured_path: 'work/train.ipynb',
+  notebook_deleted: false,
+  seq: 1,
+  parent_id: null,
+  validation_warning: null,
   created_at: 1,
   name: '',
   description: '',

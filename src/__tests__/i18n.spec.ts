@@ -69,6 +69,11 @@ const HEALTH: IHealth = {
 const ENTRY: ICheckpoint = {
   id: 'abcdef0123456789',
   notebook_path: 'train.ipynb',
+  captured_path: 'train.ipynb',
+  notebook_deleted: false,
+  seq: 1,
+  parent_id: null,
+  validation_warning: null,
   created_at: Date.now() / 1000 - 10,
   name: '',
   description: 'tuned',

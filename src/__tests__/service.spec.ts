@@ -13,6 +13,11 @@ import {
 const ENTRY: ICheckpoint = {
   id: 'c1',
   notebook_path: 'train.ipynb',
+  captured_path: 'train.ipynb',
+  notebook_deleted: false,
+  seq: 1,
+  parent_id: null,
+  validation_warning: null,
   created_at: 1,
   name: 'from another extension',
   description: '',

@@ -158,6 +158,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/checkpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** History of one notebook (path) or all notebooks, newest first */
+        get: operations["listCheckpoints"];
+        put?: never;
+        /** Snapshot the saved notebook through the contents manager */
+        post: operations["createCheckpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/checkpoints/{checkpoint_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A checkpoint with its linked runs and the notebook content */
+        get: operations["getCheckpoint"];
+        put?: never;
+        post?: never;
+        /** Delete a checkpoint */
+        delete: operations["deleteCheckpoint"];
+        options?: never;
+        head?: never;
+        /** Rename or describe a checkpoint */
+        patch: operations["updateCheckpoint"];
+        trace?: never;
+    };
+    "/checkpoints/{checkpoint_id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write a checkpoint as a new notebook, or over one after a safety copy */
+        post: operations["restoreCheckpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** nbdime diff of two checkpoints, or of a checkpoint and the current file */
+        get: operations["diff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -243,10 +314,10 @@ export interface components {
             fields: components["schemas"]["RunField"][];
             /** @description The fields holding files */
             files: components["schemas"]["RunField"][];
-            /** @description The checkpoint of the notebook the run came from */
-            checkpoint: Record<string, unknown> | null;
+            /** @description The notebook as the run started (trigger run): the checkpoint of the notebook the run came from */
+            checkpoint: components["schemas"]["Checkpoint"] | null;
             /** @description The run's end checkpoint (trigger run-end): the notebook with its results, taken when the run stopped or its cell finished */
-            end_checkpoint: Record<string, unknown> | null;
+            end_checkpoint: components["schemas"]["Checkpoint"] | null;
             cells: components["schemas"]["CellTiming"][];
         };
         Series: {
@@ -266,6 +337,101 @@ export interface components {
             id: string;
             state: string;
             abort_requested: boolean;
+        };
+        /** @description A checkpoint entry (DESIGN section 4). */
+        Checkpoint: {
+            id: string;
+            /** @description where the notebook is now (history follows renames) */
+            notebook_path: string;
+            captured_path: string;
+            /** @description the notebook was deleted; its history is kept */
+            notebook_deleted: boolean;
+            seq: number;
+            parent_id: string | null;
+            /** @description epoch seconds */
+            created_at: number;
+            name: string;
+            description: string;
+            /** @enum {string} */
+            trigger: "manual" | "run" | "run-end" | "save" | "restore" | "api";
+            author: string;
+            /** @description bytes of the notebook */
+            size: number;
+            /** @description nbformat's message when the notebook is invalid but Jupyter opens it */
+            validation_warning: string | null;
+            /** @description cells added, removed and modified since the previous checkpoint */
+            changes: {
+                added: number;
+                removed: number;
+                modified: number;
+            };
+            runs: components["schemas"]["LinkedRun"][];
+        };
+        /** @description A run linked to a checkpoint; its state is computed by the server (crashed included). */
+        LinkedRun: {
+            id: string;
+            state: string;
+            project: string;
+        };
+        CheckpointWithContent: components["schemas"]["Checkpoint"] & {
+            /** @description the notebook (nbformat 4) */
+            content: Record<string, unknown>;
+        };
+        CheckpointList: {
+            items: components["schemas"]["Checkpoint"][];
+            total: number;
+        };
+        CheckpointCreate: {
+            path: string;
+            name?: string;
+            description?: string;
+            run_id?: string | number | null;
+            /** @enum {string} */
+            trigger?: "manual" | "run" | "run-end" | "save" | "restore" | "api";
+        };
+        CheckpointUpdate: {
+            name?: string;
+            description?: string;
+        };
+        RestoreRequest: {
+            target_path?: string | null;
+        };
+        RestoreResult: {
+            path: string;
+            checkpoint: string;
+            safety_checkpoint: string | null;
+        };
+        Diff: {
+            /** @description the base notebook (nbformat 4) */
+            base: Record<string, unknown>;
+            diff: Record<string, unknown>[];
+            summary: components["schemas"]["DiffSummary"];
+        };
+        /** @description Per-cell summary (indices into the base and remote cells). */
+        DiffSummary: {
+            cells_added: number;
+            cells_removed: number;
+            cells_modified: number;
+            added: number[];
+            removed: number[];
+            cells_moved: number;
+            modified: components["schemas"]["DiffCell"][];
+            /** @description Cells moved (base index -> remote index), edited or not; the diff encodes each as a removal and an insertion */
+            moved: components["schemas"]["DiffMove"][];
+            metadata: boolean;
+        };
+        DiffCell: {
+            base: number;
+            remote: number;
+            parts: string[];
+        };
+        DiffMove: {
+            base: number;
+            remote: number;
+            edited: boolean;
+            parts: string[];
+            /** @description nbdime diff of the base cell to the remote cell; [] unedited */
+            diff: Record<string, unknown>[];
         };
     };
     responses: {
@@ -623,6 +789,349 @@ export interface operations {
             };
             /** @description The blob is corrupt (never served) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listCheckpoints: {
+        parameters: {
+            query?: {
+                path?: string;
+                trigger?: "manual" | "run" | "run-end" | "save" | "restore" | "api";
+                /** @description Leave out these triggers (repeat the parameter, or give a comma-separated list); `total` counts only what is listed. */
+                exclude_trigger?: ("manual" | "run" | "run-end" | "save" | "restore" | "api")[];
+                text?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckpointList"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createCheckpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckpointCreate"];
+            };
+        };
+        responses: {
+            /** @description The new checkpoint */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Checkpoint"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCheckpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The route only matches this pattern; another id gets the JSON 404 of any unknown URL */
+                checkpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The checkpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckpointWithContent"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteCheckpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The route only matches this pattern; another id gets the JSON 404 of any unknown URL */
+                checkpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: components["responses"]["Forbidden"];
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateCheckpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The route only matches this pattern; another id gets the JSON 404 of any unknown URL */
+                checkpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CheckpointUpdate"];
+            };
+        };
+        responses: {
+            /** @description The checkpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Checkpoint"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    restoreCheckpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The route only matches this pattern; another id gets the JSON 404 of any unknown URL */
+                checkpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RestoreRequest"];
+            };
+        };
+        responses: {
+            /** @description Where it was written */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestoreResult"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    diff: {
+        parameters: {
+            query: {
+                base: string;
+                remote?: string;
+                path?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The base notebook, the diff and a summary */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Diff"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

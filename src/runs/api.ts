@@ -7,7 +7,6 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import { API_NAMESPACE, requestAPI } from '../api';
 import { components } from '../generated/api';
-import { ICheckpoint } from '../tokens';
 
 type Schemas = components['schemas'];
 
@@ -40,16 +39,8 @@ export type IRunField = Schemas['RunField'];
 /** Per-cell timings of a notebook run (run-context issue). */
 export type ICellTiming = Schemas['CellTiming'];
 
-/** `GET runs/<id>`. */
-export type IRunDetail = Omit<
-  Schemas['RunDetail'],
-  'checkpoint' | 'end_checkpoint'
-> & {
-  /** The notebook as the run started (trigger `run`). */
-  checkpoint: ICheckpoint | null;
-  /** The notebook with the run's results (trigger `run-end`), once it stopped. */
-  end_checkpoint: ICheckpoint | null;
-};
+/** `GET runs/<id>`: `checkpoint` and `end_checkpoint` are entries as `GET checkpoints` lists them. */
+export type IRunDetail = Schemas['RunDetail'];
 
 /** `GET runs/<id>/series`. */
 export type ISeries = Schemas['Series'];

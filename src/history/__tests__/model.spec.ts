@@ -10,6 +10,11 @@ function entry(
   return {
     id,
     notebook_path: 'work/train.ipynb',
+    captured_path: 'work/train.ipynb',
+    notebook_deleted: false,
+    seq: 1,
+    parent_id: null,
+    validation_warning: null,
     created_at: at,
     name: '',
     description: '',

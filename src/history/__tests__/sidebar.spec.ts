@@ -20,6 +20,11 @@ function entry(id: string, extra: Partial<ICheckpoint> = {}): ICheckpoint {
   return {
     id,
     notebook_path: 'train.ipynb',
+    captured_path: 'train.ipynb',
+    notebook_deleted: false,
+    seq: 1,
+    parent_id: null,
+    validation_warning: null,
     created_at: Date.now() / 1000 - 120,
     name: '',
     description: '',
@@ -61,7 +66,7 @@ describe('HistorySidebar', () => {
       entry('c1', {
         name: XSS,
         description: XSS,
-        runs: [{ id: XSS, state: 'running' }]
+        runs: [{ id: XSS, state: 'running', project: 'p' }]
       })
     ]);
 
@@ -84,8 +89,8 @@ describe('HistorySidebar', () => {
       entry('c1', {
         trigger: 'run',
         runs: [
-          { id: 'CRED-1', state: 'running' },
-          { id: 'CRED-2', state: 'failed' }
+          { id: 'CRED-1', state: 'running', project: 'p' },
+          { id: 'CRED-2', state: 'failed', project: 'p' }
         ]
       })
     ]);

@@ -47,7 +47,9 @@ async def test_diff_answer_lists_moves_and_matches_its_schema(jp_fetch, jp_root_
     stored = (await call(jp_fetch, "checkpoints", second["id"]))["content"]
     assert nbdime.patch_notebook(out["base"], to_diffentry_dicts(out["diff"])) == stored
     spec = json.loads((await jp_fetch("mltrack", "api", "openapi.json")).body)
-    assert "moved" in spec["components"]["schemas"]["Diff"]["properties"]["summary"]["properties"]
+    schemas = spec["components"]["schemas"]
+    assert {"moved", "cells_moved"} <= set(schemas["DiffSummary"]["properties"])
+    assert schemas["DiffMove"]["required"] == ["base", "remote", "edited", "parts", "diff"]
     jsonschema.validate(
         out, {"$ref": "#/components/schemas/Diff", "components": spec["components"]}
     )

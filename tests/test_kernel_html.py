@@ -4,6 +4,7 @@ script or event handler survives, images only as checked data URIs; diffs show e
 from __future__ import annotations
 
 import base64
+import re
 from html.parser import HTMLParser
 
 import nbformat
@@ -141,3 +142,69 @@ def test_runs_table_escapes_values_and_says_how_many() -> None:
     items = [{"sys/id": "A-1", "sys/name": EVIL, "sys/tags": [EVIL]}]
     page = html.runs_table(items, ["sys/id", "sys/name", "sys/tags"], total=7)
     assert not active(page) and "1 of 7 runs shown" in page
+
+
+def _pages() -> dict[str, str]:
+    entry = {
+        "id": "abc123",
+        "created_at": 1.7e9,
+        "trigger": "manual",
+        "name": "baseline",
+        "description": "",
+        "changes": {"added": 1, "removed": 0, "modified": 2},
+        "runs": [],
+        "notebook_path": "nb.ipynb",
+        "author": "ana",
+    }
+    base = _nb([nbformat.v4.new_code_cell("lr = 0.5\nfit(lr)", execution_count=1)])
+    remote = _nb([nbformat.v4.new_code_cell("lr = 0.05\nfit(lr)", execution_count=2)])
+    detail = {
+        "id": "UI-1",
+        "sys": {"sys/name": "n", "sys/state": "finished"},
+        "fields": [{"path": "params/lr", "type": "float", "value": 0.05}],
+    }
+    return {
+        "history": html.history([entry], "nb.ipynb"),
+        "diff": html.diff(base, remote, "abc123", "now"),
+        "runs": html.runs_table([{"sys/id": "A-1", "sys/name": "x"}], ["sys/id", "sys/name"], 1),
+        "run": html.run(detail, {"train/loss": ([0.0, 1.0], [2.0, 1.0])}),
+    }
+
+
+def test_every_table_cell_is_left_aligned_by_its_own_style() -> None:
+    """JupyterLab's `:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td {text-align: right}`
+    outranks a class selector; a style attribute outranks it (and survives its sanitizer)."""
+    for name, page in _pages().items():
+        cells = len(re.findall(r"<t[dh][ >]", page))
+        aligned = page.count('<td style="text-align:left">') + page.count(
+            '<th style="text-align:left">'
+        )
+        assert cells == aligned > 0, name
+        assert page.count("<table") == page.count("table-layout:auto;text-align:left"), name
+        assert ".mlt.mlt th,.mlt.mlt td{" in page and "monospace" in page, name
+
+
+def test_the_text_twin_is_left_aligned_columns() -> None:
+    from jupyter_mltrack.kernel import plain
+
+    pages = _pages()
+    history = plain.text(pages["history"]).splitlines()
+    assert history[0] == "Checkpoints of nb.ipynb"
+    head, rule, row = history[1:4]
+    assert head.split() == [
+        "id", "created", "trigger", "name", "description", "cells", "runs", "author"
+    ]  # fmt: skip
+    assert set(rule) <= {"-", " "} and row.startswith("abc123  ")
+    assert row.index("manual") == head.index("trigger") and row.endswith("ana")
+    diff = plain.text(pages["diff"]).splitlines()
+    assert diff[:2] == ["Diff abc123 → now", "0 added, 0 removed, 1 modified"]
+    left, right = zip(*(line.split(" | ") for line in diff if " | " in line), strict=True)
+    assert "lr = 0.5" in [s.strip() for s in left] and "lr = 0.05" in [s.strip() for s in right]
+    assert "[chart: train/loss]" in plain.text(pages["run"])
+    for page in pages.values():
+        text = plain.text(page)
+        assert "<" not in text and "{" not in text  # no tag, no stylesheet
+    assert plain.bundle(pages["runs"]) == {
+        "text/html": pages["runs"],
+        "text/plain": "Runs (1)\nsys/id  sys/name\n------  --------\nA-1     x",
+    }

@@ -44,6 +44,19 @@ def load_ipython_extension(ipython: Any) -> None:
     register(ipython)
 
 
+class _FirstUse:
+    """`%mltrack` as registered by the import: the magics (argparse, the HTML and text
+    renderers) are imported at its first use, which puts the real magics in its place."""
+
+    def __init__(self, shell: Any) -> None:
+        self.shell = shell
+
+    def __call__(self, line: str) -> Any:
+        from .magics import register
+
+        return register(self.shell)(line)
+
+
 def _register_in_running_shell() -> None:
     """`%mltrack` right after `import jupyter_mltrack` in IPython (a kernel, the terminal
     shell, Colab). Outside IPython, IPython is not in sys.modules and nothing is imported."""
@@ -52,8 +65,9 @@ def _register_in_running_shell() -> None:
         return
     try:
         shell = ipython.get_ipython()
-        if shell is not None and hasattr(shell, "register_magic_function"):
-            load_ipython_extension(shell)
+        magics = getattr(shell, "magics_manager", None)
+        if magics is not None and "mltrack" not in magics.magics["line"]:
+            shell.register_magic_function(_FirstUse(shell), "line", "mltrack")
     except Exception as e:  # an import must not fail for the magics' sake
         import logging
 

@@ -6,6 +6,15 @@ variables with plain fallbacks (so the output reads in light and dark themes ali
 from outputs are shown through `<img src="data:...">` only after their base64 has been
 checked, and SVG outputs go through `<img>` too, where a browser never runs their scripts.
 Charts are inline SVG drawn here from numbers.
+
+Left-aligned everywhere: JupyterLab right-aligns every table cell of an HTML output
+(`:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td`, more specific than a class), centres
+tables and fixes their layout, which made `%mltrack history` and `diff` unreadable. Each cell
+carries `text-align:left` in its own style attribute (which no stylesheet outranks, and which
+JupyterLab's sanitizer keeps in an untrusted notebook), the scoped stylesheet doubles its
+class to outrank the lab's other rules (`.jp-ThemedContainer .jp-RenderedHTMLCommon pre` would
+paint over a diff's colours), and cells are monospace. Every magic output also has a
+text/plain twin (plain.py) for terminals.
 """
 
 from __future__ import annotations
@@ -18,7 +27,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .. import sysfields
-from ..checkpoints.diff import align
 
 MAX_TEXT = 20_000  # characters of one text output shown before "... N more"
 MAX_ROWS = 500
@@ -26,25 +34,29 @@ _B64 = re.compile(r"^[A-Za-z0-9+/=\s]*$")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml")
 
+# Cells and tables: left-aligned and not centred, whatever the page's own CSS says.
+LEFT = ' style="text-align:left"'
+TABLE_STYLE = ' style="margin:4px 0;table-layout:auto;text-align:left"'
 CSS = """
 .mlt{font-family:var(--jp-ui-font-family,system-ui,sans-serif);font-size:13px;
-color:var(--jp-ui-font-color1,#222);line-height:1.4}
-.mlt table{border-collapse:collapse;margin:4px 0}
-.mlt th,.mlt td{border:1px solid var(--jp-border-color2,#ccc);padding:2px 6px;
-text-align:left;vertical-align:top}
-.mlt th{background:var(--jp-layout-color2,#f3f3f3)}
-.mlt pre{margin:0;white-space:pre-wrap;word-break:break-word;
+color:var(--jp-ui-font-color1,#222);line-height:1.4;text-align:left}
+.mlt.mlt table{border-collapse:collapse;margin:4px 0;table-layout:auto}
+.mlt.mlt th,.mlt.mlt td{border:1px solid var(--jp-border-color2,#ccc);padding:2px 6px;
+text-align:left;vertical-align:top;white-space:normal;
+font-family:var(--jp-code-font-family,ui-monospace,monospace);font-size:12px}
+.mlt.mlt th{background:var(--jp-layout-color2,#f3f3f3)}
+.mlt.mlt pre{margin:0;padding:0;white-space:pre-wrap;word-break:break-word;background:none;
 font-family:var(--jp-code-font-family,monospace);font-size:12px}
-.mlt .mlt-muted{color:var(--jp-ui-font-color2,#777)}
-.mlt .mlt-diff td{width:50%}
-.mlt .mlt-add{background:rgba(40,167,69,.15)}
-.mlt .mlt-del{background:rgba(220,53,69,.15)}
-.mlt .mlt-mod{background:rgba(255,193,7,.18)}
-.mlt .mlt-tag{display:inline-block;border:1px solid var(--jp-border-color2,#ccc);
+.mlt.mlt .mlt-muted{color:var(--jp-ui-font-color2,#777)}
+.mlt.mlt .mlt-diff td{width:50%}
+.mlt.mlt .mlt-add{background:rgba(40,167,69,.15)}
+.mlt.mlt .mlt-del{background:rgba(220,53,69,.15)}
+.mlt.mlt .mlt-mod{background:rgba(255,193,7,.18)}
+.mlt.mlt .mlt-tag{display:inline-block;border:1px solid var(--jp-border-color2,#ccc);
 border-radius:3px;padding:0 4px;margin-right:3px}
-.mlt img{max-width:100%}
-.mlt svg text{font-size:10px;fill:var(--jp-ui-font-color2,#666)}
-.mlt .mlt-charts{display:flex;flex-wrap:wrap;gap:8px}
+.mlt.mlt img{max-width:100%}
+.mlt.mlt svg text{font-size:10px;fill:var(--jp-ui-font-color2,#666)}
+.mlt.mlt .mlt-charts{display:flex;flex-wrap:wrap;gap:8px}
 """
 
 
@@ -79,10 +91,10 @@ def number(v: Any) -> str:
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]], cls: str = "") -> str:
     """Headers are escaped here; cells must already be HTML (escaped by the caller)."""
-    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    head = "".join(f"<th{LEFT}>{esc(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td{LEFT}>{c}</td>" for c in row) + "</tr>" for row in rows)
     klass = f' class="{cls}"' if cls else ""
-    return f"<table{klass}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table{klass}{TABLE_STYLE}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 # -- history -------------------------------------------------------------------------------------
@@ -207,6 +219,8 @@ def diff(
     """Side by side: removed cells left, added right, modified cells both sides with the parts
     that changed named (source, outputs, execution count, metadata). Unchanged cells are
     folded into a count unless `context`."""
+    from ..checkpoints.align import align  # rapidfuzz, and the checkpoints package: on use
+
     a, b = base.get("cells") or [], remote.get("cells") or []
     rows: list[list[str]] = []
     same = 0

@@ -1,7 +1,7 @@
 """`%mltrack`: start and stop runs, checkpoint the notebook, and read history, diffs and runs
 as inline HTML, for notebooks where the lab panel is not there (Colab, VS Code, classic).
 
-    %load_ext jupyter_mltrack
+    import jupyter_mltrack                          # in IPython: %mltrack is there (or %load_ext)
     %mltrack init -p credit -n baseline -t xgb      # run = init_run(...), linked to the notebook
     %mltrack checkpoint -n "before refactor"
     %mltrack history
@@ -12,6 +12,8 @@ as inline HTML, for notebooks where the lab panel is not there (Colab, VS Code, 
     %mltrack status
 
 Every sub-command takes `--help`. Bad input prints one `mltrack: ...` line, never a traceback.
+Every output is HTML with its text/plain twin (plain.py): left-aligned tables in JupyterLab,
+Colab and VS Code, padded columns in a terminal.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import sys
 from typing import Any
 
 from ..errors import MLTrackError
-from . import html
+from . import html, plain
 from .refresh import Refresher
 from .state import kernel_state
 
@@ -105,9 +107,10 @@ def _split(line: str) -> list[str]:
 
 
 def _display(markup: str, **kwargs: Any) -> Any:
-    from IPython.display import HTML, display
+    """Show html.py markup with its text twin: each frontend takes the type it renders."""
+    from IPython.display import display
 
-    return display(HTML(markup), **kwargs)  # type: ignore[no-untyped-call]
+    return display(plain.bundle(markup), raw=True, **kwargs)  # type: ignore[no-untyped-call]
 
 
 class MLTrackMagics:
@@ -328,6 +331,12 @@ class MLTrackMagics:
 
 
 def register(ipython: Any) -> MLTrackMagics:
+    """Register `%mltrack` with `ipython`, once: a `%load_ext` keeps the magics already there
+    (and their run); what `import jupyter_mltrack` registered (kernel._FirstUse) is replaced
+    by the real magics at its first use or at `%load_ext`."""
+    known = ipython.magics_manager.magics["line"].get("mltrack")
+    if isinstance(known, MLTrackMagics):
+        return known
     magics = MLTrackMagics(ipython)
     ipython.register_magic_function(magics, magic_kind="line", magic_name="mltrack")
     return magics

@@ -35,12 +35,12 @@ class Refresher:
         self._stop.set()
 
     def _loop(self) -> None:
-        from IPython.display import HTML
+        from .plain import bundle
 
         while not self._stop.wait(self.every):
             try:
                 markup, running = self.render()
-                self.handle.update(HTML(markup))  # type: ignore[no-untyped-call]
+                self.handle.update(bundle(markup), raw=True)
                 self.updates += 1
             except Exception:
                 break

@@ -10,7 +10,7 @@ from array import array
 import pytest
 from sqlalchemy import func, select
 
-from jupyter_mltrack.store import encoding, fields, runs
+from jupyter_mltrack.store import encoding, fields, points, runs
 from jupyter_mltrack.store.engine import Store
 from jupyter_mltrack.store.models import SeriesChunk
 
@@ -25,15 +25,18 @@ def _chunks(store: Store) -> int:
         return int(s.scalar(select(func.count()).select_from(SeriesChunk)) or 0)
 
 
-def test_small_batches_merge_and_big_ones_get_their_own_chunk(store: Store) -> None:
+def test_small_batches_merge_as_a_binary_counter_and_big_ones_get_their_own_chunk(
+    store: Store,
+) -> None:
     run = runs.create(store, "p")
     for i in range(50):  # a slow loop: one point per flush
         with store.write() as s:
-            fields.append_series(s, run.id, [_batch("loss", i, 1)])
-    assert _chunks(store) == 1
+            points.append(s, run.id, [_batch("loss", i, 1)])
+    # 50 = 32 + 16 + 2: a chunk per set bit, never one per flush.
+    assert _chunks(store) == 3
     with store.write() as s:
-        fields.append_series(s, run.id, [_batch("loss", 50, 5000)])
-    assert _chunks(store) == 2
+        points.append(s, run.id, [_batch("loss", 50, 5000)])
+    assert _chunks(store) == 4
     data = fields.read_series(store, run.id, "loss")
     assert data is not None and list(data.steps) == [float(i) for i in range(5050)]
     f = fields.get_field(store, run.id, "loss")
@@ -44,7 +47,7 @@ def test_string_series_merge_and_read(store: Store) -> None:
     run = runs.create(store, "p")
     for i in range(3):
         with store.write() as s:
-            fields.append_series(
+            points.append(
                 s,
                 run.id,
                 [
@@ -63,7 +66,7 @@ def test_non_finite_points_kept_and_left_out_of_aggregates(store: Store) -> None
     vals = array("d", [1.0, math.nan, math.inf, -math.inf, 3.0, math.nan])
     steps = array("d", range(6))
     with store.write() as s:
-        fields.append_series(s, run.id, [encoding.float_append("x", steps, vals, steps)])
+        points.append(s, run.id, [encoding.float_append("x", steps, vals, steps)])
     f = fields.get_field(store, run.id, "x")
     assert f is not None and (f.min, f.max) == (1.0, 3.0) and math.isnan(f.value)
     data = fields.read_series(store, run.id, "x", as_numpy=True)
@@ -75,7 +78,7 @@ def test_type_conflict_writes_nothing_for_that_series(store: Store) -> None:
     with store.write() as s:
         fields.upsert_scalars(s, run.id, [encoding.ScalarWrite("x", "string", text="t")])
     with pytest.raises(fields.TypeConflict, match="x is a string field"), store.write() as s:
-        fields.append_series(s, run.id, [_batch("x", 0, 3)])
+        points.append(s, run.id, [_batch("x", 0, 3)])
     assert fields.read_series(store, run.id, "x") is None
 
 
@@ -93,7 +96,7 @@ def test_referenced_blobs_cover_files_series_and_sets(store: Store) -> None:
                 ),
             ],
         )
-        fields.append_series(
+        points.append(
             s,
             run.id,
             [

@@ -6,7 +6,9 @@ the writer thread (`writer.Writer`) takes them off the front, in order. Both sid
 Python lists, and each touch is one C call under the GIL (`append`, `+=`, a slice,
 `del [:n]`), so the caller never takes a lock: a logging call stays one append. Series
 points are not operations: each series has a `SeriesBuffer`, a flat list of (step, value,
-timestamp) that the fast path of `FieldHandle.log` extends by one triple.
+timestamp) that the fast path of `FieldHandle.log` extends by one triple. The writer
+empties those lists every flush period into packed arrays (`packing.Batch`), so a point
+costs its ~100 bytes of Python floats for at most a flush period.
 
 Once the run stops (or could not be created, or is read-only) the outbox is closed with the
 reason, and every write is refused with that reason (`schema.FieldSchema.writable`).
@@ -61,14 +63,18 @@ RunUpdate = InfoUpdate | StateUpdate
 
 
 class SeriesBuffer:
-    """Points of one series waiting for the writer: a flat list of step, value, timestamp."""
+    """Points of one series waiting for the writer: a flat list of step, value, timestamp.
 
-    __slots__ = ("items", "path", "type")
+    `dropped` is set when the series is deleted: points the writer already took from it
+    must then not be written either (`packing.Batch.appends`)."""
+
+    __slots__ = ("dropped", "items", "path", "type")
 
     def __init__(self, path: str, type_: str) -> None:
         self.path = path
         self.type = type_
         self.items: list[Any] = []
+        self.dropped = False
 
 
 class Outbox:
@@ -98,9 +104,13 @@ class Outbox:
         """Drop the points waiting for `path` and every series under it (the field is being
         deleted: points queued before the deletion must not recreate it)."""
         prefix = path + "/"
-        self.series[:] = [
-            s for s in self.series if s.path != path and not s.path.startswith(prefix)
-        ]
+        kept = []
+        for s in self.series:
+            if s.path == path or s.path.startswith(prefix):
+                s.dropped = True
+            else:
+                kept.append(s)
+        self.series[:] = kept
 
     def close(self, reason: str) -> None:
         """Refuse writes from now on, saying `reason` (what is queued is still written)."""

@@ -1,10 +1,15 @@
-"""Turning what the outbox holds into one batch of store writes, in the writer thread.
+"""Turning what the outbox holds into store writes, in the writer thread.
 
-Float series points become float64 arrays (`struct.pack` over the flat list, in slices so the
-training thread gets the GIL back), string and file series JSON; files are copied into the
-blob store first, so a field never names a blob that is not there. Problems found only here
-(a value too large for a float64, a file gone before it was read) are reported by name, never
-raised (`strict_ok=False`: the caller's thread is not here to raise in).
+Every flush period the writer moves what was logged into a `Batch`: float points into one
+`array('d')` of (step, value, timestamp) per series (24 bytes a point: `struct.pack` over the
+flat list, in slices so the training thread gets the GIL back), string and file points into
+a list (files are copied into the blob store first, so a field never names a blob that is
+not there). The caller's flat lists of Python floats (~100 bytes a point) therefore live at
+most one flush period; while the store is unreachable, what waits is packed. Each flush packs
+into the one unwritten batch, so a batch holds one array per series however long the store
+stays away, and becomes store records (`encoding.SeriesAppend`) only when it is written.
+Problems found only here (a value too large for a float64, a file gone before it was read)
+are reported by name, never raised (`strict_ok=False`: the caller's thread is not here).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..store.encoding import (
+    FieldDelete,
     FieldWrite,
     FileSetMerge,
     ScalarWrite,
@@ -26,7 +32,7 @@ from ..store.encoding import (
     json_append,
 )
 from . import file_values
-from .outbox import FieldOp, Outbox, RunUpdate, TrackFiles, UploadFile
+from .outbox import FieldOp, Outbox, RunUpdate, SeriesBuffer, TrackFiles, UploadFile
 from .reporting import Reporter, short_repr
 
 if TYPE_CHECKING:
@@ -39,19 +45,59 @@ _SLICE = 300_000
 
 @dataclass
 class Batch:
-    """One flush worth of work, packed and ready for a transaction (kept as is on retry)."""
+    """What the writer took from the outbox and has not written yet, kept as is on retry.
+
+    `series` maps each series' buffer to its waiting points, flat (step, value, timestamp):
+    an array('d') for a float series, a list for string and file series (file values
+    already stored, as their metadata)."""
 
     changes: list[FieldWrite] = field(default_factory=list)
-    series: list[SeriesAppend] = field(default_factory=list)
+    series: dict[SeriesBuffer, Any] = field(default_factory=dict)
     blobs: list[tuple[str, int, str]] = field(default_factory=list)
     run_updates: list[RunUpdate] = field(default_factory=list)
 
     @property
     def points(self) -> int:
-        return sum(s.count for s in self.series)
+        return sum(len(p) // 3 for sb, p in self.series.items() if not sb.dropped)
 
     def empty(self) -> bool:
-        return not (self.changes or self.series or self.run_updates)
+        return not (self.changes or self.points or self.run_updates)
+
+    def appends(self) -> list[SeriesAppend]:
+        """The waiting points as store records, one per series. A series deleted after its
+        points were taken (`Outbox.forget`) is left out: the deletion would otherwise be
+        undone by its own older points, written in the same transaction after it."""
+        out = []
+        for sb, p in self.series.items():
+            if sb.dropped or not p:
+                continue
+            if sb.type == "float_series":
+                out.append(float_append(sb.path, p[0::3], p[1::3], p[2::3]))
+            else:
+                out.append(
+                    json_append(sb.path, sb.type, array("d", p[0::3]), p[1::3], array("d", p[2::3]))
+                )
+        return out
+
+    def drop_path(self, path: str) -> None:
+        """Forget the waiting points of `path` (the store holds another type there)."""
+        self.series = {sb: p for sb, p in self.series.items() if sb.path != path}
+
+    def drop_oldest(self, excess: int) -> int:
+        """Drop about `excess` points, the oldest of each series in proportion to its share;
+        returns how many went."""
+        total = self.points
+        dropped = 0
+        for p in self.series.values():
+            n = len(p) // 3
+            k = min(n, -(-excess * n // total)) if total else 0
+            del p[: 3 * k]
+            dropped += k
+        return dropped
+
+    def written(self) -> None:
+        """Its fields, points and blob rows are committed (run updates may remain)."""
+        self.changes, self.series, self.blobs = [], {}, []
 
 
 class Packer:
@@ -61,40 +107,43 @@ class Packer:
         self.reporter = reporter
         self._blobs = blobs
 
-    def collect(self, outbox: Outbox) -> Batch:
-        """Everything the outbox holds now, as one batch of store writes."""
-        batch = Batch()
+    def collect(self, outbox: Outbox, batch: Batch) -> None:
+        """Move everything the outbox holds now into `batch`."""
         for op in outbox.take_ops():
             self._prepare(op, batch)
-        batch.run_updates = outbox.take_run_updates()
+        batch.run_updates += outbox.take_run_updates()
         for sb, chunk in outbox.take_points():
             try:
-                packed = self._pack(sb.path, sb.type, chunk, batch)
+                if sb.type == "float_series":
+                    self._pack_floats(sb, chunk, batch)
+                else:
+                    self._pack_json(sb, chunk, batch)
             except Exception as e:
                 self.reporter.notice(
                     f"mltrack: {len(chunk) // 3:,} points of {sb.path} could not be stored ({e!r})"
                 )
-                continue
-            if packed is not None:
-                batch.series.append(packed)
-        return batch
 
-    def _pack(self, path: str, kind: str, chunk: list[Any], batch: Batch) -> SeriesAppend | None:
-        if kind == "float_series":
-            try:
-                # struct.pack is a C loop over the list (array("d", list) is ~10x slower);
-                # slices keep each call short so the training thread gets the GIL back.
-                a = array("d")
-                for i in range(0, len(chunk), _SLICE):
-                    part = chunk[i : i + _SLICE]
-                    a.frombytes(struct.pack(f"{len(part)}d", *part))
-            except (OverflowError, TypeError, struct.error):
-                a = self._pack_slowly(path, chunk)
-                if not a:
-                    return None
-            vals = a[1::3]
-            if not math.isfinite(sum(chunk[1::3])):
-                bad = next(v for v in vals if not math.isfinite(v))
+    def _pack_floats(self, sb: SeriesBuffer, chunk: list[Any], batch: Batch) -> None:
+        path = sb.path
+        a = batch.series.get(sb)
+        if a is None:
+            a = batch.series[sb] = array("d")
+        try:
+            # struct.pack is a C loop over the list (array("d", list) is ~10x slower);
+            # slices keep each call short so the training thread gets the GIL back.
+            packed = array("d")
+            for i in range(0, len(chunk), _SLICE):
+                part = chunk[i : i + _SLICE]
+                packed.frombytes(struct.pack(f"{len(part)}d", *part))
+            values: Any = chunk[1::3]  # a sum over the list's floats is a C loop
+        except (OverflowError, TypeError, struct.error):
+            packed = self._pack_slowly(path, chunk)
+            values = packed[1::3]
+        # The sum is finite exactly when no NaN/Inf was logged (or finite values overflow,
+        # which only costs the search below).
+        if not math.isfinite(sum(values)):
+            bad = next((v for v in packed[1::3] if not math.isfinite(v)), None)
+            if bad is not None:
                 # In strict mode the caller already raised; here it is only counted.
                 self.reporter.problem(
                     "nonfinite",
@@ -103,23 +152,18 @@ class Packer:
                     "(check the training for divergence)",
                     strict_ok=False,
                 )
-            return float_append(path, a[0::3], vals, a[2::3])
-        steps = array("d", chunk[0::3])
-        ts = array("d", chunk[2::3])
-        values: list[Any] = chunk[1::3]
-        if kind == "file_series":
-            metas: list[Any] = []
-            keep_steps, keep_ts = array("d"), array("d")
-            for s, f, t in zip(steps, values, ts, strict=True):
-                meta = self._store_file(path, f, batch)
+        a += packed
+
+    def _pack_json(self, sb: SeriesBuffer, chunk: list[Any], batch: Batch) -> None:
+        if sb.type == "file_series":
+            kept: list[Any] = []
+            for i in range(0, len(chunk) - 2, 3):
+                meta = self._store_file(sb.path, chunk[i + 1], batch)
                 if meta is not None:
-                    metas.append(meta)
-                    keep_steps.append(s)
-                    keep_ts.append(t)
-            if not metas:
-                return None
-            return json_append(path, kind, keep_steps, metas, keep_ts)
-        return json_append(path, kind, steps, values, ts)
+                    kept += (chunk[i], meta, chunk[i + 2])
+            chunk = kept
+        if chunk:
+            batch.series.setdefault(sb, []).extend(chunk)
 
     def _pack_slowly(self, path: str, chunk: list[Any]) -> array[float]:
         a = array("d")
@@ -159,6 +203,10 @@ class Packer:
     def _prepare(self, op: FieldOp, batch: Batch) -> None:
         """A queued operation as store writes: files are stored first (an upload becomes
         the file's metadata, a tracked set its hashed entries)."""
+        if isinstance(op, FieldDelete):
+            # Points taken before the deletion belong to buffers it dropped (`appends`
+            # leaves them out); the ones logged after it are written after it.
+            batch.series = {sb: p for sb, p in batch.series.items() if not sb.dropped}
         if isinstance(op, UploadFile):
             meta = self._store_file(op.path, op.file, batch)
             if meta is not None:

@@ -1,11 +1,12 @@
 """The background writer: the only thread that talks to the store for a running run.
 
 Every `flush_period` (and on `wait()`, `stop()` and interpreter exit) it takes what the
-callers appended, packs it (`packing.Packer`: series points into float64 chunks, file
+callers appended, packs it (`packing.Packer`: series points into float64 arrays, file
 contents into blobs) and commits the whole batch in one transaction. A batch that cannot be
-written (store down, locked, disk full) stays in a backlog, retried with exponential backoff,
-with one warning that says how much is waiting; the backlog is bounded
-(`max_buffered_points`) and when it must drop points it says how many. Nothing here ever
+written (store down, locked, disk full) stays in the backlog, retried with exponential
+backoff, with one warning that says how much is waiting; meanwhile each flush period still
+packs what was logged into it (24 bytes a float point), and the backlog is bounded
+(`max_buffered_points`): when it must drop points it says how many. Nothing here ever
 raises into the training loop.
 
 It drains the run's outbox (`outbox.Outbox`) and writes through named store functions that
@@ -71,6 +72,7 @@ class Writer:
         self._packer = Packer(reporter, lambda: run.store.blobs)
         self.flush_period = max(0.01, float(flush_period))
         self.max_buffered_points = max_buffered_points
+        # The batch taken but not written: at most one, which each flush packs into.
         self.backlog: list[Batch] = []
         self.failures = 0
         self.dropped_points = 0
@@ -82,6 +84,7 @@ class Writer:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._next_heartbeat = time.monotonic() + HEARTBEAT_INTERVAL
+        self._retry_at = 0.0  # monotonic time of the next write after a failure
 
     # -- thread ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -90,7 +93,6 @@ class Writer:
         self._thread.start()
 
     def _loop(self) -> None:
-        delay = self.flush_period
         if not self.child:
             _import_store()
             if not self.run.boot():
@@ -98,16 +100,18 @@ class Writer:
             threading.current_thread().name = f"mltrack-writer-{self.run.info.short_id}"
             mimetypes.init()  # the table file uploads need, read now rather than in a wait()
         while True:
-            self._wake.wait(delay)
+            self._wake.wait(self.flush_period)
             self._wake.clear()
             if self._stopping:
                 return
             try:
-                ok = self.flush()
+                if time.monotonic() < self._retry_at:
+                    self.pack()  # backing off: keep what is logged packed meanwhile
+                elif not self.flush():
+                    self._retry_at = time.monotonic() + self._backoff()
             except Exception as e:
                 self.reporter.notice(f"mltrack writer: unexpected error {e!r}; retrying")
-                ok = False
-            delay = self.flush_period if ok else self._backoff()
+                self._retry_at = time.monotonic() + self._backoff()
             if self.child:
                 continue
             # The abort flag is read after every flush, so an abort interrupts the code within
@@ -149,13 +153,22 @@ class Writer:
     def pending(self) -> bool:
         return bool(self.backlog) or self.outbox.pending()
 
+    def pack(self) -> None:
+        """Take what was logged into the backlog, packed, without writing it."""
+        with self._lock:
+            self._pack()
+
+    def _pack(self) -> None:
+        batch = self.backlog[0] if self.backlog else Batch()
+        self._packer.collect(self.outbox, batch)
+        if not self.backlog and not batch.empty():
+            self.backlog.append(batch)
+        self._bound_backlog()
+
     def flush(self) -> bool:
         """Write everything appended so far; True when nothing is left waiting."""
         with self._lock:
-            batch = self._packer.collect(self.outbox)
-            if not batch.empty():
-                self.backlog.append(batch)
-            self._bound_backlog()
+            self._pack()
             while self.backlog:
                 if not self._write(self.backlog[0]):
                     return False
@@ -166,12 +179,8 @@ class Writer:
         total = sum(b.points for b in self.backlog)
         if total <= self.max_buffered_points:
             return
-        dropped = 0
-        for b in self.backlog:
-            while b.series and total > self.max_buffered_points:
-                s = b.series.pop(0)
-                total -= s.count
-                dropped += s.count
+        dropped = sum(b.drop_oldest(total - self.max_buffered_points) for b in self.backlog)
+        total -= dropped
         self.dropped_points += dropped
         self.reporter.notice(
             f"mltrack: the store has been unreachable for a while and {total:,} points are "
@@ -195,16 +204,16 @@ class Writer:
                         run_id,
                         blobs=batch.blobs,
                         changes=batch.changes,
-                        series=batch.series,
+                        series=batch.appends(),
                     )
                     self.written_points += batch.points
-                    batch.changes, batch.series, batch.blobs = [], [], []
+                    batch.written()
                 while batch.run_updates:
                     self._apply_run_update(store, run_id, batch.run_updates[0])
                     batch.run_updates.pop(0)
             except batches.TypeConflict as e:
                 # Another process made this path a different type: drop just that series.
-                batch.series = [b for b in batch.series if b.path != e.path]
+                batch.drop_path(e.path)
                 self.reporter.problem(
                     "type",
                     e.path,
@@ -219,7 +228,8 @@ class Writer:
                     f"mltrack: the store refused a batch of {batch.points:,} points and "
                     f"{len(batch.changes)} field updates of run {label} ({e}); it was not stored"
                 )
-                batch.changes, batch.series, batch.run_updates = [], [], []
+                batch.written()
+                batch.run_updates = []
                 return True
             except Exception as e:
                 self._failed(batch, e)
@@ -230,6 +240,7 @@ class Writer:
                     f"run {label} is up to date"
                 )
             self.failures = 0
+            self._retry_at = 0.0
             self.last_error = None
             return True
 

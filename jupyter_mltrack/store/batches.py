@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import fields, upsert
+from . import fields, points, upsert
 from .encoding import FieldDelete, FieldWrite, FileSetMerge, ScalarWrite, SeriesAppend, SetChange
 from .engine import Store
-from .fields import TypeConflict
+from .points import TypeConflict
 
 __all__ = ["Refused", "TypeConflict", "write"]
 
@@ -44,7 +44,7 @@ def write(
         with store.write() as s:
             upsert.record_blobs(s, blobs)
             _apply(s, run_id, changes)
-            fields.append_series(s, run_id, series)
+            points.append(s, run_id, series)
     except IntegrityError as e:
         raise Refused(str(e.orig or e).splitlines()[0]) from e
 

@@ -2,10 +2,9 @@
 
 One `fields` row per (run, path) holds a scalar's value or a series' aggregates (count, last,
 min, max, last_step), so tables and queries never touch points. Points live in
-`series_chunks`, one row per flushed batch per series, as little-endian float64 arrays
-(string and file series: a UTF-8 JSON list of values). A chunk's `seq` is the series' point
-count before it, taken from the same upsert that bumps the count: the row lock of that
-statement makes it unique even when two processes append to one series, so both are kept.
+`series_chunks` as little-endian float64 arrays (string and file series: a UTF-8 JSON list of
+values), written by `store.points` (which says how chunks are numbered, merged and how a
+chunk of evenly spaced integer steps stores none); reading them back is here.
 
 Non-finite floats (NaN, ±Inf) are stored in the chunks as they are and left out of min/max;
 a non-finite scalar also keeps its spelling in `text`, because SQLite stores NaN as NULL.
@@ -15,16 +14,18 @@ from __future__ import annotations
 
 import json
 import time
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CursorResult, case, delete, insert, select, update
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
-from .encoding import ScalarWrite, SeriesAppend, unpack
+from .encoding import ScalarWrite, expand_steps, unpack
 from .engine import Store
 from .models import Field, SeriesChunk
+from .points import TypeConflict
 from .upsert import dialect_insert
 
 SCALAR_TYPES = ("float", "int", "bool", "string", "datetime")
@@ -33,10 +34,7 @@ SET_TYPES = ("string_set", "file_set")
 FILE_TYPES = ("file",)
 ALL_TYPES = SCALAR_TYPES + SERIES_TYPES + SET_TYPES + FILE_TYPES
 
-# Small batches (slow loops, one flush per second) are merged into the series' last chunk
-# while it holds fewer than CHUNK_POINTS points; big batches always get their own chunk.
-MERGE_BELOW = 1024
-CHUNK_POINTS = 4096
+__all__ = ["TypeConflict"]  # re-exported: writers catch it from here or from store.batches
 
 
 @dataclass(frozen=True)
@@ -138,143 +136,6 @@ def upsert_scalars(session: Session, run_id: int, rows: Sequence[ScalarWrite]) -
     )
 
 
-class TypeConflict(Exception):
-    """The path already holds a field of another type (possibly written by another process)."""
-
-    def __init__(self, path: str, existing: str, wanted: str) -> None:
-        super().__init__(f"{path} is a {existing} field, not {wanted}")
-        self.path, self.existing, self.wanted = path, existing, wanted
-
-
-def series_upsert(session: Session) -> Any:
-    """INSERT of a series' field row that, when the row exists, adds the batch to its
-    aggregates (count, last, min, max, last_step) - unless the path holds another type, which
-    updates nothing (the callers then raise `TypeConflict`)."""
-    ins = dialect_insert(session)(Field)
-    ex = ins.excluded
-    return ins.on_conflict_do_update(
-        index_elements=[Field.run_id, Field.path],
-        set_={
-            "count": Field.count + ex.count,
-            "last": ex.last,
-            "text": ex.text,
-            "last_step": ex.last_step,
-            "min": case(
-                (ex.min.is_(None), Field.min),
-                (Field.min.is_(None), ex.min),
-                (ex.min < Field.min, ex.min),
-                else_=Field.min,
-            ),
-            "max": case(
-                (ex.max.is_(None), Field.max),
-                (Field.max.is_(None), ex.max),
-                (ex.max > Field.max, ex.max),
-                else_=Field.max,
-            ),
-            "updated_at": ex.updated_at,
-        },
-        where=Field.type == ex.type,
-    )
-
-
-def append_series(session: Session, run_id: int, batches: Sequence[SeriesAppend]) -> None:
-    """Append point batches: one upsert per series (aggregates + seq), one multi-row insert.
-
-    Raises TypeConflict (and writes nothing for that batch) when a path holds another type;
-    the caller decides what to drop.
-    """
-    if not batches:
-        return
-    now = time.time()
-    stmt = series_upsert(session).returning(Field.id, Field.count)
-    chunks = []
-    for b in batches:
-        row = session.execute(
-            stmt,
-            {
-                "run_id": run_id,
-                "path": b.path,
-                "type": b.type,
-                "count": b.count,
-                "last": b.last,
-                "min": b.min,
-                "max": b.max,
-                "last_step": b.last_step,
-                "text": b.last_text,
-                "updated_at": now,
-            },
-        ).first()
-        if row is None:
-            existing = session.scalar(
-                select(Field.type).where(Field.run_id == run_id, Field.path == b.path)
-            )
-            raise TypeConflict(b.path, str(existing), b.type)
-        field_id, count = row
-        if (
-            b.count < MERGE_BELOW
-            and int(count) > b.count
-            and _merge_into_last(session, field_id, b)
-        ):
-            continue
-        chunks.append(
-            {
-                "field_id": field_id,
-                "seq": int(count) - b.count,
-                "count": b.count,
-                "first_step": b.first_step,
-                "last_step": b.last_step,
-                "steps": b.steps,
-                "values": b.values,
-                "timestamps": b.timestamps,
-            }
-        )
-    if chunks:
-        session.execute(insert(SeriesChunk), chunks)
-
-
-def _merge_into_last(session: Session, field_id: int, b: SeriesAppend) -> bool:
-    """Append a small batch to the series' last chunk when that one is small too.
-
-    A loop logging one point per flush would otherwise cost a row (and its ~100 bytes of
-    overhead) per point. The upsert before this holds the field row's lock, so the last
-    chunk cannot change under us, even with two processes appending.
-    """
-    last = session.execute(
-        select(
-            SeriesChunk.id,
-            SeriesChunk.count,
-            SeriesChunk.steps,
-            SeriesChunk.values,
-            SeriesChunk.timestamps,
-        )
-        .where(SeriesChunk.field_id == field_id)
-        .order_by(SeriesChunk.seq.desc())
-        .limit(1)
-    ).first()
-    if last is None:
-        return False
-    chunk_id, count, steps, old_values, timestamps = last
-    if count + b.count > CHUNK_POINTS:
-        return False
-    if b.type == "float_series":
-        values = bytes(old_values) + b.values
-    else:
-        merged = json.loads(old_values) + json.loads(b.values)
-        values = json.dumps(merged, ensure_ascii=False).encode()
-    session.execute(
-        update(SeriesChunk)
-        .where(SeriesChunk.id == chunk_id)
-        .values(
-            count=count + b.count,
-            last_step=b.last_step,
-            steps=bytes(steps) + b.steps,
-            values=values,
-            timestamps=bytes(timestamps) + b.timestamps,
-        )
-    )
-    return True
-
-
 def current_text(session: Session, run_id: int, path: str) -> str | None:
     """The `text` of a field inside a write transaction (sets are read-modify-written)."""
     return session.scalar(select(Field.text).where(Field.run_id == run_id, Field.path == path))
@@ -354,33 +215,69 @@ def read_series(
         if row is None or row[1] not in SERIES_TYPES:
             return None
         field_id, ftype = row
-        chunks = s.execute(
-            select(SeriesChunk.steps, SeriesChunk.values, SeriesChunk.timestamps)
-            .where(SeriesChunk.field_id == field_id)
-            .order_by(SeriesChunk.seq)
-        ).all()
-    steps_b = b"".join(c[0] for c in chunks)
-    ts_b = b"".join(c[2] for c in chunks)
-    if ftype == "float_series":
-        vals_b = b"".join(c[1] for c in chunks)
-        if as_numpy:
-            import numpy as np
-
-            return SeriesData(
-                ftype,
-                np.frombuffer(steps_b, "<f8"),
-                np.frombuffer(vals_b, "<f8"),
-                np.frombuffer(ts_b, "<f8"),
-            )
-        return SeriesData(ftype, unpack(steps_b), unpack(vals_b), unpack(ts_b))
-    values: list[Any] = []
-    for c in chunks:
-        values.extend(json.loads(c[1]))
+        chunks = _chunks(s, field_id)
+    ts_b = b"".join(c[5] for c in chunks)
     if as_numpy:
         import numpy as np
 
-        return SeriesData(ftype, np.frombuffer(steps_b, "<f8"), values, np.frombuffer(ts_b, "<f8"))
-    return SeriesData(ftype, unpack(steps_b), values, unpack(ts_b))
+        steps: Any = _steps_numpy(chunks)
+        stamps: Any = np.frombuffer(ts_b, "<f8")
+    else:
+        steps = array("d")
+        for c in chunks:
+            steps.extend(expand_steps(c[3], c[0], c[1], c[2]))
+        stamps = unpack(ts_b)
+    if ftype == "float_series":
+        vals_b = b"".join(c[4] for c in chunks)
+        values: Any = np.frombuffer(vals_b, "<f8") if as_numpy else unpack(vals_b)
+    else:
+        values = []
+        for c in chunks:
+            values.extend(json.loads(c[4]))
+    return SeriesData(ftype, steps, values, stamps)
+
+
+# count, first_step, last_step, steps, values, timestamps
+_Chunk = tuple[int, float, float, bytes, bytes, bytes]
+
+
+def _chunks(s: Session, field_id: int) -> list[_Chunk]:
+    """A series' chunks in order. On PostgreSQL the rows come in binary: bytea as text is
+    hexadecimal, twice the bytes to send and to decode (a 1M-point series: ~200 ms against
+    ~60 ms; bench/bench_series.py)."""
+    c = SeriesChunk
+    q = (
+        select(c.count, c.first_step, c.last_step, c.steps, c.values, c.timestamps)
+        .where(c.field_id == field_id)
+        .order_by(c.seq)
+    )
+    conn = s.connection()
+    if conn.dialect.name != "postgresql":
+        return [tuple(r) for r in conn.execute(q)]  # type: ignore[misc]
+    compiled = q.compile(dialect=conn.dialect)
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    with driver.cursor(binary=True) as cur:
+        cur.execute(str(compiled), compiled.params)
+        return [tuple(r) for r in cur.fetchall()]
+
+
+def _steps_numpy(chunks: list[_Chunk]) -> Any:
+    """The steps of all chunks as one float64 array, implicit ones computed."""
+    import numpy as np
+
+    if all(c[3] for c in chunks):
+        return np.frombuffer(b"".join(c[3] for c in chunks), "<f8")
+    out = np.empty(sum(c[0] for c in chunks), dtype="<f8")
+    i = 0
+    for count, first, last, steps, _v, _t in chunks:
+        if steps:
+            out[i : i + count] = np.frombuffer(steps, "<f8")
+        elif count:
+            stride = (last - first) / (count - 1) if count > 1 else 0.0
+            out[i : i + count] = np.arange(count, dtype="<f8") * stride + first
+        i += count
+    return out
 
 
 def last_float_point(store: Store, run_id: int, path: str) -> float | None:

@@ -22,15 +22,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import fields, projects, runs, upsert
+from . import fields, points, projects, runs, upsert
 from .encoding import ScalarWrite, SeriesAppend
 from .engine import Store
 from .entities import RunInfo
-from .models import Field, Run, SeriesChunk
+from .models import Field, Run
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def write_piece(
                     s.execute(update(Run).where(Run.id == run_id).values(**values))
             upsert.record_blobs(s, blobs)
             fields.upsert_scalars(s, run_id, scalars)
-            append_points(s, run_id, series)
+            points.append(s, run_id, series)
             current = s.scalar(
                 select(Field.text).where(Field.run_id == run_id, Field.path == done_path)
             )
@@ -162,72 +162,3 @@ def write_piece(
             scalars=scalars,
             series=series,
         )
-
-
-def _smaller(a: float | None, b: float | None) -> float | None:
-    return b if a is None else a if b is None else min(a, b)
-
-
-def _larger(a: float | None, b: float | None) -> float | None:
-    return b if a is None else a if b is None else max(a, b)
-
-
-def append_points(s: Session, run_id: int, batches: Sequence[SeriesAppend]) -> None:
-    """Append packed batches to a run's series in three statements, whatever their number:
-    one upsert of every series' aggregates, one read of their ids and counts, one insert of
-    every chunk. `fields.append_series` (the client's flush) spends two statements per batch,
-    which at an export's thousands of series was the larger part of an import. Raises
-    `fields.TypeConflict` when a path holds another type (the transaction then writes nothing).
-    """
-    if not batches:
-        return
-    now = time.time()
-    merged: dict[str, dict[str, Any]] = {}
-    for b in batches:
-        m = merged.get(b.path)
-        if m is None:
-            m = merged[b.path] = {
-                "run_id": run_id,
-                "path": b.path,
-                "type": b.type,
-                "count": 0,
-                "min": None,
-                "max": None,
-                "updated_at": now,
-            }
-        m["count"] += b.count
-        m["last"], m["text"], m["last_step"] = b.last, b.last_text, b.last_step
-        m["min"], m["max"] = _smaller(m["min"], b.min), _larger(m["max"], b.max)
-    conn = s.connection()
-    conn.execute(fields.series_upsert(s), list(merged.values()))
-    stored: dict[str, tuple[int, str, int]] = {}
-    paths = list(merged)
-    for i in range(0, len(paths), 500):  # well under every backend's bound-parameter limit
-        for path, fid, ftype, count in conn.execute(
-            select(Field.path, Field.id, Field.type, Field.count).where(
-                Field.run_id == run_id, Field.path.in_(paths[i : i + 500])
-            )
-        ):
-            stored[path] = (fid, ftype, int(count))
-    seq: dict[str, int] = {}
-    for path, m in merged.items():
-        fid, ftype, count = stored[path]
-        if ftype != m["type"]:
-            raise fields.TypeConflict(path, ftype, m["type"])
-        seq[path] = count - m["count"]  # the series' count before these batches
-    rows = []
-    for b in batches:
-        rows.append(
-            {
-                "field_id": stored[b.path][0],
-                "seq": seq[b.path],
-                "count": b.count,
-                "first_step": b.first_step,
-                "last_step": b.last_step,
-                "steps": b.steps,
-                "values": b.values,
-                "timestamps": b.timestamps,
-            }
-        )
-        seq[b.path] += b.count
-    conn.execute(insert(SeriesChunk), rows)

@@ -9,7 +9,7 @@ import time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import encoding, fields, upsert
+from . import encoding, fields, points, upsert
 from .engine import Store
 from .models import Checkpoint, CheckpointRun, Notebook
 
@@ -30,12 +30,12 @@ def copy_run(source: Store, target: Store, source_run_id: int, target_run_id: in
         if f.type not in fields.SERIES_TYPES:
             scalars.append(encoding.ScalarWrite(f.path, f.type, f.num, f.int_value, f.text))
             continue
-        points = fields.read_series(source, source_run_id, f.path)
-        if points is None or not len(points):
+        got = fields.read_series(source, source_run_id, f.path)
+        if got is None or not len(got):
             continue
-        for i in range(0, len(points), _CHUNK_POINTS):
+        for i in range(0, len(got), _CHUNK_POINTS):
             j = i + _CHUNK_POINTS
-            steps, values, stamps = points.steps[i:j], points.values[i:j], points.timestamps[i:j]
+            steps, values, stamps = got.steps[i:j], got.values[i:j], got.timestamps[i:j]
             if f.type == "float_series":
                 series.append(encoding.float_append(f.path, steps, values, stamps))
             else:
@@ -43,7 +43,7 @@ def copy_run(source: Store, target: Store, source_run_id: int, target_run_id: in
     with target.write() as s:
         upsert.record_blobs(s, blob_rows)
         fields.upsert_scalars(s, target_run_id, scalars)
-        fields.append_series(s, target_run_id, series)
+        points.append(s, target_run_id, series)
         _copy_checkpoint_links(source, s, source_run_id, target_run_id)
 
 

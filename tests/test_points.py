@@ -1,0 +1,179 @@
+"""Appending points set-wise (store/points.py): a flush of any number of series costs the same
+few statements, chunks stay dense whatever the number of series, and evenly spaced integer
+steps are stored as nothing yet read back exactly - on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from array import array
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, select
+
+from jupyter_mltrack.store import encoding, fields, points, runs
+from jupyter_mltrack.store.engine import Store
+from jupyter_mltrack.store.models import Field, SeriesChunk
+
+
+def _floats(path: str, steps: list[float], start: float = 0.0) -> encoding.SeriesAppend:
+    vals = array("d", [start + i for i in range(len(steps))])
+    return encoding.float_append(path, array("d", steps), vals, array("d", [1.7e9] * len(steps)))
+
+
+@contextmanager
+def _statements(store: Store) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def count(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+
+
+def _append(store: Store, run_id: int, batches: list[encoding.SeriesAppend]) -> None:
+    with store.write() as s:
+        points.append(s, run_id, batches)
+
+
+def _chunk_rows(store: Store, run_id: int) -> list[tuple[str, int, bytes]]:
+    with store.read() as s:
+        return [
+            (path, count, bytes(steps))
+            for path, count, steps in s.execute(
+                select(Field.path, SeriesChunk.count, SeriesChunk.steps)
+                .join(Field, Field.id == SeriesChunk.field_id)
+                .where(Field.run_id == run_id)
+                .order_by(Field.path, SeriesChunk.seq)
+            )
+        ]
+
+
+def test_a_flush_costs_the_same_statements_at_ten_or_a_thousand_series(store: Store) -> None:
+    """The writer used to run two statements per series per flush (an upsert with RETURNING
+    and a read-modify-write of the last chunk): 10,000 series took seconds."""
+    run = runs.create(store, "p")
+    counts = {}
+    for n in (10, 300):
+        for flush in range(3):  # the later flushes merge into the chunks before them
+            batch = [
+                _floats(f"s{n}/{j}", [float(flush * 5 + i) for i in range(5)]) for j in range(n)
+            ]
+            with _statements(store) as seen:
+                _append(store, run.id, batch)
+            counts[(n, flush)] = len([s for s in seen if not s.startswith(("BEGIN", "COMMIT"))])
+    for flush in range(3):
+        assert counts[(300, flush)] == counts[(10, flush)], counts
+    assert max(counts.values()) <= 6  # SQLite splits reads in statements of 400 ids
+    data = fields.read_series(store, run.id, "s300/299")
+    assert data is not None and list(data.steps) == [float(i) for i in range(15)]
+    assert list(data.values) == [0.0, 1.0, 2.0, 3.0, 4.0] * 3
+
+
+def test_chunks_stay_dense_at_many_series(store: Store) -> None:
+    """Each flush's few points per series join the chunks before them (binary counter): a
+    series of many small flushes ends in log2(points) chunks, not one per flush."""
+    run = runs.create(store, "p")
+    for flush in range(16):
+        _append(
+            store,
+            run.id,
+            [_floats(f"m/{j}", [float(flush * 3 + i) for i in range(3)]) for j in range(200)],
+        )
+    rows = _chunk_rows(store, run.id)
+    per_series: dict[str, list[int]] = {}
+    for path, count, _steps in rows:
+        per_series.setdefault(path, []).append(count)
+    assert len(per_series) == 200
+    assert all(counts == [48] for counts in per_series.values()), per_series["m/0"]
+    f = fields.get_field(store, run.id, "m/7")
+    assert f is not None and (f.count, f.last_step, f.min, f.max) == (48, 47.0, 0.0, 2.0)
+
+
+def test_integer_progressions_store_no_steps_and_everything_reads_back_exactly(
+    store: Store,
+) -> None:
+    run = runs.create(store, "p")
+    cases = {
+        "ones": [float(i) for i in range(100)],
+        "strided": [float(10 * i + 5) for i in range(100)],
+        "negative": [float(i - 50) for i in range(100)],
+        "same": [7.0] * 100,
+        "one": [3.0],
+        "fraction": [0.1 * i for i in range(100)],  # not integers: kept
+        "gap": [float(i) for i in range(50)] + [float(i) for i in range(60, 110)],
+        "huge": [2.0**53 + 2 * i for i in range(10)],  # past exact integers: kept
+    }
+    _append(store, run.id, [_floats(p, steps) for p, steps in cases.items()])
+    stored = {path: steps for path, _count, steps in _chunk_rows(store, run.id)}
+    assert {p for p, steps in stored.items() if not steps} == {
+        "ones",
+        "strided",
+        "negative",
+        "same",
+        "one",
+    }
+    for path, steps in cases.items():
+        for as_numpy in (False, True):
+            data = fields.read_series(store, run.id, path, as_numpy=as_numpy)
+            assert data is not None and list(data.steps) == steps, (path, as_numpy)
+
+
+def test_merges_keep_progressions_implicit_and_others_exact(store: Store) -> None:
+    run = runs.create(store, "p")
+    _append(store, run.id, [_floats("a", [0.0, 1.0]), _floats("b", [0.0, 1.0])])
+    # a continues the progression; b jumps: the merged chunk must keep b's steps.
+    _append(store, run.id, [_floats("a", [2.0, 3.0]), _floats("b", [5.0, 6.0])])
+    rows = _chunk_rows(store, run.id)
+    assert rows == [("a", 4, b""), ("b", 4, encoding.pack(array("d", [0, 1, 5, 6])))]
+    b = fields.read_series(store, run.id, "b")
+    assert b is not None and list(b.steps) == [0.0, 1.0, 5.0, 6.0]
+    assert list(b.values) == [0.0, 1.0, 0.0, 1.0]
+
+
+def test_big_batches_are_cut_and_string_series_merge(store: Store) -> None:
+    run = runs.create(store, "p")
+    n = points.MAX_CHUNK * 2 + 5
+    steps = array("d", range(n))
+    texts = [f"line {i}" for i in range(n)]
+    _append(
+        store,
+        run.id,
+        [
+            encoding.float_append("big", steps, array("d", steps), steps),
+            encoding.json_append("log", "string_series", steps, texts, steps),
+        ],
+    )
+    for i, text in enumerate(("é", "ü")):  # two single points: they merge, as JSON
+        one = encoding.json_append("log", "string_series", array("d", [n + i]), [text], steps[:1])
+        _append(store, run.id, [one])
+    counts = [(p, c) for p, c, _s in _chunk_rows(store, run.id)]
+    cut = [points.MAX_CHUNK] * 2
+    assert counts == [("big", c) for c in [*cut, 5]] + [("log", c) for c in [*cut, 5, 2]]
+    big = fields.read_series(store, run.id, "big", as_numpy=True)
+    assert big is not None and big.values.tolist() == list(steps)
+    log = fields.read_series(store, run.id, "log")
+    assert log is not None and log.values == [*texts, "é", "ü"]
+    assert list(log.steps) == [float(i) for i in range(n + 2)]
+    f = fields.get_field(store, run.id, "log")
+    assert f is not None and (f.count, f.value) == (n + 2, "ü")
+    with store.read() as s:
+        last = s.scalar(
+            select(SeriesChunk.values).order_by(SeriesChunk.field_id.desc(), SeriesChunk.seq.desc())
+        )
+    assert json.loads(last) == ["é", "ü"]
+
+
+def test_a_type_conflict_among_many_series_writes_nothing(store: Store) -> None:
+    run = runs.create(store, "p")
+    with store.write() as s:
+        fields.upsert_scalars(s, run.id, [encoding.ScalarWrite("x/5", "string", text="t")])
+    with pytest.raises(points.TypeConflict, match="x/5 is a string field"):
+        _append(store, run.id, [_floats(f"x/{j}", [0.0, 1.0]) for j in range(10)])
+    assert fields.read_series(store, run.id, "x/1") is None
+    assert fields.get_field(store, run.id, "x/5").value == "t"  # type: ignore[union-attr]

@@ -40,7 +40,7 @@ COMMANDS = [
     Command("show", "show", "show one run: sys values and fields"),
     Command("compare", "compare", "compare the fields of two or more runs"),
     Command("export", "export", "export a run's fields and series to JSON or CSV, runs to Parquet"),
-    Command("import", "imports", "import runs from a neptune.ai export"),
+    Command("import", "imports", "import runs from a neptune.ai export or from MLflow"),
     Command("sync", "sync", "upload offline runs to the store"),
     Command("abort", "abort", "ask a running run to stop"),
     Command("checkpoints", "checkpoints", "list, take, name or delete notebook checkpoints"),

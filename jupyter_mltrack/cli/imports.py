@@ -13,13 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput
-from .terminal import escape, raw_write
+from .progress import Progress
+from .terminal import escape
 
 if TYPE_CHECKING:
     from ..importers.report import ImportReport
@@ -67,29 +66,6 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-class Bar:
-    """A one-line progress bar on a terminal's stderr, redrawn at most 10 times a second."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.start = time.perf_counter()
-        self.shown = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.perf_counter()
-        if not self.enabled or (now - self.shown < 0.1 and done < total):
-            return
-        self.shown = now
-        frac = done / total if total else 1.0
-        rate = done / (now - self.start) if now > self.start else 0.0
-        bar = "#" * int(30 * frac)
-        raw_write(sys.stderr, "\r")
-        print(f"[{bar:<30}] {frac:4.0%} {done:,} rows, {rate:,.0f}/s", end="", file=sys.stderr)
-        if done >= total:
-            print(file=sys.stderr)
-        sys.stderr.flush()
-
-
 def _neptune(args: argparse.Namespace) -> int:
     try:
         from ..importers.neptune import NeptuneImport
@@ -105,7 +81,7 @@ def _neptune(args: argparse.Namespace) -> int:
     if files is not None and not files.is_dir():
         raise InvalidInput(f"--files {files} is not a folder")
     store = open_from(args)
-    bar = Bar(enabled=not args.json and sys.stderr.isatty())
+    bar = Progress.for_args(args, "rows")
     job = NeptuneImport(
         store,
         data,
@@ -114,7 +90,9 @@ def _neptune(args: argparse.Namespace) -> int:
         step_multiplier=args.step_multiplier,
         progress=bar,
     )
-    return _print(job.run(), str(data), store.config.masked_url, args.json)
+    with bar:  # cleared before the report
+        report = job.run()
+    return _print(report, str(data), store.config.masked_url, args.json)
 
 
 def _print(report: ImportReport, source: str, target: str, as_json: bool) -> int:
@@ -140,11 +118,14 @@ def _mlflow(args: argparse.Namespace) -> int:
     from .runs import open_from
 
     store = open_from(args)
+    bar = Progress.for_args(args, "runs")
     job = MlflowImport(
         store,
         args.tracking_uri,
         experiment=args.experiment,
         project=args.project,
-        progress=Bar(enabled=not args.json and sys.stderr.isatty()),
+        progress=bar,
     )
-    return _print(job.run(), args.tracking_uri, store.config.masked_url, args.json)
+    with bar:
+        report = job.run()
+    return _print(report, args.tracking_uri, store.config.masked_url, args.json)

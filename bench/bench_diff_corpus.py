@@ -1,7 +1,8 @@
 """Diffs of real notebook histories and of harder variants: ours vs `nbdime.diff_notebooks`.
 
     .venv/bin/python bench/bench_diff_corpus.py [--corpus DIR] [--seeds 1] [--quick] [--reps 3]
-        [--only corpus,variants,edits,similar,http] [--no-http] [--no-baseline] [--baseline REV]
+        [--only corpus,variants,edits,similar,http,http-variants] [--no-http] [--sample N]
+        [--no-baseline] [--baseline REV]
 
 Pair sets (notebooks read with `nbformat.reads(..., as_version=4)`, as the server does;
 revisions that are not JSON are skipped, their neighbours paired instead):
@@ -26,7 +27,14 @@ and modified are the same, with each move counted as the removal and addition it
 and as reported (moves apart); moves found. `http`: every corpus revision is checkpointed
 through a real jupyter_server with the extension, then `GET /mltrack/api/diff?base=&remote=`
 of each pair (request, body read and JSON parse) is timed, first request and shortest of
-`--reps`, against nbdime's own diff of the pair in process.
+`--reps`, against nbdime's own diff of the pair in process. `http-variants`: the same for the
+revisions of each `variants-S` (the set runs too, for nbdime's times).
+
+`--sample N` keeps about N pairs of each history set (every k-th, from an offset drawn from
+the seed), as nbdime alone takes many minutes over a whole variant set on a loaded machine.
+
+(Over 400 lines on purpose: one runnable script, whose pair sets, in-process and HTTP measures
+share the pair labels and timings; the variants themselves live in corpus_variants.py.)
 """
 
 from __future__ import annotations
@@ -96,6 +104,17 @@ def own_variants(histories: dict[str, list[tuple[str, bytes]]], seed: int) -> It
             a, b = _parse(raw), _parse(variant(raw, seed, index)[0])
             if a is not None and b is not None:
                 yield (f"{nb_name}/{name[:3]}-v", a, b)
+
+
+def sample(pairs: Iterator[Pair], total: int, n: int | None, seed: int) -> Iterator[Pair]:
+    """Every k-th of `pairs` (k so that about `n` of `total` are kept), from an offset drawn
+    from `seed`: spread over every history rather than its first few, the same on each run."""
+    if n is None or n >= total:
+        yield from pairs
+        return
+    k = -(-total // max(n, 1))
+    offset = random.Random(seed).randrange(k)
+    yield from (pair for i, pair in enumerate(pairs) if i % k == offset)
 
 
 def _similar_cell(rnd: random.Random, i: int) -> Any:
@@ -336,11 +355,14 @@ class Server:
 
 
 def bench_http(
-    histories: dict[str, list[tuple[str, bytes]]], nbdime_times: dict[str, float], reps: int
+    set_name: str,
+    histories: dict[str, list[tuple[str, bytes]]],
+    nbdime_times: dict[str, float],
+    reps: int,
 ) -> None:
-    """Each revision checkpointed through the server, then each pair's GET diff timed: the
-    first request (the pair's new side not yet read since its checkpoint was taken) and the
-    shortest of `reps`."""
+    """Each revision of the set `set_name` checkpointed through the server, then the GET diff of
+    each pair nbdime was timed on (all, or the sample): the first request (the pair's new side
+    not yet read since its checkpoint was taken) and the shortest of `reps`."""
     first: dict[str, float] = {}
     best: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bench-diff-http-") as tmp:
@@ -361,6 +383,8 @@ def bench_http(
             for nb_name, entries in ids.items():
                 for (na, ia), (nb, ib) in itertools.pairwise(entries):
                     label = f"{nb_name}/{na[:3]}-{nb[:3]}"
+                    if label not in nbdime_times:
+                        continue
 
                     def get(ia: str = ia, ib: str = ib) -> Any:
                         return json.loads(server.request("GET", "diff", base=ia, remote=ib))
@@ -373,8 +397,9 @@ def bench_http(
     both = [k for k in first if k in nbdime_times]
     nbd_t = sum(nbdime_times[k] for k in both)
     print(
-        f"\n## HTTP: GET /mltrack/api/diff of {len(both)} corpus pairs, both sides checkpointed "
-        f"(request, body and JSON parse) vs nbdime.diff_notebooks in process ({nbd_t:.2f} s)"
+        f"\n## HTTP: GET /mltrack/api/diff of {len(both)} {set_name} pairs, both sides "
+        f"checkpointed (request, body and JSON parse) vs nbdime.diff_notebooks in process "
+        f"({nbd_t:.2f} s)"
     )
     for what, times in (("first request", first), (f"shortest of {reps}", best)):
         total = sum(times[k] for k in both)
@@ -401,8 +426,12 @@ def main() -> int:
     ap.add_argument("--no-http", action="store_true")
     ap.add_argument(
         "--only",
-        default="corpus,variants,edits,similar,http",
-        help="pair sets to run, comma separated (http needs corpus's nbdime times: runs it)",
+        default="corpus,variants,edits,similar,http,http-variants",
+        help="pair sets to run, comma separated (http needs corpus's nbdime times: runs it; "
+        "http-variants runs variants-S and times it over HTTP too)",
+    )
+    ap.add_argument(
+        "--sample", type=int, metavar="N", help="about N pairs of each history set (every k-th)"
     )
     ap.add_argument(
         "--reps", type=int, default=3, help="runs of ours and of the baseline, shortest kept"
@@ -422,28 +451,45 @@ def main() -> int:
     old = None if args.no_baseline else baseline_module(args.baseline)
 
     only = set(args.only.split(","))
+    seeds = [int(s) for s in args.seeds.split(",")]
+    # The history sets timed over HTTP too, by name; nbdime's times of each are kept for it.
+    http: dict[str, dict[str, list[tuple[str, bytes]]]] = {}
+    if "http" in only:
+        http["corpus"] = histories
+    if "http-variants" in only:
+        for seed in seeds:
+            http[f"variants-{seed}"] = {k: variants(v, seed) for k, v in histories.items()}
+
+    def history_set(revisions: dict[str, list[tuple[str, bytes]]], seed: int) -> Iterator[Pair]:
+        total = sum(max(len(v) - 1, 0) for v in revisions.values())
+        return sample(consecutive(revisions), total, args.sample, seed)
 
     def sets() -> Iterator[tuple[str, Iterator[Pair]]]:
-        if "corpus" in only or "http" in only:
-            yield "corpus", consecutive(histories)
-        for seed in (int(s) for s in args.seeds.split(",")):
-            if "variants" in only:
-                varied = {k: variants(v, seed) for k, v in histories.items()}
-                yield f"variants-{seed}", consecutive(varied)
+        if "corpus" in only or "corpus" in http:
+            yield "corpus", history_set(histories, seeds[0])
+        for seed in seeds:
+            name = f"variants-{seed}"
+            if "variants" in only or name in http:
+                varied = http.get(name) or {k: variants(v, seed) for k, v in histories.items()}
+                yield name, history_set(varied, seed)
             if "edits" in only:
-                yield f"edits-{seed}", own_variants(histories, seed)
+                total = sum(len(v) for v in histories.values())
+                yield (
+                    f"edits-{seed}",
+                    sample(own_variants(histories, seed), total, args.sample, seed),
+                )
         if "similar" in only:
             yield "similar", similar_pairs(4 if args.quick else 12)
 
-    corpus_nbdime: dict[str, float] = {}
+    nbdime_times: dict[str, dict[str, float]] = {}
     for name, pairs in sets():
         result = measure(name, pairs, old, args.reps)
         report(result)
-        if name == "corpus":
-            corpus_nbdime = result.nbdime
+        nbdime_times[name] = result.nbdime
         sys.stdout.flush()
-    if "http" in only and not (args.quick or args.no_http):
-        bench_http(histories, corpus_nbdime, args.reps)
+    if not (args.quick or args.no_http):
+        for name, revisions in http.items():
+            bench_http(name, revisions, nbdime_times[name], args.reps)
     return 0
 
 

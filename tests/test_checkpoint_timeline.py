@@ -14,6 +14,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from jupyter_mltrack.checkpoints import service
 from jupyter_mltrack.store import checkpoints as repo
 from jupyter_mltrack.store import runs
+from jupyter_mltrack.store.entities import CheckpointInfo
 
 
 def nb(*sources: str) -> Any:
@@ -23,7 +24,7 @@ def nb(*sources: str) -> Any:
     return new_notebook(cells=cells, metadata={})
 
 
-def history(store: Any, path: str = "a.ipynb", **kw: Any) -> list[repo.CheckpointInfo]:
+def history(store: Any, path: str = "a.ipynb", **kw: Any) -> list[CheckpointInfo]:
     return repo.list_checkpoints(store, path, **kw)[0]
 
 
@@ -136,7 +137,7 @@ async def test_lab_flow_save_then_checkpoint_leaves_one_entry(jp_fetch, jp_root_
 
 
 # -- 2. honest counts -----------------------------------------------------------------------
-def changes(info: repo.CheckpointInfo) -> tuple[int, int, int]:
+def changes(info: CheckpointInfo) -> tuple[int, int, int]:
     return info.cells_added, info.cells_removed, info.cells_modified
 
 

@@ -19,6 +19,7 @@ from jupyter_mltrack import checkpoints as ckpt
 from jupyter_mltrack.checkpoints import files, payloads, service, snapshot
 from jupyter_mltrack.errors import Forbidden, InvalidInput, InvalidNotebook, NotFound, TooLarge
 from jupyter_mltrack.store import checkpoints as repo
+from jupyter_mltrack.store import notebooks as store_notebooks
 from jupyter_mltrack.store import runs
 from jupyter_mltrack.store.models import Field
 
@@ -137,13 +138,13 @@ def test_concurrent_checkpoints_keep_one_linear_history(store):
 
 def test_history_follows_rename_and_survives_delete(store):
     first = service.create(store, "dir/a.ipynb", notebook())
-    assert repo.rename(store, "dir", "moved") == 1
+    assert store_notebooks.rename(store, "dir", "moved") == 1
     items, _ = repo.list_checkpoints(store, "moved/a.ipynb")
     assert [i.id for i in items] == [first.id]  # type: ignore[union-attr]
     assert items[0].captured_path == "dir/a.ipynb"
     second = service.create(store, "moved/a.ipynb", notebook(seed=1))
     assert second is not None and second.parent_id == first.id  # type: ignore[union-attr]
-    assert repo.mark_deleted(store, "moved/a.ipynb") == 1
+    assert store_notebooks.mark_deleted(store, "moved/a.ipynb") == 1
     items, total = repo.list_checkpoints(store)
     assert total == 2 and all(i.notebook_deleted for i in items)
     # A new notebook at the same path starts its own history.

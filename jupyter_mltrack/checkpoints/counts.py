@@ -21,6 +21,7 @@ from collections.abc import Iterable
 
 from ..store import checkpoints as repo
 from ..store.engine import Store
+from ..store.entities import CheckpointInfo
 from . import snapshot
 
 Counts = tuple[int, int, int]
@@ -48,12 +49,12 @@ class _PairCache:
 PAIRS = _PairCache()
 
 
-def _units(store: Store, info: repo.CheckpointInfo) -> list[bytes]:
+def _units(store: Store, info: CheckpointInfo) -> list[bytes]:
     manifest = snapshot.MANIFESTS.get(store.blobs, info.manifest_sha)
     return snapshot.UNITS.get(store.blobs, manifest)
 
 
-def between(store: Store, older: repo.CheckpointInfo | None, newer: repo.CheckpointInfo) -> Counts:
+def between(store: Store, older: CheckpointInfo | None, newer: CheckpointInfo) -> Counts:
     """(added, removed, modified) cells from `older` (None: nothing) to `newer`."""
     if older is not None and older.id == newer.parent_id:
         return newer.cells_added, newer.cells_removed, newer.cells_modified
@@ -70,8 +71,8 @@ def between(store: Store, older: repo.CheckpointInfo | None, newer: repo.Checkpo
 
 
 def as_listed(
-    store: Store, page: list[repo.CheckpointInfo], older: repo.CheckpointInfo | None
-) -> list[repo.CheckpointInfo]:
+    store: Store, page: list[CheckpointInfo], older: CheckpointInfo | None
+) -> list[CheckpointInfo]:
     """`page` (newest first) with each entry's counts against the entry after it; `older` is
     the entry just past the page (None: the page ends the list)."""
     out = []
@@ -95,7 +96,7 @@ def history(
     text: str | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[repo.CheckpointInfo], int]:
+) -> tuple[list[CheckpointInfo], int]:
     """`repo.list_checkpoints`, its counts as listed when one notebook's history is filtered.
     Unfiltered, the previous entry is the parent: the stored counts are the listed ones. Over
     all notebooks the entries of one notebook are not neighbours: stored counts too."""

@@ -20,9 +20,9 @@ import nbformat
 
 from ..errors import InvalidInput, NotFound, StoreError
 from ..store import checkpoints as repo
-from ..store import runs
+from ..store import notebooks, runs
 from ..store.engine import Store
-from ..store.entities import TRIGGERS
+from ..store.entities import TRIGGERS, CheckpointInfo, NewCheckpoint
 from . import counts, files, snapshot
 from .diff import diff_notebooks
 from .notebooks import NotebookIO
@@ -58,7 +58,7 @@ def create_from(
     trigger: str = "api",
     author: str = "",
     skip_if_unchanged: bool = False,
-) -> repo.CheckpointInfo | None:
+) -> CheckpointInfo | None:
     """Snapshot the saved notebook at `path`, read through `notebooks` (POST checkpoints, a
     save in JupyterLab, `checkpoints.create`, `mltrack checkpoints --create`). The trigger,
     name and description are checked before the notebook is read."""
@@ -94,7 +94,7 @@ def create(
     from_disk: bool = False,
     skip_if_unchanged: bool = False,
     split: snapshot.Split | None = None,
-) -> repo.CheckpointInfo | None:
+) -> CheckpointInfo | None:
     """Snapshot a (validated) notebook as the newest checkpoint of `path`.
 
     `split` is `snapshot.split_notebook(nb)` when the caller has it already (`files.parse`
@@ -126,7 +126,7 @@ def create(
         try:
             info = repo.append(
                 store,
-                repo.NewCheckpoint(
+                NewCheckpoint(
                     id=new_id(),
                     path=path,
                     parent_id=parent.id if parent else None,
@@ -157,7 +157,7 @@ def create(
     raise StoreError(f"could not append a checkpoint to {path}: too many concurrent writers")
 
 
-def content(store: Store, info: repo.CheckpointInfo) -> Any:
+def content(store: Store, info: CheckpointInfo) -> Any:
     """The captured notebook, as the NotebookNode nbformat would have read. The one way a
     checkpoint leaves the store (GET, diff, restore, CLI, magics), so `trusted` flags are
     dropped here too: the store may hold content written by anyone (`files.untrusted`)."""
@@ -175,7 +175,7 @@ def history(
     text: str | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[repo.CheckpointInfo], int]:
+) -> tuple[list[CheckpointInfo], int]:
     """(a page of entries, newest first; how many match): of the notebook now at `path`, or
     of all notebooks (None)."""
     clean = files.normalize_path(path) if path is not None else None
@@ -212,12 +212,12 @@ def delete(store: Store, checkpoint_id: str) -> None:
 
 def renamed(store: Store, old: str, new: str) -> int:
     """A notebook or folder was renamed (moved): its history follows it."""
-    return repo.rename(store, old, new)
+    return notebooks.rename(store, old, new)
 
 
 def deleted(store: Store, path: str) -> int:
     """A notebook or folder was deleted: its history is kept, marked deleted."""
-    return repo.mark_deleted(store, path)
+    return notebooks.mark_deleted(store, path)
 
 
 def link_run(store: Store, checkpoint_id: str, run_id: str | int) -> dict[str, Any]:
@@ -240,7 +240,7 @@ def diff(base_nb: dict[str, Any], remote_nb: dict[str, Any]) -> dict[str, Any]:
     return {"base": base_nb, "diff": d, "summary": summary}
 
 
-def resolve_side(store: Store, ref: str) -> tuple[dict[str, Any], repo.CheckpointInfo]:
+def resolve_side(store: Store, ref: str) -> tuple[dict[str, Any], CheckpointInfo]:
     """A checkpoint id as a diff side: its notebook and its entry."""
     if not ref:
         raise InvalidInput("a diff side must be a checkpoint id or 'current'")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, delete, func, or_, select, update
@@ -25,7 +24,7 @@ from sqlalchemy.orm import Session
 from ..errors import InvalidInput, NotFound
 from .encoding import ScalarWrite
 from .engine import Store
-from .entities import TRIGGERS
+from .entities import TRIGGERS, CheckpointInfo, Head, LinkedRun, NewCheckpoint
 from .fields import upsert_scalars
 from .models import Checkpoint, CheckpointCount, CheckpointRun, Notebook, Project, Run
 from .runs import effective_state
@@ -37,95 +36,8 @@ MAX_DESCRIPTION = 4096
 NOTEBOOK_FIELD = "source_code/notebook"
 
 
-@dataclass(frozen=True)
-class LinkedRun:
-    id: str  # the run's short id, e.g. CRED-12
-    state: str
-    project: str
-
-
-@dataclass(frozen=True)
-class CheckpointInfo:
-    id: str
-    notebook_id: int
-    notebook_path: str  # where the notebook is now (follows renames)
-    captured_path: str  # where it was when captured
-    notebook_deleted: bool
-    seq: int
-    parent_id: str | None
-    created_at: float
-    name: str
-    description: str
-    trigger: str
-    author: str
-    size: int
-    manifest_sha: str
-    content_sha: str
-    cells_added: int
-    cells_removed: int
-    cells_modified: int
-    runs: tuple[LinkedRun, ...] = field(default_factory=tuple)
-    from_disk: bool = False  # read from the saved file: unsaved edits may be missing
-    validation_warning: str | None = None  # invalid, but Jupyter opens it (and warns)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The REST/Python entry shape of DESIGN §4."""
-        return {
-            "id": self.id,
-            "notebook_path": self.notebook_path,
-            "captured_path": self.captured_path,
-            "notebook_deleted": self.notebook_deleted,
-            "seq": self.seq,
-            "parent_id": self.parent_id,
-            "created_at": self.created_at,
-            "name": self.name,
-            "description": self.description,
-            "trigger": self.trigger,
-            "author": self.author,
-            "size": self.size,
-            "changes": {
-                "added": self.cells_added,
-                "removed": self.cells_removed,
-                "modified": self.cells_modified,
-            },
-            "runs": [{"id": r.id, "state": r.state, "project": r.project} for r in self.runs],
-            "from_disk": self.from_disk,
-            "validation_warning": self.validation_warning,
-        }
-
-
-@dataclass(frozen=True)
-class Head:
-    """What a new checkpoint needs of the newest one: its id and what it holds."""
-
-    id: str
-    manifest_sha: str
-    content_sha: str
-
-
 class HeadMoved(Exception):
     """Another checkpoint of the notebook landed first: rebuild against the new head."""
-
-
-@dataclass(frozen=True)
-class NewCheckpoint:
-    id: str
-    path: str
-    parent_id: str | None
-    name: str
-    description: str
-    trigger: str
-    author: str
-    size: int
-    manifest_sha: str
-    content_sha: str
-    cells_added: int
-    cells_removed: int
-    cells_modified: int
-    from_disk: bool
-    blobs: Sequence[tuple[str, int, str]]
-    skip_if_unchanged: bool = False
-    validation_warning: str | None = None
 
 
 # A checkpoint that saves the notebook first (manual, run, run-end) and finds as the
@@ -463,46 +375,6 @@ def remove(store: Store, checkpoint_id: str) -> None:
         )
         s.execute(delete(CheckpointRun).where(CheckpointRun.checkpoint_id == checkpoint_id))
         s.execute(delete(Checkpoint).where(Checkpoint.id == checkpoint_id))
-
-
-def _under(path: str) -> Any:
-    prefix = path.rstrip("/") + "/"
-    like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return or_(Notebook.path == path, Notebook.path.like(like, escape="\\"))
-
-
-def rename(store: Store, old: str, new: str) -> int:
-    """A file or folder was renamed: its live notebooks (and their histories) follow."""
-    now = time.time()
-    with store.write() as s:
-        moved = (
-            s.execute(select(Notebook).where(_under(old), Notebook.deleted.is_(False)))
-            .scalars()
-            .all()
-        )
-        if not moved:
-            return 0
-        # A notebook overwritten at the destination keeps its history, as deleted.
-        s.execute(
-            update(Notebook)
-            .where(_under(new), Notebook.deleted.is_(False))
-            .values(deleted=True, updated_at=now)
-        )
-        for nb in moved:
-            nb.path = new + nb.path[len(old) :]
-            nb.updated_at = now
-        return len(moved)
-
-
-def mark_deleted(store: Store, path: str) -> int:
-    """A file or folder was deleted: its notebooks keep their history, listed as deleted."""
-    with store.write() as s:
-        gone = s.scalars(select(Notebook).where(_under(path), Notebook.deleted.is_(False))).all()
-        now = time.time()
-        for nb in gone:
-            nb.deleted = True
-            nb.updated_at = now
-        return len(gone)
 
 
 def link_run(store: Store, checkpoint_id: str, run_id: int) -> None:

@@ -3,7 +3,9 @@ handlers and the CLI get these, never ORM rows (which would drag sessions along)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 # What took a checkpoint: `%mltrack checkpoint` or the lab's button, a run's start, a run's
 # end (the notebook with its results), a save in JupyterLab, the safety copy before a restore
@@ -68,3 +70,91 @@ class CellExecutionInfo:
             "peak_gpu_memory": self.peak_gpu_memory,
             "error": self.error,
         }
+
+
+# The checkpoint aggregate (store/checkpoints.py) reads and writes these.
+@dataclass(frozen=True)
+class LinkedRun:
+    id: str  # the run's short id, e.g. CRED-12
+    state: str
+    project: str
+
+
+@dataclass(frozen=True)
+class CheckpointInfo:
+    id: str
+    notebook_id: int
+    notebook_path: str  # where the notebook is now (follows renames)
+    captured_path: str  # where it was when captured
+    notebook_deleted: bool
+    seq: int
+    parent_id: str | None
+    created_at: float
+    name: str
+    description: str
+    trigger: str
+    author: str
+    size: int
+    manifest_sha: str
+    content_sha: str
+    cells_added: int
+    cells_removed: int
+    cells_modified: int
+    runs: tuple[LinkedRun, ...] = field(default_factory=tuple)
+    from_disk: bool = False  # read from the saved file: unsaved edits may be missing
+    validation_warning: str | None = None  # invalid, but Jupyter opens it (and warns)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The REST/Python entry shape of DESIGN §4."""
+        return {
+            "id": self.id,
+            "notebook_path": self.notebook_path,
+            "captured_path": self.captured_path,
+            "notebook_deleted": self.notebook_deleted,
+            "seq": self.seq,
+            "parent_id": self.parent_id,
+            "created_at": self.created_at,
+            "name": self.name,
+            "description": self.description,
+            "trigger": self.trigger,
+            "author": self.author,
+            "size": self.size,
+            "changes": {
+                "added": self.cells_added,
+                "removed": self.cells_removed,
+                "modified": self.cells_modified,
+            },
+            "runs": [{"id": r.id, "state": r.state, "project": r.project} for r in self.runs],
+            "from_disk": self.from_disk,
+            "validation_warning": self.validation_warning,
+        }
+
+
+@dataclass(frozen=True)
+class Head:
+    """What a new checkpoint needs of the newest one: its id and what it holds."""
+
+    id: str
+    manifest_sha: str
+    content_sha: str
+
+
+@dataclass(frozen=True)
+class NewCheckpoint:
+    id: str
+    path: str
+    parent_id: str | None
+    name: str
+    description: str
+    trigger: str
+    author: str
+    size: int
+    manifest_sha: str
+    content_sha: str
+    cells_added: int
+    cells_removed: int
+    cells_modified: int
+    from_disk: bool
+    blobs: Sequence[tuple[str, int, str]]
+    skip_if_unchanged: bool = False
+    validation_warning: str | None = None

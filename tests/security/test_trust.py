@@ -25,6 +25,7 @@ from jupyter_mltrack.checkpoints import service, snapshot
 from jupyter_mltrack.store import checkpoints as repo
 from jupyter_mltrack.store.config import StoreConfig
 from jupyter_mltrack.store.engine import Store, open_store
+from jupyter_mltrack.store.entities import NewCheckpoint
 
 SCRIPT = "<script>document.title = 'pwned'</script>"
 
@@ -47,7 +48,7 @@ def plant(store: Store, path: str, nb: dict[str, Any]) -> str:
     stored = snapshot.store_plan(store.blobs, planned, None)
     info = repo.append(
         store,
-        repo.NewCheckpoint(
+        NewCheckpoint(
             id=service.new_id(),
             path=path,
             parent_id=None,

@@ -13,6 +13,11 @@ Why this shape (measured in bench/bench_checkpoints.py):
 - The *manifest* names the chunks in order plus the notebook metadata blob. A child's
   manifest is usually a delta against its parent's (the chunk-list edits), with a full
   manifest every `FULL_EVERY` checkpoints so reading one never walks a long chain.
+
+Over 400 lines on purpose: the split, the chunk format, the manifest chain and the stored
+plan are one encoding (they share `canonical`, the chunk header and dictionary, and the
+caches that make reading a chain cheap), and a change to one is a change to all; image
+payloads, which are independent of it, already live in `payloads.py`.
 """
 
 from __future__ import annotations

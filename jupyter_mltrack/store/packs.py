@@ -19,6 +19,10 @@ record after its seal), rereads the records others appended since, and skips wha
 process stored meanwhile. One shared pack rather than one per process: a store opened by
 hundreds of short kernels would otherwise hold hundreds of packs, each with a part-filled
 last block. Readers take no lock: records never change once written.
+
+Over 400 lines on purpose: the append, the index rebuilt from what others appended, sealing
+and the handover to gc's repack all hold the same lock and the same in-memory index; the
+on-disk record format is apart in `packfile.py`, and the repack itself in `repack.py`.
 """
 
 from __future__ import annotations

@@ -87,8 +87,7 @@ class Lifecycle:
         self.boot_error: Exception | None = None
         self._on_close = on_close
         self._abort_seen = False
-        # One caller stops the run (the user's stop(), or the writer thread on abort); a
-        # second one waits for it (or, the writer thread, leaves it to the first).
+        # One caller stops the run (stop(), or the writer on abort); see _claim_stop.
         self._stop_lock = threading.Lock()
         self._stopping = False
         self._stopped = threading.Event()
@@ -255,10 +254,8 @@ class Lifecycle:
             cells.record(self._store, self._info.id, executions)
 
     def poll(self, *, heartbeat: bool) -> None:
-        """From the writer thread after every flush: end the run if someone asked to abort it
-        (the flag is read with each flush, a second by default, so the code running is
-        interrupted within about that); with `heartbeat` the same transaction also tells the
-        store the run is alive (every HEARTBEAT_INTERVAL)."""
+        """From the writer thread after every flush (a second by default): end the run if an
+        abort was requested; with `heartbeat`, also tell the store the run is alive."""
         from ..store import runs as runs_repo
 
         try:
@@ -280,8 +277,8 @@ class Lifecycle:
         first, as `aborted` with everything logged so far flushed, and only then is the code
         running interrupted: the KeyboardInterrupt that follows unwinds into a run already
         ended, so it cannot turn it `failed` half-way (capture/abort.py says how the
-        interrupt is delivered). A run already stopping (its code called stop()) is left to
-        that stop, which ends it `aborted` too (and so does the store, `runs.set_state`)."""
+        interrupt is delivered). A run already stopping is left to that stop, which ends it
+        `aborted` too (as does the store, `runs.set_state`)."""
         from ..capture.abort import interrupt_main
         from ..capture.base import log
 
@@ -307,8 +304,8 @@ class Lifecycle:
 
     # -- stopping ----------------------------------------------------------------------------
     def stop(self, seconds: float | None = None) -> None:
-        """Flush everything, mark the run finished (or failed) and stop the writer. While
-        another thread stops it (the writer, on an abort), wait until that is done."""
+        """Flush everything, mark the run finished (or failed), stop the writer; while another
+        thread stops it (the writer, on an abort), wait for that."""
         if not self._claim_stop():
             w = self.writer
             if self._stopping and not (w is not None and w.is_current_thread()):

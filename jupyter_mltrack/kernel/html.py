@@ -7,14 +7,10 @@ from outputs are shown through `<img src="data:...">` only after their base64 ha
 checked, and SVG outputs go through `<img>` too, where a browser never runs their scripts.
 Charts are inline SVG drawn here from numbers.
 
-Left-aligned everywhere: JupyterLab right-aligns every table cell of an HTML output
-(`:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td`, more specific than a class), centres
-tables and fixes their layout, which made `%mltrack history` and `diff` unreadable. Each cell
-carries `text-align:left` in its own style attribute (which no stylesheet outranks, and which
-JupyterLab's sanitizer keeps in an untrusted notebook), the scoped stylesheet doubles its
-class to outrank the lab's other rules (`.jp-ThemedContainer .jp-RenderedHTMLCommon pre` would
-paint over a diff's colours), and cells are monospace. Every magic output also has a
-text/plain twin (plain.py) for terminals.
+JupyterLab right-aligns table cells (`:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td`
+outranks a class) and centres tables: each cell carries `text-align:left` in its own style
+attribute (no stylesheet outranks it; the sanitizer keeps it), the CSS doubles its class to
+outrank the lab's other rules, cells are monospace. plain.py makes the text/plain twin.
 """
 
 from __future__ import annotations

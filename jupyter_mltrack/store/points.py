@@ -107,7 +107,7 @@ def append(session: Session, run_id: int, batches: Sequence[SeriesAppend]) -> No
                 groups.append((fid, ftype, g))
     merged = [p.id for _fid, _t, g in groups for p in g.parts if isinstance(p, _Stored)]
     old = {
-        int(cid): SeriesAppend("", "", bytes(st), bytes(v), bytes(ts), int(n), first, last)
+        int(cid): SeriesAppend("", "", st, v, ts, int(n), first, last)
         for cid, n, first, last, st, v, ts in sql.chunks(merged)
     }
     rows = [_row(fid, ftype, g, old) for fid, ftype, g in groups]

@@ -80,6 +80,9 @@ def test_show_and_compare(
     assert doc["fields"]["metrics/f1"]["values"] == {two_runs[0]: 0.6, two_runs[1]: 0.7}
     code, _, err = _cli(capsys, store, "show", "NOPE-1")
     assert code == 1 and "no run" in err
+    # The same run twice is a clear error, not a traceback.
+    code, _, err = _cli(capsys, store, "compare", two_runs[0], two_runs[0])
+    assert code == 1 and "given already" in err
 
 
 def test_export_json_and_csv(

@@ -26,6 +26,11 @@ def _compare(args: argparse.Namespace) -> int:
         raise InvalidInput("compare needs at least two runs")
     store = open_from(args)
     infos = [runs.get(store, r) for r in args.runs]
+    seen: set[int] = set()
+    for given, info in zip(args.runs, infos, strict=True):
+        if info.id in seen:
+            raise InvalidInput(f"{given!r} names a run given already: compare different runs")
+        seen.add(info.id)
     by_run = fields.fields_of_runs(store, [i.id for i in infos])
     paths = sorted({p for fs in by_run.values() for p in fs})
     if args.prefix:

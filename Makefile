@@ -76,6 +76,11 @@ bench: setup
 	$(PY) bench/bench_checkpoints.py
 	$(PY) bench/bench_runs.py --mlflow /tmp/bench/venvs/mlflow/bin/python
 	$(PY) bench/bench_monitor.py
+	$(PY) bench/bench_diff_corpus.py
+	$(PY) bench/bench_history.py
+	$(PY) bench/bench_import.py
+	$(PY) bench/bench_cli.py
+	$(PY) bench/bench_abort.py
 
 bench-quick: setup
 	bash bench/peers/setup_venvs.sh

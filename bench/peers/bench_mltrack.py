@@ -11,8 +11,9 @@ Variants
         steps logs 100 of them, so n points make n / 10,000 steps of every series
 The store is a SQLite file in the out dir, or a fresh database on the PostgreSQL server named
 by MLTRACK_BENCH_PG (an admin URL; the database is dropped at the end); bench_client.py
-switches the rest of the run context off through MLTRACK_CAPTURE_* variables; `extra()` adds the time to read the series back
-(fetch_values of the single series, pandas imported beforehand) and the db/WAL split.
+switches the rest of the run context off through MLTRACK_CAPTURE_* variables; `extra()`
+adds the time to read the series back (fetch_values of the single series, pandas imported
+beforehand) and the db/WAL split.
 """
 
 import os

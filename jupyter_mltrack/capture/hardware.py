@@ -10,9 +10,10 @@ default, 1 when asked), logging under `monitoring/`:
 
 A run shorter than the interval still gets its samples: one at start (the gauges: memory, RSS,
 GPU; CPU needs a span to measure over) and one at stop (everything, CPU since the sample
-before), so `monitoring/` is never empty. A sample costs well under a millisecond (bench/bench_monitor.py): children are found through
-`/proc/<pid>/task/<tid>/children` instead of psutil's scan of every process on the machine,
-and process objects are kept between samples. Listeners (cell provenance) get each sample's
+before), so `monitoring/` is never empty. A sample costs well under a millisecond
+(bench/bench_monitor.py): children are found through `/proc/<pid>/task/<tid>/children`
+instead of psutil's scan of every process on the machine, and process objects are kept
+between samples. Listeners (cell provenance) get each sample's
 process-tree RSS and GPU memory so they can keep a peak.
 """
 

@@ -38,9 +38,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from .. import sysfields
-from ..store import config
 from ..store.models import RUN_STATES, Field, Project, Run
-from ..store.runs import state_expression
+from ..store.runs import stale_cutoff, state_expression
 from .regex import PatternError, compile_pattern
 from .syntax import Condition, Expr, Not, Operand, Or, QuerySyntaxError, Value, parse
 from .times import parse_time
@@ -60,11 +59,10 @@ STATE_ALIASES = {"active": "running", "idle": "finished"}
 
 def duration_expression(now: float) -> ColumnElement[float]:
     """Seconds a run lasted: to its end, to its last heartbeat when crashed, else to now."""
-    cutoff = now - config.STALE_AFTER
     return case(
         (Run.ended_at.is_not(None), Run.ended_at - Run.created_at),
         (
-            and_(Run.state == "running", Run.heartbeat_at < cutoff),
+            and_(Run.state == "running", Run.heartbeat_at < stale_cutoff(now)),
             Run.heartbeat_at - Run.created_at,
         ),
         else_=now - Run.created_at,

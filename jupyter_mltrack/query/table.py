@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,7 +23,7 @@ from ..errors import InvalidInput
 from ..store import names
 from ..store.engine import Store
 from ..store.models import Field, Project, Run
-from ..store.runs import effective_state
+from ..store.runs import db_time, effective_state
 from .budget import bounded
 from .compiler import Compiler
 from .syntax import Operand, parse, parse_columns, parse_sort
@@ -107,7 +106,7 @@ def runs_table(
         raise InvalidInput(f"limit must be between 0 and {MAX_LIMIT}, not {limit}")
     if offset < 0:
         raise InvalidInput(f"offset must be 0 or more, not {offset}")
-    now = time.time() if now is None else now
+    now = db_time(store) if now is None else now  # staleness is judged by the store's clock
     dialect = store.engine.dialect.name
     compiler = Compiler(query or "", dialect, now)
     where = [compiler.compile(parse(query))]
@@ -235,7 +234,7 @@ def _item(
 
 def sys_value(path: str, run: Any, project_name: str, now: float) -> Any:
     """The Python twin of `compiler.sys_columns` for a run (row, model or RunInfo)."""
-    state = effective_state(run.state, run.heartbeat_at, now)
+    state = effective_state(run.state, run.heartbeat_at, now, run.stale_after)
     return sysfields.value(path, run, project=project_name, state=state, now=now)
 
 

@@ -27,7 +27,7 @@ from .engine import Store
 from .entities import TRIGGERS, CheckpointInfo, Head, LinkedRun, NewCheckpoint
 from .fields import upsert_scalars
 from .models import Checkpoint, CheckpointCount, CheckpointRun, Notebook, Project, Run
-from .runs import effective_state
+from .runs import state_expression
 from .text import check as check_storable
 from .upsert import dialect_insert, record_blobs
 
@@ -77,15 +77,14 @@ def _runs_of(session: Session, ids: list[str]) -> dict[str, list[LinkedRun]]:
     if not ids:
         return out
     q = (
-        select(CheckpointRun.checkpoint_id, Run.short_id, Run.state, Run.heartbeat_at, Project.name)
+        select(CheckpointRun.checkpoint_id, Run.short_id, state_expression(), Project.name)
         .join(Run, Run.id == CheckpointRun.run_id)
         .join(Project, Project.id == Run.project_id)
         .where(CheckpointRun.checkpoint_id.in_(ids))
         .order_by(Run.created_at)
     )
-    now = time.time()
-    for cid, short_id, state, heartbeat, project in session.execute(q):
-        out[cid].append(LinkedRun(short_id, effective_state(state, heartbeat, now), project))
+    for cid, short_id, state, project in session.execute(q):
+        out[cid].append(LinkedRun(short_id, state, project))
     return out
 
 

@@ -42,11 +42,11 @@ DEFAULT_HEARTBEAT_INTERVAL = 10.0
 
 def _heartbeat_interval() -> float:
     """`MLTRACK_HEARTBEAT_INTERVAL` (seconds), read once here at import: the client's
-    heartbeat and the stale rule (`STALE_AFTER`, runs.effective_state) both derive from it,
-    so they cannot disagree within a process. Every process sharing a store (clients, server,
-    CLI) should see the same value: a reader with a shorter interval than a writer would call
-    that writer's live run crashed. Tests set it low to see a killed run turn `crashed` in
-    seconds, not half a minute."""
+    heartbeat and its runs' stale period (`STALE_AFTER`, three intervals) both derive from
+    it. The period is recorded with each run its writer beats for (runs.heartbeat), so a
+    reader judges every run by its own writer's period, whatever the reader's setting; the
+    reader's STALE_AFTER only applies to runs written before periods were recorded. Tests set
+    it low to see a killed run turn `crashed` in seconds, not half a minute."""
     raw = os.environ.get("MLTRACK_HEARTBEAT_INTERVAL", "").strip()
     if not raw:
         return DEFAULT_HEARTBEAT_INTERVAL

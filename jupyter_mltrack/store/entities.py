@@ -40,6 +40,8 @@ class RunInfo:
     heartbeat_at: float | None
     abort_requested: bool
     notebook_path: str | None
+    # The run's stale period (store.runs.effective_state); None: the reader's default.
+    stale_after: float | None = None
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,9 @@ class Run(Base):
     heartbeat_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     abort_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     notebook_path: Mapped[str | None] = mapped_column(String(MAX_PATH), nullable=True)
+    # Seconds without a heartbeat after which the run reads as crashed: its writer's period,
+    # recorded with each heartbeat (NULL: runs from before, read with the reader's default).
+    stale_after: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class Field(Base):

@@ -1,17 +1,38 @@
 """Runs: creation with unique `KEY-n` ids, lookup, state, heartbeat and abort.
 
-A run whose heartbeat is older than `STALE_AFTER` while it claims to be running is reported
-as `crashed`. That is computed when reading, not written by a reaper, so a run whose process
-comes back (a long pause, a suspended laptop) simply resumes and still ends properly.
+A run whose heartbeat is older than its stale period while it claims to be running is
+reported as `crashed`. That is computed when reading, not written by a reaper, so a run whose
+process comes back (a long pause, a suspended laptop) simply resumes and still ends properly.
+
+Both sides of that comparison are the database's: a heartbeat is stamped with the database's
+clock (`db_now`, in the UPDATE itself), readers compare with the database's clock
+(`db_time`, or `db_now` inside their query), and the stale period is the one the run's writer
+recorded with it (`Run.stale_after`: three of its heartbeat intervals). A writer on a host
+whose clock is off, or with another MLTRACK_HEARTBEAT_INTERVAL than the reader's, is judged
+right. The creation and end times stay the writer's (what the user saw when it ran).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, and_, case, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Float,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
 
 from ..errors import Conflict, InvalidInput, NotFound
 from . import config, names, projects
@@ -20,21 +41,62 @@ from .entities import RunInfo
 from .models import RUN_STATES, Project, Run
 
 
-def effective_state(state: str, heartbeat_at: float | None, now: float | None = None) -> str:
-    stale = heartbeat_at is not None and (now or time.time()) - heartbeat_at > config.STALE_AFTER
+class db_now(FunctionElement[float]):  # a SQL function, named as one
+    """The database's clock, in seconds since the epoch (a float, like the time columns)."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(db_now, "postgresql")
+def _db_now_pg(element: Any, compiler: Any, **kw: Any) -> str:
+    return "CAST(EXTRACT(EPOCH FROM now()) AS DOUBLE PRECISION)"
+
+
+@compiles(db_now, "sqlite")
+def _db_now_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    # Milliseconds; 'now' is one value for the whole statement.
+    return "((julianday('now') - 2440587.5) * 86400.0)"
+
+
+def db_time(store: Store) -> float:
+    """The database's clock now: what readers measure heartbeats against."""
+    with store.engine.connect() as conn:
+        return float(conn.scalar(select(db_now())) or 0.0)
+
+
+def stale_period(stale_after: float | None) -> float:
+    """A run's stale period: the one recorded with it, else this process's default."""
+    return config.STALE_AFTER if stale_after is None else stale_after
+
+
+def effective_state(
+    state: str, heartbeat_at: float | None, now: float, stale_after: float | None = None
+) -> str:
+    """`crashed` for a running run whose heartbeat is older than its stale period at `now`
+    (the database's clock: `db_time`)."""
+    stale = heartbeat_at is not None and now - heartbeat_at > stale_period(stale_after)
     return "crashed" if state == "running" and stale else state
+
+
+def stale_cutoff(now: float | None = None) -> ColumnElement[float]:
+    """The heartbeat time before which a running run is crashed, as SQL: `now` (default: the
+    database's clock) less the run's stale period."""
+    period = func.coalesce(Run.stale_after, config.STALE_AFTER)
+    if now is None:
+        return db_now() - period
+    return literal(now, Float()) - period
 
 
 def state_expression(now: float | None = None) -> ColumnElement[str]:
     """The same rule as `effective_state`, as SQL, for queries and sorting."""
-    cutoff = (now or time.time()) - config.STALE_AFTER
     return case(
-        (and_(Run.state == "running", Run.heartbeat_at < cutoff), "crashed"),
+        (and_(Run.state == "running", Run.heartbeat_at < stale_cutoff(now)), "crashed"),
         else_=Run.state,
     )
 
 
-def _info(r: Run, project: str) -> RunInfo:
+def _info(r: Run, project: str, now: float) -> RunInfo:
     info = RunInfo(
         id=r.id,
         project_id=r.project_id,
@@ -53,8 +115,9 @@ def _info(r: Run, project: str) -> RunInfo:
         heartbeat_at=r.heartbeat_at,
         abort_requested=r.abort_requested,
         notebook_path=r.notebook_path,
+        stale_after=r.stale_after,
     )
-    state = effective_state(r.state, r.heartbeat_at)
+    state = effective_state(r.state, r.heartbeat_at, now, r.stale_after)
     return info if state == r.state else replace(info, state=state)
 
 
@@ -89,13 +152,14 @@ def create(
                 owner=owner,
                 hostname=hostname,
                 created_at=created_at if created_at is not None else now,
-                heartbeat_at=now,
+                heartbeat_at=db_now(),
                 abort_requested=False,
                 notebook_path=notebook_path,
+                stale_after=config.STALE_AFTER,
             )
             s.add(run)
             s.flush()
-            return _info(run, proj.name)
+            return _info(run, proj.name, run.heartbeat_at or 0.0)  # just beat: not stale
     except IntegrityError:
         if custom_run_id is not None:
             # Someone else created this custom id at the same moment: resume theirs.
@@ -124,7 +188,7 @@ def restore(
     key, _, num = short_id.upper().rpartition("-")
     if key != proj.key or not num.isdigit():
         return None
-    number, now = int(num), time.time()
+    number = int(num)
     try:
         with store.write() as s:
             if s.scalar(select(Run.id).where(Run.short_id == short_id.upper())) is not None:
@@ -146,13 +210,14 @@ def restore(
                 owner=owner,
                 hostname=hostname,
                 created_at=created_at,
-                heartbeat_at=now,
+                heartbeat_at=db_now(),
                 abort_requested=False,
                 notebook_path=notebook_path,
+                stale_after=config.STALE_AFTER,
             )
             s.add(run)
             s.flush()
-            return _info(run, proj.name)
+            return _info(run, proj.name, run.heartbeat_at or 0.0)
     except IntegrityError:  # taken meanwhile (the number, or the custom id)
         return None
 
@@ -160,7 +225,7 @@ def restore(
 def get(store: Store, run_id: str | int, *, project: str | None = None) -> RunInfo:
     """Find a run by short id (`CRED-12`), numeric id, or custom run id."""
     with store.read() as s:
-        q = select(Run, Project.name).join(Project, Project.id == Run.project_id)
+        q = select(Run, Project.name, db_now()).join(Project, Project.id == Run.project_id)
         conds = []
         numeric = isinstance(run_id, int) or (isinstance(run_id, str) and run_id.isdigit())
         # An id past 64 bits names no run; passed to the database it overflows (a 500).
@@ -177,7 +242,7 @@ def get(store: Store, run_id: str | int, *, project: str | None = None) -> RunIn
         row = s.execute(q.order_by(Run.id).limit(1)).first()
         if row is None:
             raise NotFound(f"no run {run_id!r}")
-        return _info(row[0], row[1])
+        return _info(row[0], row[1], row[2])
 
 
 def find_custom(store: Store, project: str | None, custom_run_id: str) -> RunInfo | None:
@@ -191,11 +256,11 @@ def list_runs(
     store: Store, project: str | None = None, *, limit: int = 100, offset: int = 0
 ) -> list[RunInfo]:
     with store.read() as s:
-        q = select(Run, Project.name).join(Project, Project.id == Run.project_id)
+        q = select(Run, Project.name, db_now()).join(Project, Project.id == Run.project_id)
         if project is not None:
             q = q.where(Project.name == names.normalize_name(project))
         q = q.order_by(Run.created_at.desc(), Run.id.desc()).limit(limit).offset(offset)
-        return [_info(r, p) for r, p in s.execute(q)]
+        return [_info(r, p, now) for r, p, now in s.execute(q)]
 
 
 def set_state(store: Store, run_id: int, state: str, *, failed: bool | None = None) -> None:
@@ -206,7 +271,7 @@ def set_state(store: Store, run_id: int, state: str, *, failed: bool | None = No
     if state not in RUN_STATES:
         raise InvalidInput(f"unknown run state {state!r}; one of {', '.join(RUN_STATES)}")
     now = time.time()
-    values: dict[str, object] = {"state": state, "heartbeat_at": now}
+    values: dict[str, object] = {"state": state, "heartbeat_at": db_now()}
     if state != "running":
         values["ended_at"] = now
         values["state"] = case((Run.abort_requested.is_(True), "aborted"), else_=state)
@@ -223,9 +288,14 @@ def set_state(store: Store, run_id: int, state: str, *, failed: bool | None = No
 
 
 def heartbeat(store: Store, run_id: int) -> bool:
-    """Record that the run is alive; returns whether an abort was requested."""
+    """Record that the run is alive, by the database's clock, and the stale period this
+    process beats by (config.STALE_AFTER); returns whether an abort was requested."""
     with store.write() as s:
-        s.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=time.time()))
+        s.execute(
+            update(Run)
+            .where(Run.id == run_id)
+            .values(heartbeat_at=db_now(), stale_after=config.STALE_AFTER)
+        )
         return bool(s.scalar(select(Run.abort_requested).where(Run.id == run_id)))
 
 

@@ -119,6 +119,21 @@ def _sqlite_pragmas(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+def _postgres_session(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Values PostgreSQL moves out of line (series chunks, checkpoint text) are compressed
+        # with lz4, not pglz: about as small, but a 1M-point flush of 100 series waited
+        # 0.3 s instead of 0.9 and reads decompress faster (bench/bench_series.py). A server
+        # without lz4 (before 14, or built without it) keeps pglz.
+        try:
+            with dbapi_conn.cursor() as cur:
+                cur.execute("SET default_toast_compression = 'lz4'")
+            dbapi_conn.commit()
+        except Exception:
+            dbapi_conn.rollback()
+
+
 def make_engine(config: StoreConfig) -> Engine:
     """Create the engine without touching the database."""
     try:
@@ -132,6 +147,8 @@ def make_engine(config: StoreConfig) -> Engine:
             _sqlite_pragmas(engine)
         else:
             engine = create_engine(_engine_url(config.url), pool_pre_ping=True)
+            if engine.dialect.name == "postgresql":
+                _postgres_session(engine)
     except exc.NoSuchModuleError as e:
         raise StoreError(
             f"Store {config.masked_url}: no driver for this URL ({config.redact(str(e))}). "

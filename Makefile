@@ -75,6 +75,7 @@ bench: setup
 	$(PY) bench/bench_client.py
 	$(PY) bench/bench_checkpoints.py
 	$(PY) bench/bench_runs.py --mlflow /tmp/bench/venvs/mlflow/bin/python
+	$(PY) bench/bench_series.py
 	$(PY) bench/bench_monitor.py
 	$(PY) bench/bench_diff_corpus.py
 	$(PY) bench/bench_history.py
@@ -87,6 +88,7 @@ bench-quick: setup
 	$(PY) bench/bench_client.py --quick
 	$(PY) bench/bench_checkpoints.py --quick
 	$(PY) bench/bench_runs.py --reps 3
+	$(PY) bench/bench_series.py --reps 3
 	$(PY) bench/bench_monitor.py
 
 clean:

@@ -132,11 +132,20 @@ def get(store: Store, checkpoint_id: str) -> CheckpointInfo:
 def head(store: Store, path: str) -> Head | None:
     """The newest checkpoint of the live notebook at `path` (just the columns a new checkpoint
     builds on: one query, no linked runs)."""
+    # The notebook's id first, then its newest checkpoint by the (notebook_id, seq) index: a
+    # join ordered by seq made SQLite sort the whole history in a temporary B-tree, so every
+    # checkpoint cost grew with the history (tests/test_checkpoint_history_scale.py).
+    notebook = (
+        select(Notebook.id)
+        .where(Notebook.path == path, Notebook.deleted.is_(False))
+        .order_by(Notebook.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     with store.read() as s:
         row = s.execute(
             select(Checkpoint.id, Checkpoint.manifest_sha, Checkpoint.content_sha)
-            .join(Notebook, Notebook.id == Checkpoint.notebook_id)
-            .where(Notebook.path == path, Notebook.deleted.is_(False))
+            .where(Checkpoint.notebook_id == notebook)
             .order_by(Checkpoint.seq.desc())
             .limit(1)
         ).first()

@@ -288,10 +288,10 @@ def test_pathological_text_is_refused_without_recursing():
     """Each of these used to end in a RecursionError (a 500) or seconds of work."""
     for text in ("(" * 5000 + "a = 1", "NOT " * 2400 + "a = 1", "last(" * 1900 + "x) > 1"):
         assert len(text) <= MAX_QUERY
-        t0 = time.monotonic()
+        # Refused as a syntax error (a RecursionError would escape pytest.raises). The cost
+        # is not timed here (a busy machine flips a timed test); the limit stops the parser.
         with pytest.raises(QuerySyntaxError) as e:
             parse(text)
-        assert time.monotonic() - t0 < 0.5
         assert len(str(e.value)) < 300  # the caret under a window of the line
     with pytest.raises(QueryError, match=f"at most {MAX_QUERY:,}") as e:
         parse("a = 1 OR " * 2000)

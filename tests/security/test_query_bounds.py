@@ -86,8 +86,9 @@ async def test_hostile_matches_does_not_stall_the_server(jp_fetch: Any, server_s
     took, code, body = await query
     assert code == 200, body
     assert [r["sys/name"] for r in body["items"]] == ["aaa"]
-    assert took < 2.0
-    assert max(laps, default=0.0) < 1.0, laps
+    # Generous bounds for a busy CI machine; without the bound these take 10 s and more.
+    assert took < 4.0
+    assert max(laps, default=0.0) < 3.0, laps
 
 
 async def test_slow_matches_stops_at_the_budget_with_a_400_and_health_stays_fast(
@@ -104,7 +105,7 @@ async def test_slow_matches_stops_at_the_budget_with_a_400_and_health_stays_fast
     assert body["error"] == "query_timeout"
     assert "time limit (0.5 s)" in body["message"]
     assert took < 0.5 + 2.5
-    assert len(laps) >= 2 and max(laps) < 1.0, laps
+    assert len(laps) >= 2 and max(laps) < 3.0, laps
 
 
 @pytest.mark.parametrize(
@@ -130,7 +131,7 @@ async def test_costly_shapes_are_a_400_naming_the_limit(
     assert body["error"] == "invalid"
     assert words in body["message"]
     assert len(body["message"]) < 400  # a window around the caret, not the whole query
-    assert took < 2.0
+    assert took < 4.0  # 26 s and more before the limits
 
 
 # -- the same engine through runs_table, on both backends ----------------------------------
@@ -152,7 +153,7 @@ def test_hostile_matches_is_linear_on_both_backends(store: Store):
     make_run(store, name="a" * 24 + "!")
     t0 = time.monotonic()
     assert runs_table(store, query=HOSTILE).total == 0
-    assert time.monotonic() - t0 < 2.0
+    assert time.monotonic() - t0 < 4.0  # ~10 s with Python's re
 
 
 def test_one_value_too_costly_to_match_is_refused_up_front(sqlite_store: Store):
@@ -162,7 +163,7 @@ def test_one_value_too_costly_to_match_is_refused_up_front(sqlite_store: Store):
     t0 = time.monotonic()
     with pytest.raises(QueryError) as e:
         runs_table(sqlite_store, query='notes MATCHES "a[ab]{200}c"')
-    assert time.monotonic() - t0 < 2.0
+    assert time.monotonic() - t0 < 4.0
     assert not isinstance(e.value, QueryTimeout)
     assert "over the limit for one value" in str(e.value)
 

@@ -101,8 +101,14 @@ def test_escaped_json_stays_valid_and_reads_back_equal() -> None:
 
 
 def test_every_command_prints_stored_control_characters_escaped(
-    capsys: pytest.CaptureFixture[str], store: Store, hostile_run: str, tmp_path: Path
+    capsys: pytest.CaptureFixture[str],
+    store: Store,
+    hostile_run: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A wide terminal: tables fit their columns to it, and the escapes must show whole.
+    monkeypatch.setenv("COLUMNS", "1000")
     root = tmp_path / "nbs"
     root.mkdir()
     nbformat.write(new_notebook(cells=[new_code_cell(HOSTILE)]), root / "a.ipynb")

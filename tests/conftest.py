@@ -65,6 +65,8 @@ def _isolated_store_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("MLTRACK_STORE", f"sqlite:///{tmp_path}/env-store/mltrack.db")
     monkeypatch.setenv("MLTRACK_BLOBS", str(tmp_path / "env-store" / "blobs"))
     monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "jupyter-data"))
+    # Offline spools of runs whose store failed stay in the test's folder too.
+    monkeypatch.setenv("MLTRACK_OFFLINE_DIR", str(tmp_path / "offline"))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

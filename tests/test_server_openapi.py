@@ -139,6 +139,7 @@ async def test_the_runs_answers_are_what_the_document_says(jp_fetch: Any) -> Non
     _conforms(await get("runs", done.short_id), "RunDetail")
     _conforms(await get("runs", live.short_id), "RunDetail")
     _conforms(await get("runs", done.short_id, "series", field="train/loss"), "Series")
+    _conforms(await get("runs", done.short_id, "cells"), "RunCells")
     _conforms(await get("health"), "Health")
     _conforms(await get("lab-settings"), "LabSettings")
     r = await jp_fetch("mltrack", "api", "runs", live.short_id, "abort", method="POST", body="{}")

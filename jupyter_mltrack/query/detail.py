@@ -8,8 +8,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..store import cells, checkpoints, fields, runs
+from ..store import cells, checkpoints, fields, forks, runs
 from ..store.engine import Store
+from ..store.entities import RunInfo
 from ..sysfields import LISTED
 from .table import json_safe, sys_value
 
@@ -59,6 +60,25 @@ def run_detail(store: Store, run_id: str | int) -> dict[str, Any]:
             "checkpoint": checkpoint.as_dict() if checkpoint is not None else None,
             "end_checkpoint": end.as_dict() if end is not None else None,
             "cells": cell_rows,
+            "fork": _fork(store, run),
         }
     )
     return detail
+
+
+def _fork(store: Store, run: RunInfo) -> dict[str, Any]:
+    """Lineage for the lab: the parent this run forked from (and at which step), its forks."""
+    chain = forks.lineage(store, run.id)
+    parent: dict[str, Any] | None = None
+    step: float | None = None
+    if chain:
+        found = runs.get(store, chain[0][0])
+        parent = {"id": found.short_id, "name": found.name, "state": found.state}
+        step = chain[0][1]
+    return {
+        "parent": parent,
+        "step": step,
+        "children": [
+            {"id": c.short_id, "name": c.name, "step": at} for c, at in forks.children(store, run)
+        ],
+    }

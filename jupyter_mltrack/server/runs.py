@@ -1,6 +1,6 @@
 """Runs: the table (`GET runs`), the field paths (`GET fields`), one run (`GET runs/<id>`),
-its series downsampled for charts (`GET runs/<id>/series`) and asking a running run to stop
-(`POST runs/<id>/abort`).
+its series downsampled for charts (`GET runs/<id>/series`), which cell logged which points
+(`GET runs/<id>/cells`) and asking a running run to stop (`POST runs/<id>/abort`).
 
 Thin handlers over `jupyter_mltrack.query` (the store's read side) and `store.runs`: no SQL
 here; the store work runs in a worker thread. A bad query answers 400 with the caret message
@@ -17,6 +17,7 @@ from ..errors import InvalidInput
 from ..query import runs_table
 from ..query.detail import run_detail
 from ..query.paths import field_paths
+from ..query.provenance import cell_provenance
 from ..query.series import DEFAULT_POINTS, MAX_POINTS, read_points
 from ..store import runs
 from .base import AUTH_RESOURCE, MLTrackHandler  # noqa: F401  (declared per module)
@@ -90,6 +91,13 @@ class SeriesHandler(MLTrackHandler):
         self.write_json(points.to_dict(x))
 
 
+class CellsHandler(MLTrackHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, run_id: str) -> None:
+        self.write_json(await self.run_blocking(cell_provenance, self.store, run_id))
+
+
 class FieldsHandler(MLTrackHandler):
     @web.authenticated
     @authorized
@@ -112,5 +120,6 @@ default_handlers = [
     (r"/fields", FieldsHandler),
     (rf"/runs/{RUN_ID}", RunHandler),
     (rf"/runs/{RUN_ID}/series", SeriesHandler),
+    (rf"/runs/{RUN_ID}/cells", CellsHandler),
     (rf"/runs/{RUN_ID}/abort", AbortHandler),
 ]

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from ..errors import NotFound
 from . import fields, runs
 from .engine import Store
+from .entities import RunInfo
 from .models import Field
 
 PARENT = "forking/parent"
@@ -65,6 +66,32 @@ def lineage(store: Store, run_id: int) -> list[tuple[int, float]]:
         seen.add(parent.id)
         out.append((parent.id, point[1]))
         current = parent.id
+    return out
+
+
+def children(store: Store, run: RunInfo, *, limit: int = 100) -> list[tuple[RunInfo, float]]:
+    """The runs forked from `run` (in its project), oldest first, each with its fork step.
+
+    A fork names its parent by custom run id or `KEY-n` (see the module doc), so both are
+    looked up; the path index narrows the scan to the project's forks, which are few."""
+    names = [run.short_id] + ([run.custom_run_id] if run.custom_run_id else [])
+    with store.read() as s:
+        ids = [
+            rid
+            for (rid,) in s.execute(
+                select(Field.run_id)
+                .where(Field.path == PARENT, Field.text.in_(names), Field.run_id != run.id)
+                .order_by(Field.run_id)
+                .limit(limit)
+            )
+        ]
+    out: list[tuple[RunInfo, float]] = []
+    for rid in ids:
+        child = runs.get(store, rid)
+        if child.project_id != run.project_id:
+            continue
+        point = _fork_point(store, rid)
+        out.append((child, math.inf if point is None else point[1]))
     return out
 
 

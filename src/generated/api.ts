@@ -124,6 +124,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/runs/{run_id}/cells": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per-cell provenance: each cell executed during the run, with the series points it logged (count, first and last step per series) */
+        get: operations["getRunCells"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/runs/{run_id}/abort": {
         parameters: {
             query?: never;
@@ -301,7 +318,33 @@ export interface components {
             ended_at: number | null;
             peak_rss: number | null;
             peak_gpu_memory: number | null;
-            error: string | null;
+            /** @description The cell raised */
+            error: boolean;
+        };
+        /** @description The points of one series logged while a cell ran. */
+        CellSeries: {
+            path: string;
+            count: number;
+            first_step: number | null;
+            last_step: number | null;
+        };
+        /** @description A cell execution with the series points it logged. */
+        CellProvenance: {
+            cell_id: string | null;
+            execution_count: number | null;
+            started_at: number | null;
+            ended_at: number | null;
+            peak_rss: number | null;
+            peak_gpu_memory: number | null;
+            /** @description The cell raised */
+            error: boolean;
+            series: components["schemas"]["CellSeries"][];
+        };
+        RunCells: {
+            id: string;
+            /** @description The run has more series than were read (query/provenance.py MAX_SERIES) */
+            truncated: boolean;
+            cells: components["schemas"]["CellProvenance"][];
         };
         RunDetail: {
             /** @description sys/id */
@@ -319,6 +362,21 @@ export interface components {
             /** @description The run's end checkpoint (trigger run-end): the notebook with its results, taken when the run stopped or its cell finished */
             end_checkpoint: components["schemas"]["Checkpoint"] | null;
             cells: components["schemas"]["CellTiming"][];
+            fork: components["schemas"]["RunFork"];
+        };
+        /** @description Fork lineage: the run this one forked from and at which step (its series inherit the parent's points up to it), and the runs forked from this one. */
+        RunFork: {
+            parent: components["schemas"]["RunRef"] | null;
+            /** @description The fork step; null for a run that is no fork (or forked at no step) */
+            step: number | null;
+            children: components["schemas"]["RunRef"][];
+        };
+        /** @description Another run named by lineage: its short id, name, state (parents) or fork step (children). */
+        RunRef: {
+            id: string;
+            name: string;
+            state?: string;
+            step?: number | null;
         };
         Series: {
             field: string;
@@ -687,6 +745,39 @@ export interface operations {
             };
             403: components["responses"]["Forbidden"];
             /** @description No such run or field */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRunCells: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description short id (CRED-12), numeric id or custom run id */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run's cells */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunCells"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            /** @description No such run */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -139,7 +139,7 @@ export function cellsTable(
         : trans.__('running'),
       cell.peak_rss !== null ? formatBytes(cell.peak_rss) : '',
       cell.peak_gpu_memory !== null ? formatBytes(cell.peak_gpu_memory) : '',
-      cell.error ?? ''
+      cell.error ? trans.__('error') : ''
     ]) {
       row.appendChild(el('td', '', text));
     }

@@ -17,11 +17,11 @@ from jupyter_server.utils import url_path_join
 from ..errors import StoreError
 from ..store.config import ENV_BLOBS, ENV_STORE, StoreConfig, resolve
 from ..store.engine import Store, open_store
-from . import checkpoints, diff, fallback, files, health, lab_settings, openapi, runs
+from . import checkpoints, columns, diff, fallback, files, health, lab_settings, openapi, runs
 from .config import MLTrack
 
 # Each resource module brings its `default_handlers`; openapi.json describes them all.
-MODULES = [health, openapi, lab_settings, runs, files, checkpoints, diff, fallback]
+MODULES = [health, openapi, lab_settings, runs, columns, files, checkpoints, diff, fallback]
 
 
 class Service:

@@ -73,6 +73,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/columns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Field paths of the newest runs a query matches, most frequent first (the runs table's default columns) */
+        get: operations["listColumnPaths"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/fields": {
         parameters: {
             query?: never;
@@ -292,6 +309,14 @@ export interface components {
             path: string;
             type: string;
             runs: number;
+        };
+        /** @description Field paths of the sampled runs, most frequent first. */
+        ColumnPaths: {
+            items: components["schemas"]["FieldPath"][];
+            /** @description runs sampled: the newest matching ones, at most `sample` */
+            runs: number;
+            /** @description more than 2000 paths: the most frequent are listed */
+            truncated: boolean;
         };
         FieldPaths: {
             items: components["schemas"]["FieldPath"][];
@@ -637,6 +662,43 @@ export interface operations {
                 };
             };
             /** @description Bad query (the message points at the position), or over a limit of docs/query.md (nesting, sort keys, time: error query_timeout) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    listColumnPaths: {
+        parameters: {
+            query?: {
+                /** @description the runs table's query (docs/query.md) */
+                query?: string;
+                /** @description one project (default: all) */
+                project?: string;
+                /** @description how many of the newest matching runs are read (default 1000) */
+                sample?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description path, type, runs among the sampled runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ColumnPaths"];
+                };
+            };
+            /** @description Bad query (the message points at the position), or over a limit of docs/query.md */
             400: {
                 headers: {
                     [name: string]: unknown;

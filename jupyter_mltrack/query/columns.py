@@ -1,0 +1,86 @@
+"""The field paths of the runs a query matches, with how many of them have each: what the
+runs table picks its default parameter and metric columns from (`GET columns`).
+
+Only a sample is read, the `sample` newest matching runs: the table shows the newest first,
+and counting the paths of 100,000 runs to choose eight columns would cost seconds where a
+thousand cost milliseconds. Which paths become columns is the lab's choice
+(src/runs/columns.ts), so the rule lives in one place with its tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..store import names
+from ..store.engine import Store
+from ..store.models import Field, Project, Run
+from ..store.runs import db_time
+from .budget import bounded
+from .compiler import Compiler
+from .syntax import parse
+
+DEFAULT_SAMPLE = 1000
+MAX_SAMPLE = 10_000
+MAX_PATHS = 2000
+
+
+@dataclass(frozen=True)
+class ColumnPath:
+    path: str
+    type: str
+    runs: int  # of the sampled runs, how many have this path
+
+
+@dataclass(frozen=True)
+class ColumnPaths:
+    items: list[ColumnPath]
+    runs: int  # runs sampled (at most `sample`)
+    truncated: bool  # more than MAX_PATHS paths: the most frequent ones are listed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "items": [{"path": p.path, "type": p.type, "runs": p.runs} for p in self.items],
+            "runs": self.runs,
+            "truncated": self.truncated,
+        }
+
+
+def column_paths(
+    store: Store,
+    *,
+    query: str | None = "",
+    project: str | None = None,
+    sample: int = DEFAULT_SAMPLE,
+    timeout: float | None = None,
+) -> ColumnPaths:
+    """Paths of the `sample` newest runs matching `query` (in `project` if given), most
+    frequent first. A bad query raises the same `QuerySyntaxError` as the table."""
+    now = db_time(store)
+    compiler = Compiler(query or "", store.engine.dialect.name, now)
+    where = [compiler.compile(parse(query))]
+    if project is not None:
+        project_id = select(Project.id).where(Project.name == names.normalize_name(project))
+        where.append(Run.project_id == project_id.scalar_subquery())
+    picked = (
+        select(Run.id)
+        .where(*where)
+        .order_by(Run.created_at.desc(), Run.id.desc())
+        .limit(max(1, min(sample, MAX_SAMPLE)))
+        .subquery()
+    )
+    count = func.count().label("n")
+    paths = (
+        select(Field.path, func.min(Field.type), count)
+        .where(Field.run_id.in_(select(picked.c.id)))
+        .group_by(Field.path)
+        .order_by(count.desc(), Field.path)
+        .limit(MAX_PATHS + 1)
+    )
+    with store.read() as s, bounded(s, timeout):
+        runs = s.scalar(select(func.count()).select_from(picked)) or 0
+        rows = s.execute(paths).all() if runs else []
+    items = [ColumnPath(p, t, int(n)) for p, t, n in rows[:MAX_PATHS]]
+    return ColumnPaths(items, int(runs), len(rows) > MAX_PATHS)

@@ -67,6 +67,11 @@ def _isolated_store_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "jupyter-data"))
     # Offline spools of runs whose store failed stay in the test's folder too.
     monkeypatch.setenv("MLTRACK_OFFLINE_DIR", str(tmp_path / "offline"))
+    # Who a run or checkpoint is for (identity.py): the OS user unless a test says otherwise;
+    # the server exports MLTRACK_USER, which must not leak into the next test.
+    monkeypatch.delenv("MLTRACK_USER", raising=False)
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    monkeypatch.delenv("MLTRACK_SAVE_RETENTION", raising=False)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

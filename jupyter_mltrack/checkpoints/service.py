@@ -10,7 +10,6 @@ worker thread.
 
 from __future__ import annotations
 
-import getpass
 import itertools
 import secrets
 from collections.abc import Callable, Iterable, Iterator
@@ -18,14 +17,17 @@ from typing import Any
 
 import nbformat
 
+from .. import identity
 from ..errors import InvalidInput, NotFound, StoreError
 from ..store import checkpoints as repo
 from ..store import notebooks, runs
 from ..store.engine import Store
 from ..store.entities import TRIGGERS, CheckpointInfo, NewCheckpoint
 from . import counts, files, snapshot
+from . import retention as retention_mod
 from .diff import diff_notebooks
 from .notebooks import NotebookIO
+from .retention import Retention
 
 ATTEMPTS = 8
 
@@ -35,11 +37,10 @@ def new_id() -> str:
 
 
 def local_user() -> str:
-    """The author of a checkpoint taken outside the server: the user running this process."""
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name is not an error
-        return ""
+    """The author of a checkpoint taken outside a request: the person this process works for
+    (`identity.process_user`: MLTRACK_USER, JUPYTERHUB_USER, else the OS user), as a run's
+    `sys/owner` is."""
+    return identity.process_user()
 
 
 def check_trigger(trigger: str) -> None:
@@ -58,6 +59,7 @@ def create_from(
     trigger: str = "api",
     author: str = "",
     skip_if_unchanged: bool = False,
+    retention: Retention | None = None,
 ) -> CheckpointInfo | None:
     """Snapshot the saved notebook at `path`, read through `notebooks` (POST checkpoints, a
     save in JupyterLab, `checkpoints.create`, `mltrack checkpoints --create`). The trigger,
@@ -78,6 +80,7 @@ def create_from(
         author=author,
         from_disk=notebooks.from_disk,
         skip_if_unchanged=skip_if_unchanged,
+        retention=retention,
     )
 
 
@@ -94,6 +97,7 @@ def create(
     from_disk: bool = False,
     skip_if_unchanged: bool = False,
     split: snapshot.Split | None = None,
+    retention: Retention | None = None,
 ) -> CheckpointInfo | None:
     """Snapshot a (validated) notebook as the newest checkpoint of `path`.
 
@@ -102,6 +106,7 @@ def create(
     opens in Jupyter: the checkpoint records it); otherwise it is computed here.
     Returns None only when `skip_if_unchanged` and the content equals the newest checkpoint's.
     Concurrent calls for one notebook each land exactly once, in some order.
+    With `retention`, a new `save` thins the notebook's older saves (retention.py).
     """
     repo.check_text(name, description)
     warning = split.validation_warning if split is not None else None
@@ -153,6 +158,8 @@ def create(
         if run is not None:
             repo.link_run(store, info.id, run.id)
             info = repo.get(store, info.id)
+        elif retention is not None and info.trigger == "save":
+            retention_mod.thin(store, retention, now=info.created_at, notebook_id=info.notebook_id)
         return info
     raise StoreError(f"could not append a checkpoint to {path}: too many concurrent writers")
 

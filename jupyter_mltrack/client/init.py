@@ -73,14 +73,14 @@ def _run_text(path: str, value: str | None, strict: bool) -> str | None:
 
 
 def _who() -> tuple[str, str]:
-    import getpass
+    """(sys/owner, sys/hostname): the person this process works for (`identity`:
+    MLTRACK_USER, which the server exports to its kernels, else JUPYTERHUB_USER, else the OS
+    user) and the machine."""
     import socket
 
-    try:
-        owner = getpass.getuser()
-    except Exception:
-        owner = os.environ.get("USER", "")
-    return owner, socket.gethostname()
+    from ..identity import process_user
+
+    return process_user(), socket.gethostname()
 
 
 def init_run(

@@ -14,6 +14,7 @@ from typing import Any
 
 from jupyter_server.utils import url_path_join
 
+from .. import identity
 from ..errors import StoreError
 from ..store.config import ENV_BLOBS, ENV_STORE, StoreConfig, resolve
 from ..store.engine import Store, open_store
@@ -56,6 +57,8 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     )
     os.environ[ENV_STORE] = store_config.url
     os.environ[ENV_BLOBS] = str(store_config.blob_root)
+    # Its kernels record the person the server records (identity.py): runs' sys/owner.
+    os.environ[identity.ENV_USER] = identity.process_user()
     web_app = serverapp.web_app
     base_url = web_app.settings["base_url"]
     service = Service(config, store_config, base_url)

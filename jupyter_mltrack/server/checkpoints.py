@@ -16,7 +16,8 @@ from anyio import to_thread
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..checkpoints import service
+from .. import identity
+from ..checkpoints import retention, service
 from ..errors import InvalidInput
 from .base import (
     AUTH_RESOURCE,  # noqa: F401  (declared per module)
@@ -59,8 +60,9 @@ class CheckpointsBase(MLTrackHandler):
 
     @property
     def author(self) -> str:
-        user = self.current_user
-        return str(getattr(user, "username", "") or getattr(user, "name", "") or "")
+        """The authenticated Jupyter user, as `identity.of_user` records them (the anonymous
+        user of token auth is the server's own user)."""
+        return identity.of_user(self.current_user)
 
 
 class CheckpointsHandler(CheckpointsBase):
@@ -163,7 +165,14 @@ def on_load(serverapp: Any, svc: Any) -> None:
     logger = getattr(serverapp, "event_logger", None)
     if logger is None:
         return
-    author = service.local_user()
+    # A save event does not say who saved: the server's user (identity.process_user), whom
+    # the anonymous user of token auth and JupyterHub's user both are.
+    author = identity.process_user()
+    try:
+        policy = retention.resolve(svc.config.save_retention)
+        serverapp.log.info("jupyter-mltrack: save checkpoints kept: %s", policy.text)
+    except InvalidInput as e:
+        serverapp.log.error("jupyter-mltrack: %s; every save checkpoint is kept", e)
 
     async def listener(logger: Any, schema_id: str, data: dict[str, Any]) -> None:
         action = data.get("action")
@@ -187,6 +196,7 @@ def on_load(serverapp: Any, svc: Any) -> None:
                         trigger="save",
                         author=author,
                         skip_if_unchanged=True,
+                        retention=svc.config.save_policy,
                     )
                 )
             elif action == "rename":

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from traitlets import Bool, Int, Unicode
+from typing import Any
+
+from traitlets import Bool, Int, TraitError, Unicode, validate
 from traitlets.config import Configurable
+
+from ..checkpoints import retention
+from ..errors import InvalidInput
 
 
 class MLTrack(Configurable):
@@ -27,3 +32,32 @@ class MLTrack(Configurable):
     save_checkpoints = Bool(
         True, config=True, help="Take a checkpoint when a notebook is saved and has changed."
     )
+    save_retention = Unicode(
+        retention.DEFAULT,
+        config=True,
+        help=(
+            "Which autosave (`save`) checkpoints are kept as they age: tiers AGE:EVERY, e.g. "
+            f"'{retention.DEFAULT}' (the default: every save of the last hour, one an hour "
+            "for a day, one a day for 30 days), or 'all' to keep every save. Named, "
+            "described, run, run-end and manual checkpoints, and any a run links to, are "
+            "always kept. MLTRACK_SAVE_RETENTION wins over it (as `mltrack gc` reads it)."
+        ),
+    )
+
+    @validate("save_retention")
+    def _check_save_retention(self, proposal: Any) -> str:
+        try:
+            retention.parse(str(proposal["value"]))
+        except InvalidInput as e:
+            raise TraitError(f"c.MLTrack.save_retention: {e}") from None
+        return str(proposal["value"])
+
+    @property
+    def save_policy(self) -> retention.Retention:
+        """The policy in force (the environment first). An invalid MLTRACK_SAVE_RETENTION
+        keeps every save: the extension logged why when it loaded, and thinning on a guess
+        would delete history."""
+        try:
+            return retention.resolve(self.save_retention)
+        except InvalidInput:
+            return retention.parse(retention.KEEP_ALL)

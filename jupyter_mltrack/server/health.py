@@ -17,7 +17,10 @@ class HealthHandler(MLTrackHandler):
     async def get(self) -> None:
         store = self.store
         revision = await self.run_blocking(store.revision)
-        self.write_json(health_payload(store.config.masked_url, str(store.blobs.root), revision))
+        body = health_payload(store.config.masked_url, str(store.blobs.root), revision)
+        # The save retention in force (checkpoints/retention.py), for the lab's settings.
+        body["save_retention"] = self.mltrack.config.save_policy.text
+        self.write_json(body)
 
 
 def health_payload(store_url: str, blob_root: str, revision: str | None) -> dict[str, Any]:

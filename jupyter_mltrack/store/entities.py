@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import identity
+
 # What took a checkpoint: `%mltrack checkpoint` or the lab's button, a run's start, a run's
 # end (the notebook with its results), a save in JupyterLab, the safety copy before a restore
 # overwrites a notebook, the Python API.
@@ -107,7 +109,10 @@ class CheckpointInfo:
     validation_warning: str | None = None  # invalid, but Jupyter opens it (and warns)
 
     def as_dict(self) -> dict[str, Any]:
-        """The REST/Python entry shape of DESIGN §4."""
+        """The REST/Python entry shape of DESIGN §4. `author` is the name to show and
+        `author_username` the stable id, both read from the one stored column
+        (`identity.split`: "Name <username>")."""
+        author, username = identity.split(self.author)
         return {
             "id": self.id,
             "notebook_path": self.notebook_path,
@@ -119,7 +124,8 @@ class CheckpointInfo:
             "name": self.name,
             "description": self.description,
             "trigger": self.trigger,
-            "author": self.author,
+            "author": author,
+            "author_username": username,
             "size": self.size,
             "changes": {
                 "added": self.cells_added,

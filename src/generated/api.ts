@@ -277,6 +277,8 @@ export interface components {
             blob_root: string;
             schema_revision: string | null;
             backend: string;
+            /** @description which save checkpoints are kept as they age (c.MLTrack.save_retention or MLTRACK_SAVE_RETENTION), e.g. '1h:all, 1d:1h, 30d:1d'; 'all' keeps every save */
+            save_retention?: string;
         };
         LabSettings: {
             /** @description Checkpoint each notebook save (schema/plugin.json) */
@@ -437,7 +439,10 @@ export interface components {
             description: string;
             /** @enum {string} */
             trigger: "manual" | "run" | "run-end" | "save" | "restore" | "api";
+            /** @description who took it, the name to show: the Jupyter user's display name, else name, else username; 'anonymous' for an old anonymous id */
             author: string;
+            /** @description the author's stable username (the same as author when only one is known) */
+            author_username?: string;
             /** @description bytes of the notebook */
             size: number;
             /** @description nbformat's message when the notebook is invalid but Jupyter opens it */

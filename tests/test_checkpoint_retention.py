@@ -216,3 +216,28 @@ def test_gc_keeps_every_save_when_told(store: Store, capsys, monkeypatch) -> Non
     assert main(args) == 0
     assert "removed 0 save checkpoints" in capsys.readouterr().out
     assert len(ids(store)) == 3
+
+
+# -- configuration ---------------------------------------------------------------------------
+def test_the_server_setting_is_checked_with_a_clear_error() -> None:
+    from traitlets import TraitError
+    from traitlets.config import Config
+
+    from jupyter_mltrack.server.config import MLTrack
+
+    c = Config()
+    c.MLTrack.save_retention = "1d:1h, 1h:all"
+    with pytest.raises(TraitError, match=r"c.MLTrack.save_retention: .*ages must increase"):
+        MLTrack(config=c)
+    c.MLTrack.save_retention = "2h:all, forever:1d"
+    assert MLTrack(config=c).save_policy.text == "2h:all, forever:1d"
+
+
+async def test_health_shows_the_policy_in_force(jp_fetch, monkeypatch) -> None:
+    import json
+
+    r = await jp_fetch("mltrack", "api", "health")
+    assert json.loads(r.body)["save_retention"] == retention.DEFAULT
+    monkeypatch.setenv(retention.ENV_RETENTION, "all")
+    r = await jp_fetch("mltrack", "api", "health")
+    assert json.loads(r.body)["save_retention"] == "all"

@@ -125,7 +125,8 @@ export function addCommands(ctx: ICommandContext): void {
     (field: 'name' | 'description') => (args: ReadonlyPartialJSONObject) => {
       const id = idOf(args);
       if (id) {
-        app.shell.activateById(sidebar.id);
+        // The sidebar is a section of the ML Track panel: reveal both.
+        void commands.execute(CommandIDs.openSidebar);
         sidebar.edit(id, field);
       }
     };

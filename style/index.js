@@ -4,3 +4,5 @@ import 'nbdime/lib/styles/diff.css';
 import './base.css';
 import './diff.css';
 import './runs.css';
+import './compare.css';
+import './panel.css';

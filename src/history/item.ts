@@ -142,11 +142,15 @@ export function renderItem(options: CheckpointItem.IOptions): HTMLLIElement {
   const meta = el('div', 'jp-mltrack-meta');
   meta.appendChild(el('span', 'jp-mltrack-changes', changesText(entry, trans)));
   for (const run of entry.runs ?? []) {
-    const badge = el('span', 'jp-mltrack-run', `${run.id} ${run.state}`);
+    // A button: a click (or Enter) opens the run's view.
+    const badge = el('button', 'jp-mltrack-run', `${run.id} ${run.state}`);
+    badge.type = 'button';
+    badge.dataset.action = 'run';
+    badge.dataset.run = run.id;
     badge.dataset.state = run.state;
     badge.title = run.project
-      ? trans.__('Run %1 in %2: %3', run.id, run.project, run.state)
-      : trans.__('Run %1: %2', run.id, run.state);
+      ? trans.__('Open run %1 in %2: %3', run.id, run.project, run.state)
+      : trans.__('Open run %1: %2', run.id, run.state);
     meta.appendChild(badge);
   }
   li.appendChild(meta);

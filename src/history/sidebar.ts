@@ -11,7 +11,7 @@ import { Menu, Widget } from '@lumino/widgets';
 import { el } from '../dom';
 import { defaultTrans } from '../i18n';
 import { checkpointIcon, diffIcon, mltrackIcon } from '../icons';
-import { CommandIDs, SIDEBAR_ID } from '../tokens';
+import { CommandIDs, RunsCommandIDs, SIDEBAR_ID } from '../tokens';
 import { HistoryModel } from './model';
 import { renderItem, updateTimes } from './item';
 import { StoreStatusModel } from './status';
@@ -325,6 +325,12 @@ export class HistorySidebar extends Widget {
         break;
       case 'open':
         void this._commands.execute(CommandIDs.open, { id });
+        break;
+      case 'run':
+        // The run badge: the run's view (runs plugin).
+        void this._commands.execute(RunsCommandIDs.openRun, {
+          id: target.dataset.run ?? ''
+        });
         break;
       case 'more': {
         const rect = target.getBoundingClientRect();

@@ -26,6 +26,8 @@ import { addCommands } from '../commands';
 import { parseLink } from '../links';
 import { HistoryModel, HistorySidebar, StoreStatusModel } from '../history';
 import { TRANSLATION_DOMAIN } from '../i18n';
+import { checkpointIcon } from '../icons';
+import { IMLTrackPanel } from '../panel/panel';
 import { MLTrackService } from '../service';
 import { LabSettingsSync, readSettings } from '../settings';
 import {
@@ -38,6 +40,8 @@ import {
 
 /** Left-area rank: below the core sidebars (file browser 100 ... extensions 1000 is last). */
 const SIDEBAR_RANK = 600;
+/** DOM id of the history sidebar when the ML Track panel hosts it. */
+const HISTORY_ID = 'mltrack-checkpoints';
 const OPEN_LINK = 'mltrack:open-link';
 
 export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
@@ -55,7 +59,8 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
     INotebookTracker,
     IDocumentManager,
     IRouter,
-    ITranslator
+    ITranslator,
+    IMLTrackPanel
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -67,7 +72,8 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
     notebooks: INotebookTracker | null,
     docManager: IDocumentManager | null,
     router: IRouter | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    panel: IMLTrackPanel | null
   ): IMLTrack => {
     translator = translator ?? nullTranslator;
     const trans = translator.load(TRANSLATION_DOMAIN);
@@ -89,8 +95,18 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
       },
       trans
     });
-    shell.add(sidebar, 'left', { rank: SIDEBAR_RANK, type: 'ML Track' });
-    restorer?.add(sidebar, sidebar.id);
+    if (panel) {
+      // The first section of the one ML Track panel, which carries the left-bar id.
+      sidebar.id = HISTORY_ID;
+      panel.addSection(sidebar, {
+        label: trans.__('Checkpoints'),
+        rank: 100,
+        icon: checkpointIcon
+      });
+    } else {
+      shell.add(sidebar, 'left', { rank: SIDEBAR_RANK, type: 'ML Track' });
+      restorer?.add(sidebar, sidebar.id);
+    }
 
     const tracker = new WidgetTracker<MainAreaWidget>({ namespace: 'mltrack' });
     addCommands({
@@ -107,7 +123,8 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
     app.commands.addCommand(CommandIDs.openSidebar, {
       label: trans.__('ML Track: Open panel'),
       caption: trans.__('Show the ML Track sidebar'),
-      execute: () => shell.activateById(sidebar.id)
+      execute: () =>
+        panel ? panel.reveal(sidebar) : shell.activateById(sidebar.id)
     });
     for (const command of [
       CommandIDs.openSidebar,

@@ -22,6 +22,7 @@ import { listCheckpoints } from '../api';
 import { CompareView } from '../compare/view';
 import { TRANSLATION_DOMAIN } from '../i18n';
 import { mltrackIcon, runsIcon } from '../icons';
+import { IMLTrackPanel } from '../panel/panel';
 import { RunView } from '../run/view';
 import * as api from '../runs/api';
 import { RunsTableModel } from '../runs/model';
@@ -51,7 +52,8 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
     ICommandPalette,
     ISettingRegistry,
     INotebookTracker,
-    ITranslator
+    ITranslator,
+    IMLTrackPanel
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -59,7 +61,8 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     settingRegistry: ISettingRegistry | null,
     notebooks: INotebookTracker | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    mlPanel: IMLTrackPanel | null
   ): void => {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const { commands } = app;
@@ -211,12 +214,36 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
         return [...new Set(ids)];
       },
       openRun: id => void commands.execute(RunsCommandIDs.openRun, { id }),
+      // A run's notebook link: its end checkpoint (with results), else its start one.
+      openCheckpoint: async id => {
+        const run = await api.getRun(id);
+        const checkpoint = run.end_checkpoint ?? run.checkpoint;
+        if (checkpoint) {
+          await commands.execute(CheckpointCommands.open, {
+            id: checkpoint.id
+          });
+        }
+      },
       openTable: query =>
         void commands.execute(RunsCommandIDs.openTable, { query }),
       trans
     });
     sidebar.title.icon = runsIcon;
-    shell.add(sidebar, 'left', { rank: SIDEBAR_RANK, type: 'ML Track Runs' });
+    if (mlPanel) {
+      // The runs section of the one ML Track panel; fresh each time it is shown.
+      mlPanel.addSection(sidebar, {
+        label: trans.__('Runs'),
+        rank: 200,
+        icon: runsIcon
+      });
+      mlPanel.currentChanged.connect((_, shown) => {
+        if (shown === sidebar) {
+          void sidebar.refresh();
+        }
+      });
+    } else {
+      shell.add(sidebar, 'left', { rank: SIDEBAR_RANK, type: 'ML Track Runs' });
+    }
     const follow = (): void => {
       sidebar.notebook = notebooks?.currentWidget?.context.path ?? null;
     };

@@ -22,6 +22,8 @@ export interface IRunsSidebarOptions {
    */
   linkedRuns: (path: string) => Promise<string[]>;
   openRun: (id: string) => void;
+  /** Open the run's notebook checkpoint (its end one, with results, else its start one). */
+  openCheckpoint?: (id: string) => void | Promise<void>;
   openTable: (query: string) => void;
   trans?: TranslationBundle;
 }
@@ -50,8 +52,14 @@ export class RunsSidebar extends Widget {
     this._list = document.createElement('ul');
     this._list.className = 'jp-mltrack-runs-sidebar-list';
     this._list.addEventListener('click', e => {
-      const item = (e.target as HTMLElement).closest('li');
-      if (item?.dataset.id) {
+      const target = e.target as HTMLElement;
+      const item = target.closest('li');
+      if (!item?.dataset.id) {
+        return;
+      }
+      if (target.closest('.jp-mltrack-run-notebook')) {
+        void options.openCheckpoint?.(item.dataset.id);
+      } else {
         options.openRun(item.dataset.id);
       }
     });
@@ -149,6 +157,17 @@ export class RunsSidebar extends Widget {
         state.dataset.state = run.state;
         state.textContent = run.state;
         li.append(id, name, state);
+        if (this._options.openCheckpoint) {
+          const notebook = document.createElement('button');
+          notebook.type = 'button';
+          notebook.className = 'jp-mltrack-run-notebook jp-mod-minimal';
+          notebook.textContent = trans.__('notebook');
+          notebook.title = trans.__(
+            'Open the notebook of run %1 as it was checkpointed (with results once it ended)',
+            run.id
+          );
+          li.appendChild(notebook);
+        }
         return li;
       })
     );

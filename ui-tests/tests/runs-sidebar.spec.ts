@@ -10,8 +10,13 @@ test('the runs section lists the active notebook runs with their live state', as
   const path = `${tmpPath}/train.ipynb`;
   await writeNotebook(request, path, notebook([code(''), code('')]));
   await page.notebook.openByPath(path);
+  // The runs are the "Runs" section of the one ML Track panel.
   await page
-    .locator('.jp-SideBar.jp-mod-left [data-id="mltrack-runs-sidebar"]')
+    .locator('.jp-SideBar.jp-mod-left [data-id="mltrack-sidebar"]')
+    .click();
+  await page
+    .locator('#mltrack-sidebar')
+    .getByRole('tab', { name: 'Runs' })
     .click();
   const section = page.locator('#mltrack-runs-sidebar');
   await expect(section.locator('.jp-mltrack-runs-sidebar-path')).toHaveText(
@@ -48,8 +53,29 @@ test('the runs section lists the active notebook runs with their live state', as
     timeout: 15000
   });
 
-  // A click opens the run view.
-  await item.click();
+  // The run's notebook link opens its checkpoint: the end one, with the results.
+  await expect
+    .poll(
+      async () => {
+        const response = await request.get(`/mltrack/api/runs/${id}`);
+        const run = (await response.json()) as {
+          end_checkpoint: { id: string } | null;
+        };
+        return run.end_checkpoint?.id ?? '';
+      },
+      { timeout: 15000 }
+    )
+    .not.toBe('');
+  const detail = (await (
+    await request.get(`/mltrack/api/runs/${id}`)
+  ).json()) as { end_checkpoint: { id: string } };
+  await item.locator('.jp-mltrack-run-notebook').click();
+  await expect(
+    page.locator(`#mltrack-checkpoint-${detail.end_checkpoint.id}`)
+  ).toBeVisible();
+
+  // A click elsewhere on the run opens the run view.
+  await item.locator('.jp-mltrack-run-name').click();
   await expect(
     page.locator(`#mltrack-run-view-${id} .jp-mltrack-run-name`)
   ).toHaveText('from-nb');

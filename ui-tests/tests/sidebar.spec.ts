@@ -1,25 +1,47 @@
 import { expect, test } from '@jupyterlab/galata';
 
-test.describe('ML Track sidebar', () => {
-  test('shows the store and what to do without a notebook', async ({
+import { code, notebook, writeNotebook } from './helpers';
+import { fixture, project } from './runsFixtures';
+
+test.describe('ML Track panel', () => {
+  test('one left panel with labelled Checkpoints and Runs sections', async ({
     page
   }) => {
     const tab = page.locator(
       '.jp-SideBar.jp-mod-left [data-id="mltrack-sidebar"]'
     );
     await expect(tab).toHaveAttribute('title', 'ML Track');
+    // One ML Track entry in the left bar: the runs are a section, not a second panel.
+    await expect(
+      page.locator('.jp-SideBar.jp-mod-left [data-id="mltrack-runs-sidebar"]')
+    ).toHaveCount(0);
     await tab.click();
 
     const panel = page.locator('#mltrack-sidebar');
     await expect(panel).toBeVisible();
-    await expect(panel.locator('.jp-mltrack-header')).toHaveText('ML Track');
+    await expect(panel.locator('.jp-mltrack-panel-title')).toHaveText(
+      'ML Track'
+    );
+    const tabs = panel.getByRole('tab');
+    await expect(tabs).toHaveText(['Checkpoints', 'Runs']);
+    await expect(
+      panel.getByRole('tab', { name: 'Checkpoints' })
+    ).toHaveAttribute('aria-selected', 'true');
     await expect(panel.locator('.jp-mltrack-store')).toContainText(
       'mltrack.db'
     );
     await expect(panel.locator('.jp-mltrack-schema-revision')).not.toHaveText(
       '—'
     );
-    await expect(panel.locator('.jp-mltrack-empty')).toContainText(
+    await expect(
+      panel.locator('#mltrack-checkpoints .jp-mltrack-empty')
+    ).toContainText('Open a notebook');
+    await expect(panel.locator('#mltrack-runs-sidebar')).toBeHidden();
+
+    await panel.getByRole('tab', { name: 'Runs' }).click();
+    await expect(panel.locator('#mltrack-runs-sidebar')).toBeVisible();
+    await expect(panel.locator('#mltrack-checkpoints')).toBeHidden();
+    await expect(panel.locator('.jp-mltrack-runs-sidebar-path')).toContainText(
       'Open a notebook'
     );
   });
@@ -40,5 +62,37 @@ test.describe('ML Track sidebar', () => {
     await expect(
       page.locator('#mltrack-sidebar .jp-mltrack-store')
     ).toContainText('mltrack.db');
+  });
+
+  test('the run badge of a checkpoint opens the run', async ({
+    page,
+    request,
+    tmpPath
+  }) => {
+    const { ids } = await fixture<{ ids: string[] }>(
+      request,
+      'runs',
+      '--project',
+      project('ui-badge')
+    );
+    const path = `${tmpPath}/badge.ipynb`;
+    await writeNotebook(request, path, notebook([code('lr = 0.1')]));
+    const response = await request.post('/mltrack/api/checkpoints', {
+      data: { path, run_id: ids[0], trigger: 'run' }
+    });
+    expect(response.status()).toBe(201);
+    await page.notebook.openByPath(path);
+    await page
+      .locator('.jp-SideBar.jp-mod-left [data-id="mltrack-sidebar"]')
+      .click();
+    const badge = page.locator(
+      `#mltrack-checkpoints .jp-mltrack-run[data-run="${ids[0]}"]`
+    );
+    await expect(badge).toHaveText(`${ids[0]} finished`);
+    await expect(badge).toHaveRole('button');
+    await badge.click();
+    await expect(
+      page.locator(`#mltrack-run-view-${ids[0]} .jp-mltrack-run-name`)
+    ).toHaveText('alpha');
   });
 });

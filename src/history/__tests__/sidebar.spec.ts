@@ -211,3 +211,23 @@ describe('item text', () => {
     ).toBe('no cell changed');
   });
 });
+
+describe('the run badge of a checkpoint', () => {
+  it('is a button that opens the run', async () => {
+    const { sidebar, commands } = await setup([
+      entry('c1', {
+        trigger: 'run',
+        runs: [{ id: 'CRED-7', state: 'finished', project: 'p' }]
+      })
+    ]);
+    const opened: string[] = [];
+    commands.addCommand('mltrack:open-run', {
+      execute: args => void opened.push(String(args.id))
+    });
+    const badge = sidebar.node.querySelector<HTMLElement>('.jp-mltrack-run')!;
+    expect(badge.tagName).toBe('BUTTON');
+    badge.click();
+    expect(opened).toEqual(['CRED-7']);
+    sidebar.dispose();
+  });
+});

@@ -1,6 +1,9 @@
 /**
- * The diff viewer's main-area content: a header naming both sides, the filter toggles,
- * next/previous change, and nbdime's side-by-side view below (base left, remote right).
+ * The diff viewer's main-area content: a header naming both sides, a one-line summary
+ * ("3 cells changed, 1 moved, 2 outputs changed"), the filter toggles (shared by every
+ * diff tab and kept in the settings, see prefs.ts), next/previous change, and nbdime's
+ * side-by-side view below (base left, remote right) with intra-line highlights
+ * (intraline.ts). The tab title says what is compared: "demo.ipynb: baseline → lr 0.05".
  */
 import * as nbformat from '@jupyterlab/nbformat';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
@@ -19,11 +22,13 @@ import {
   describeChanges,
   filterDiff,
   IDiffEntry,
-  IDiffFilters,
-  NO_FILTERS
+  IDiffFilters
 } from './filter';
 import { CHANGE_CLASS, FoldedNotebookDiff } from './folded';
+import { refineCellDiff, refineNotebookDiff } from './intraline';
 import { filterMove, withMoves } from './moves';
+import { DiffPreferences } from './prefs';
+import { diffTitle, sideLabel } from './title';
 
 export namespace CheckpointDiffView {
   export interface IOptions {
@@ -39,6 +44,8 @@ export namespace CheckpointDiffView {
     trans?: TranslationBundle;
     /** Handed to nbdime's widgets for their own words. */
     translator?: ITranslator;
+    /** The toggles shared by the diff tabs (kept in the settings); a private set if unset. */
+    preferences?: DiffPreferences;
   }
 }
 
@@ -48,6 +55,8 @@ export class CheckpointDiffView extends Panel {
     this._options = options;
     const trans = (this._trans = options.trans ?? defaultTrans());
     this._started = performance.now();
+    this._prefs = options.preferences ?? new DiffPreferences();
+    this._prefs.changed.connect(this._onFiltersChanged, this);
     this.addClass('jp-mltrack-diff');
     this.node.dataset.base = options.base;
     this.node.dataset.remote = options.remote;
@@ -61,6 +70,11 @@ export class CheckpointDiffView extends Panel {
     this._header.node.append(this._baseLabel, this._remoteLabel);
     this._setSide(this._baseLabel, 'base', options.base, null);
     this._setSide(this._remoteLabel, 'remote', options.remote, null);
+    this._updateTitle();
+
+    const summary = new Widget({ node: el('div', 'jp-mltrack-diff-summary') });
+    summary.node.setAttribute('role', 'status');
+    this._summary = summary.node;
 
     const controls = new Widget({
       node: el('div', 'jp-mltrack-diff-controls')
@@ -80,8 +94,7 @@ export class CheckpointDiffView extends Panel {
     this._next = button(trans.__('Next change'), '↓', () => this.step(1));
     this._position = el('span', 'jp-mltrack-diff-position');
     this._position.setAttribute('aria-live', 'polite');
-    this._summary = el('span', 'jp-mltrack-diff-summary');
-    controls.node.append(this._prev, this._next, this._position, this._summary);
+    controls.node.append(this._prev, this._next, this._position);
 
     this._body = new Panel();
     this._body.addClass('jp-mltrack-diff-body');
@@ -93,6 +106,7 @@ export class CheckpointDiffView extends Panel {
     this._body.node.appendChild(this._status);
 
     this.addWidget(this._header);
+    this.addWidget(summary);
     this.addWidget(controls);
     this.addWidget(this._body);
     this.node.tabIndex = -1;
@@ -135,17 +149,19 @@ export class CheckpointDiffView extends Panel {
   private async _load(): Promise<void> {
     const { base, remote } = this._options;
     void this._options.describe(base).then(entry => {
+      this._entries.base = entry;
       this._setSide(this._baseLabel, 'base', base, entry);
       this._updateTitle();
     });
     if (remote !== CURRENT) {
       void this._options.describe(remote).then(entry => {
+        this._entries.remote = entry;
         this._setSide(this._remoteLabel, 'remote', remote, entry);
         this._updateTitle();
       });
     }
     try {
-      this._data = await this._options.fetchDiff();
+      this._data = refined(await this._options.fetchDiff());
     } catch (reason) {
       this._status.textContent = this._trans.__(
         'Cannot compute the diff: %1',
@@ -164,11 +180,11 @@ export class CheckpointDiffView extends Panel {
     if (!data || this.isDisposed) {
       return;
     }
-    const diff = filterDiff(data.diff as IDiffEntry[], this._filters);
-    const moved = (data.summary.moved ?? []).map(m =>
-      filterMove(m, this._filters)
-    );
-    const counts = withMoves(countChanges(diff), moved.length);
+    const filters = this._prefs.filters;
+    this._syncToggles();
+    const diff = filterDiff(data.diff as IDiffEntry[], filters);
+    const moved = (data.summary.moved ?? []).map(m => filterMove(m, filters));
+    const counts = withMoves(countChanges(diff, filters), moved.length);
     this._summary.textContent = describeChanges(counts, this._trans);
     this._view?.dispose();
     this._status.hidden = true;
@@ -187,10 +203,7 @@ export class CheckpointDiffView extends Panel {
     this._view = view;
     this._current = -1;
     this._body.addWidget(view);
-    this._body.toggleClass(
-      'jp-mltrack-hide-outputs',
-      this._filters.hideOutputs
-    );
+    this._body.toggleClass('jp-mltrack-hide-outputs', filters.hideOutputs);
     const drawn = view.init();
     if (this._firstPaint === null) {
       // The first batch is in the DOM now; wait for the browser to paint it.
@@ -233,7 +246,9 @@ export class CheckpointDiffView extends Panel {
     const title =
       id === CURRENT
         ? trans.__('Current notebook')
-        : entry?.name || trans.__('Checkpoint %1', id.slice(0, 8));
+        : entry
+          ? sideLabel(id, entry, trans)
+          : trans.__('Checkpoint %1', id.slice(0, 8));
     const detail =
       id === CURRENT
         ? (this._options.path ?? trans.__('as saved on disk'))
@@ -249,11 +264,22 @@ export class CheckpointDiffView extends Panel {
     node.title = entry?.description ?? '';
   }
 
+  /** "demo.ipynb: baseline → lr 0.05"; the caption adds the paths. */
   private _updateTitle(): void {
-    const base = this._baseLabel.dataset.title ?? '';
-    const remote = this._remoteLabel.dataset.title ?? '';
-    this.title.label = `${base} ↔ ${remote}`;
-    this.title.caption = this._trans.__('Diff of %1 and %2', base, remote);
+    const { base, remote, path } = this._options;
+    this.title.label = diffTitle(
+      { id: base, entry: this._entries.base },
+      { id: remote, entry: this._entries.remote },
+      path,
+      this._trans
+    );
+    const side = (node: HTMLElement): string =>
+      `${node.dataset.title ?? ''} (${node.querySelector('.jp-mltrack-diff-detail')?.textContent ?? ''})`;
+    this.title.caption = this._trans.__(
+      'Diff of %1 and %2',
+      side(this._baseLabel),
+      side(this._remoteLabel)
+    );
   }
 
   private _toggle(
@@ -265,12 +291,39 @@ export class CheckpointDiffView extends Panel {
     const input = el('input', '');
     input.type = 'checkbox';
     input.dataset.filter = key;
+    input.checked = this._prefs.filters[key];
     input.addEventListener('change', () => {
-      this._filters = { ...this._filters, [key]: input.checked };
-      void this._render();
+      // Every open diff tab follows, and the settings keep it (prefs.ts).
+      this._prefs.filters = { ...this._prefs.filters, [key]: input.checked };
     });
     label.append(input, document.createTextNode(text));
     parent.appendChild(label);
+  }
+
+  /** The checkboxes show the shared toggles (another tab may have flipped them). */
+  private _syncToggles(): void {
+    const filters = this._prefs.filters;
+    this.node
+      .querySelectorAll<HTMLInputElement>('input[data-filter]')
+      .forEach(input => {
+        input.checked = filters[input.dataset.filter as keyof IDiffFilters];
+      });
+  }
+
+  private _onFiltersChanged(): void {
+    if (this._data) {
+      void this._render();
+    } else {
+      this._syncToggles();
+    }
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._prefs.changed.disconnect(this._onFiltersChanged, this);
+    super.dispose();
   }
 
   /** Alt+↓ / Alt+↑ (or n / p outside editors) walk the changes. */
@@ -290,7 +343,11 @@ export class CheckpointDiffView extends Panel {
 
   private _options: CheckpointDiffView.IOptions;
   private _trans: TranslationBundle;
-  private _filters: IDiffFilters = { ...NO_FILTERS };
+  private _prefs: DiffPreferences;
+  private _entries: { base: ICheckpoint | null; remote: ICheckpoint | null } = {
+    base: null,
+    remote: null
+  };
   private _data: IDiffResponse | null = null;
   private _view: FoldedNotebookDiff | null = null;
   private _current = -1;
@@ -307,6 +364,30 @@ export class CheckpointDiffView extends Panel {
   private _summary: HTMLElement;
   private _body: Panel;
   private _status: HTMLElement;
+}
+
+/** The diff with each edited source line as a character patch (intraline.ts), moves too. */
+function refined(data: IDiffResponse): IDiffResponse {
+  const base = data.base as { cells?: { source?: unknown }[] };
+  const cells = base.cells ?? [];
+  return {
+    ...data,
+    diff: refineNotebookDiff(base, data.diff as IDiffEntry[]),
+    summary: {
+      ...data.summary,
+      moved: (data.summary.moved ?? []).map(move =>
+        move.edited && cells[move.base]
+          ? {
+              ...move,
+              diff: refineCellDiff(
+                cells[move.base],
+                move.diff as IDiffEntry[]
+              ) as typeof move.diff
+            }
+          : move
+      )
+    }
+  };
 }
 
 function button(

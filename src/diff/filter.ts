@@ -34,6 +34,14 @@ export const NO_FILTERS: IDiffFilters = {
   hideMetadata: false
 };
 
+/** What a diff tab hides until the user says otherwise (schema/plugin.json `diff*`): a
+ * count or metadata change alone is noise, not a change to read. */
+export const DEFAULT_FILTERS: IDiffFilters = {
+  hideOutputs: false,
+  hideExecutionCount: true,
+  hideMetadata: true
+};
+
 /** The diff with what `filters` hides taken out; the input is not modified. */
 export function filterDiff(
   diff: readonly IDiffEntry[],
@@ -85,14 +93,43 @@ function filterCells(
   return result;
 }
 
-/** How many cells the diff adds, removes and modifies, and whether notebook metadata changed. */
-export function countChanges(diff: readonly IDiffEntry[]): {
+/** What a diff changes, counted for the summary line. */
+export interface IChangeCounts {
   added: number;
   removed: number;
+  /** Cells patched in any way (what the server calls modified). */
   modified: number;
+  /** Patched cells with a change other than their outputs (source, or a shown count or
+   * metadata change). */
+  changed: number;
+  /** Patched cells whose outputs changed. */
+  outputs: number;
+  /** Cells moved (see moves.ts `withMoves`). */
+  moved?: number;
+  /** The notebook's own metadata changed. */
   metadata: boolean;
-} {
-  const counts = { added: 0, removed: 0, modified: 0, metadata: false };
+}
+
+/** The counts of a diff already filtered with `filters` (which say what is not a change). */
+export function countChanges(
+  diff: readonly IDiffEntry[],
+  filters: IDiffFilters = NO_FILTERS
+): IChangeCounts {
+  const counts: IChangeCounts = {
+    added: 0,
+    removed: 0,
+    modified: 0,
+    changed: 0,
+    outputs: 0,
+    metadata: false
+  };
+  const ignorable = new Set(['outputs']);
+  if (filters.hideExecutionCount) {
+    ignorable.add('execution_count');
+  }
+  if (filters.hideMetadata) {
+    ignorable.add('metadata');
+  }
   for (const entry of diff) {
     if (entry.key === 'metadata') {
       counts.metadata = true;
@@ -103,6 +140,13 @@ export function countChanges(diff: readonly IDiffEntry[]): {
     for (const cell of entry.diff) {
       if (cell.op === 'patch') {
         counts.modified += 1;
+        const parts = (cell.diff ?? []).map(part => String(part.key));
+        if (parts.some(part => !ignorable.has(part))) {
+          counts.changed += 1;
+        }
+        if (parts.includes('outputs')) {
+          counts.outputs += 1;
+        }
       } else if (cell.op === 'addrange') {
         counts.added += ((cell.valuelist as unknown[]) ?? []).length;
       } else if (cell.op === 'removerange') {
@@ -113,28 +157,52 @@ export function countChanges(diff: readonly IDiffEntry[]): {
   return counts;
 }
 
-/** One line for the header: "2 added, 1 removed, 5 modified, 1 moved cells; notebook
- * metadata changed" (`moved`: see moves.ts `withMoves`). */
+/**
+ * The one-line summary on top of a diff: "3 cells changed, 1 added, 1 moved, 2 outputs
+ * changed; notebook metadata changed". The first count about cells names them; the
+ * counts after it do not.
+ */
 export function describeChanges(
-  counts: ReturnType<typeof countChanges> & { moved?: number },
+  counts: Pick<IChangeCounts, 'added' | 'removed' | 'metadata'> &
+    Partial<IChangeCounts>,
   trans: TranslationBundle = defaultTrans()
 ): string {
   const parts: string[] = [];
-  if (counts.added) {
-    parts.push(trans.__('%1 added', counts.added));
+  const cellCount = (
+    n: number | undefined,
+    named: (n: number) => string,
+    bare: (n: number) => string
+  ): void => {
+    if (n) {
+      parts.push(parts.length ? bare(n) : named(n));
+    }
+  };
+  cellCount(
+    counts.changed ?? counts.modified,
+    n => trans._n('%1 cell changed', '%1 cells changed', n),
+    n => trans.__('%1 changed', n)
+  );
+  cellCount(
+    counts.added,
+    n => trans._n('%1 cell added', '%1 cells added', n),
+    n => trans.__('%1 added', n)
+  );
+  cellCount(
+    counts.removed,
+    n => trans._n('%1 cell removed', '%1 cells removed', n),
+    n => trans.__('%1 removed', n)
+  );
+  cellCount(
+    counts.moved,
+    n => trans._n('%1 cell moved', '%1 cells moved', n),
+    n => trans.__('%1 moved', n)
+  );
+  if (counts.outputs) {
+    parts.push(
+      trans._n('%1 output changed', '%1 outputs changed', counts.outputs)
+    );
   }
-  if (counts.removed) {
-    parts.push(trans.__('%1 removed', counts.removed));
-  }
-  if (counts.modified) {
-    parts.push(trans.__('%1 modified', counts.modified));
-  }
-  if (counts.moved) {
-    parts.push(trans.__('%1 moved', counts.moved));
-  }
-  let text = parts.length
-    ? trans.__('%1 cells', parts.join(', '))
-    : trans.__('No cell changed');
+  let text = parts.length ? parts.join(', ') : trans.__('No cell changed');
   if (counts.metadata) {
     text += trans.__('; notebook metadata changed');
   }

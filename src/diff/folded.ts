@@ -3,6 +3,8 @@
  * unchanged cells fold into one "N unchanged cells" row (expanded on demand), and cells are
  * added in batches per animation frame instead of nbdime's one chunk per frame. A moved cell
  * (the server's `summary.moved`) is drawn once, at its new place, marked "Moved from #i".
+ * nbdime's own cell widgets draw each cell: a modified source as its two-pane MergeView
+ * (side by side under `.nbdime-root`), changed outputs base left and remote right.
  */
 import * as nbformat from '@jupyterlab/nbformat';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
@@ -60,6 +62,10 @@ export class FoldedNotebookDiff extends NotebookDiffWidget {
     this._baseCells = options.moves?.base.cells ?? [];
     this._plan = planMoves(options.model.cells, options.moves?.moved ?? []);
     this.addClass('jp-mltrack-notebook-diff');
+    // nbdime's stylesheet lays out a modified source (its MergeView of two panes) in two
+    // columns, base left and remote right, only under `.nbdime-root`, the class of its own
+    // app's root; without it the panes stack.
+    this.addClass('nbdime-root');
   }
 
   /** Resolves once every group is drawn; the first batch is drawn before it yields. */

@@ -1,5 +1,6 @@
 import {
   countChanges,
+  DEFAULT_FILTERS,
   describeChanges,
   filterDiff,
   groupRuns,
@@ -111,17 +112,47 @@ describe('filterDiff', () => {
 });
 
 describe('countChanges and describeChanges', () => {
-  it('counts added, removed and modified cells', () => {
+  it('counts added, removed, changed cells and changed outputs', () => {
     const counts = countChanges(DIFF);
     expect(counts).toEqual({
       added: 1,
       removed: 2,
       modified: 4,
+      changed: 3,
+      outputs: 1,
       metadata: true
     });
     expect(describeChanges(counts)).toBe(
-      '1 added, 2 removed, 4 modified cells; notebook metadata changed'
+      '3 cells changed, 1 added, 2 removed, 1 output changed; notebook metadata changed'
     );
+  });
+
+  it('with the default filters, count-only and metadata-only cells are not counted', () => {
+    const counts = countChanges(
+      filterDiff(DIFF, DEFAULT_FILTERS),
+      DEFAULT_FILTERS
+    );
+    expect(counts).toMatchObject({ modified: 2, changed: 1, outputs: 1 });
+    expect(counts.metadata).toBe(false);
+    expect(describeChanges(counts)).toBe(
+      '1 cell changed, 1 added, 2 removed, 1 output changed'
+    );
+  });
+
+  it('names cells in the first count only, moves included', () => {
+    expect(
+      describeChanges({
+        added: 0,
+        removed: 0,
+        changed: 3,
+        moved: 1,
+        outputs: 2,
+        metadata: false
+      })
+    ).toBe('3 cells changed, 1 moved, 2 outputs changed');
+    expect(
+      describeChanges({ added: 0, removed: 1, moved: 2, metadata: false })
+    ).toBe('1 cell removed, 2 moved');
   });
 
   it('says when nothing changed', () => {

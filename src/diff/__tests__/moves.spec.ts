@@ -112,10 +112,12 @@ describe('moves in the counts and filters', () => {
       added: 0,
       removed: 0,
       modified: 0,
+      changed: 0,
+      outputs: 0,
       moved: 1,
       metadata: false
     });
-    expect(describeChanges(counts)).toBe('1 moved cells');
+    expect(describeChanges(counts)).toBe('1 cell moved');
   });
 
   it('shows a move edited only where the filters hide as unedited', () => {

@@ -241,3 +241,27 @@ async def test_health_shows_the_policy_in_force(jp_fetch, monkeypatch) -> None:
     monkeypatch.setenv(retention.ENV_RETENTION, "all")
     r = await jp_fetch("mltrack", "api", "health")
     assert json.loads(r.body)["save_retention"] == "all"
+
+
+async def test_a_save_in_jupyterlab_thins_its_notebook(jp_fetch) -> None:
+    import asyncio
+    import json
+
+    from jupyter_mltrack.store.engine import open_store
+
+    st = open_store(cached=False)  # the server's store (MLTRACK_STORE)
+    try:
+        hour = (time.time() // HOUR) * HOUR - 2 * HOUR
+        first = make(st, hour + 60, 1)
+        second = make(st, hour + 120, 2)  # the same hour slot: `first` goes
+        model = {"type": "notebook", "format": "json", "content": nb(3)}
+        await jp_fetch("api", "contents", "a.ipynb", method="PUT", body=json.dumps(model))
+        for _ in range(200):  # the save listener runs after the save returns
+            if first not in ids(st):
+                break
+            await asyncio.sleep(0.05)
+        listed = repo.list_checkpoints(st, "a.ipynb")[0]
+        assert [c.id for c in listed[1:]] == [second]
+        assert listed[0].trigger == "save"
+    finally:
+        st.dispose()

@@ -1,11 +1,13 @@
 """Reaching into a blob store the way time and disk faults do, for tests: a blob written
-long ago (gc's grace period measures the record's write time), and bytes flipped on disk."""
+long ago (gc's grace period measures the record's write time), and bytes flipped on disk or
+in the bucket (either backend: `blobs.BlobStore` or `blobs_s3.S3Blobs`)."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
 import time
+from typing import Any
 
 from jupyter_mltrack.store import packfile
 from jupyter_mltrack.store.blobs import BlobStore, sha256_bytes
@@ -30,8 +32,18 @@ def where(blobs: BlobStore, sha: str) -> tuple[str, int, int]:
     return path, 4, os.path.getsize(path) - 4
 
 
-def tamper(blobs: BlobStore, sha: str, at: int | None = None) -> None:
-    """Flip one byte of a blob's stored bytes (the middle one unless `at` says)."""
+def tamper(blobs: Any, sha: str, at: int | None = None) -> None:
+    """Flip one byte of a blob's stored bytes (the middle one unless `at` says); on S3 the
+    object is overwritten in the bucket with the flipped bytes."""
+    if not isinstance(blobs, BlobStore):
+        import obstore
+
+        key = f"{sha[:2]}/{sha}"
+        data = bytearray(bytes(obstore.get(blobs._store, key).bytes()))
+        pos = len(data) // 2 if at is None else at
+        data[pos] ^= 0xFF
+        obstore.put(blobs._store, key, bytes(data))
+        return
     path, offset, length = where(blobs, sha)
     pos = offset + (length // 2 if at is None else at)
     with open(path, "r+b") as f:
@@ -39,3 +51,13 @@ def tamper(blobs: BlobStore, sha: str, at: int | None = None) -> None:
         byte = f.read(1)
         f.seek(pos)
         f.write(bytes([byte[0] ^ 0xFF]))
+
+
+def remove(blobs: Any, sha: str) -> None:
+    """Make a blob vanish behind the store's back (a loose file, or an S3 object)."""
+    if isinstance(blobs, BlobStore):
+        os.unlink(os.path.join(blobs.root, sha[:2], sha[2:]))
+        return
+    import obstore
+
+    obstore.delete(blobs._store, f"{sha[:2]}/{sha}")

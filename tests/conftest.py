@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from s3_server import s3_blobs_url, s3_server, s3_store  # noqa: F401  (fixtures for all tests)
 
 from jupyter_mltrack.store.config import StoreConfig
 from jupyter_mltrack.store.engine import Store, open_store

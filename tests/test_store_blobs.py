@@ -1,5 +1,6 @@
-"""Content-addressed blobs: small ones packed, large ones one file each, pieces shared,
-every read verified against the name."""
+"""Content-addressed blobs: the `Blobs` contract on both backends (a folder, and an S3 bucket
+on the test server: `any_blobs`), then the folder's own layout (small ones packed, large ones
+one file each, pieces shared). Every read is verified against the name."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ import zlib
 from pathlib import Path
 
 import pytest
-from blob_helpers import tamper
+from blob_helpers import remove, tamper
 
 from jupyter_mltrack.errors import CorruptBlob, NotFound
 from jupyter_mltrack.store import blobs as blobs_mod
-from jupyter_mltrack.store import packfile, pieces
-from jupyter_mltrack.store.blob_api import Blobs
+from jupyter_mltrack.store import blobs_s3, packfile, pieces
+from jupyter_mltrack.store.blob_api import Blobs, open_blobs
 from jupyter_mltrack.store.blobs import BlobStore
 
 
@@ -44,22 +45,120 @@ def png(header_text: bytes, pixels: bytes) -> bytes:
     )
 
 
-def test_it_is_a_blobs_implementation(tmp_path: Path) -> None:
-    store: Blobs = BlobStore(tmp_path)  # mypy checks the Protocol; here, that it runs
+@pytest.fixture(params=["folder", "s3"])
+def any_blobs(request: pytest.FixtureRequest, tmp_path: Path) -> Blobs:
+    """The same suite on both backends: a folder, and a fresh bucket on the S3 test server."""
+    if request.param == "folder":
+        return open_blobs(tmp_path / "blobs")
+    return open_blobs(request.getfixturevalue("s3_blobs_url"))
+
+
+def test_it_is_a_blobs_implementation(any_blobs: Blobs) -> None:
+    store: Blobs = any_blobs  # mypy checks the Protocol; here, that it runs
     assert store.get(store.put(b"x")) == b"x"
+    assert store.location.startswith("s3://" if "s3" in type(store).__name__.lower() else "/")
+
+
+def test_roundtrip_dedup_and_listing(any_blobs: Blobs) -> None:
+    b = any_blobs
+    data = b'{"cell": "x"}' * 100
+    sha = b.put(data)
+    assert sha == hashlib.sha256(data).hexdigest()
+    assert b.put(data) == sha and b.put(data, sha) == sha
+    assert b.get(sha) == data and open_blobs(b.location).get(sha) == data
+    assert 0 < b.stored_size(sha) <= len(data) + 64
+    assert list(b.all_shas()) == [sha] and b.exists(sha) and open_blobs(b.location).exists(sha)
+    b.sync()
+
+
+def test_put_many_stores_each_once(any_blobs: Blobs) -> None:
+    b = any_blobs
+    items = [(hashlib.sha256(d).hexdigest(), d) for d in (b"a" * 50, b"b" * 60, b"a" * 50)]
+    assert b.put_many(items) == 2
+    assert b.put_many(items) == 0
+    assert {b.get(s) for s, _d in items} == {b"a" * 50, b"b" * 60}
+    many = [os.urandom(200 + i) for i in range(40)]
+    assert b.put_many((hashlib.sha256(d).hexdigest(), d) for d in many) == 40
+    assert set(b.all_shas()) == {s for s, _ in items} | {
+        hashlib.sha256(d).hexdigest() for d in many
+    }
+
+
+def test_a_corrupt_blob_is_reported_and_never_served(any_blobs: Blobs, tmp_path: Path) -> None:
+    b = any_blobs
+    sha = b.put(os.urandom(1000))
+    tamper(b, sha)
+    with pytest.raises(CorruptBlob):
+        b.get(sha)  # this process wrote it: the hash check catches it
+    with pytest.raises(CorruptBlob):
+        open_blobs(b.location).get(sha)  # a fresh one too
+    with pytest.raises(CorruptBlob):
+        b.copy_to(sha, tmp_path / "out")
+    assert not (tmp_path / "out").exists() and not list(tmp_path.glob("out*"))
+
+
+def test_a_missing_blob_is_reported(
+    any_blobs: Blobs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(blobs_mod, "LOOSE_FROM", 100)  # a file of its own, to remove
+    b = any_blobs
+    sha = b.put(os.urandom(1000))
+    remove(b, sha)
+    fresh = open_blobs(b.location)
+    for store in (b, fresh):
+        with pytest.raises(NotFound):
+            store.get(sha)
+        with pytest.raises(NotFound):
+            store.copy_to(sha, tmp_path / "out")
+        with pytest.raises(NotFound):
+            store.stored_size(sha)
+    assert not fresh.exists(sha) and sha not in set(fresh.all_shas())
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_names_and_missing_blobs(any_blobs: Blobs, tmp_path: Path) -> None:
+    b = any_blobs
+    with pytest.raises(NotFound):
+        b.get("../../etc/passwd")
+    with pytest.raises(NotFound):
+        b.get("0" * 64)
+    with pytest.raises(NotFound):
+        b.copy_to("0" * 64, tmp_path / "out")
+    with pytest.raises(NotFound):
+        b.put(b"x", "not-a-sha")
+    assert not b.exists("0" * 64)
+
+
+def test_put_file_streams_large_files(
+    any_blobs: Blobs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(blobs_mod, "LOOSE_FROM", 1 << 20)
+    monkeypatch.setattr(blobs_s3, "_STREAM_FROM", 1 << 20)
+    monkeypatch.setattr(blobs_s3, "_PART", 5 << 20)  # S3's smallest part
+    src = tmp_path / "big.bin"
+    src.write_bytes(os.urandom(11 * 1024 * 1024 + 7))  # three parts on S3
+    b = any_blobs
+    sha, size = b.put_file(src)
+    assert size == src.stat().st_size
+    assert sha == hashlib.sha256(src.read_bytes()).hexdigest()
+    assert b.put_file(src) == (sha, size) and list(b.all_shas()) == [sha]
+    assert b.copy_to(sha, tmp_path / "back.bin") == size
+    assert (tmp_path / "back.bin").read_bytes() == src.read_bytes()
+    small = tmp_path / "small.txt"
+    small.write_bytes(b"a small upload")
+    sha2, _ = b.put_file(small)
+    assert b.get(sha2) == b"a small upload"
+    assert set(b.all_shas()) == {sha, sha2}
 
 
 def test_put_get_roundtrip_and_dedup(tmp_path: Path) -> None:
     b = BlobStore(tmp_path)
     data = b'{"cell": "x"}' * 100
     sha = b.put(data)
-    assert sha == hashlib.sha256(data).hexdigest()
     [pack] = files_under(tmp_path)
     size = pack.stat().st_size
     assert b.put(data) == sha and pack.stat().st_size == size  # not written twice
-    assert b.get(sha) == data and BlobStore(tmp_path).get(sha) == data
     assert b.stored_size(sha) < len(data)  # compressible content is compressed
-    assert list(b.all_shas()) == [sha] and b.exists(sha)
 
 
 def test_incompressible_content_is_stored_raw(tmp_path: Path) -> None:
@@ -80,14 +179,6 @@ def test_small_blobs_take_their_size_on_disk_not_a_block_and_a_file_each(tmp_pat
     assert len(files_under(tmp_path)) == 1
     assert allocated(tmp_path) < data_bytes + 2000 * packfile.HEAD.size + 8192
     assert all(b.get(hashlib.sha256(d).hexdigest()) == d for d in items[::97])
-
-
-def test_put_many_is_one_append(tmp_path: Path) -> None:
-    b = BlobStore(tmp_path)
-    items = [(hashlib.sha256(d).hexdigest(), d) for d in (b"a" * 50, b"b" * 60, b"a" * 50)]
-    assert b.put_many(items) == 2
-    assert b.put_many(items) == 0
-    assert {b.get(s) for s, _d in items} == {b"a" * 50, b"b" * 60}
 
 
 def test_a_figure_with_a_new_header_shares_its_image_data(tmp_path: Path) -> None:
@@ -111,19 +202,6 @@ def test_big_blobs_are_cut_where_their_content_says(tmp_path: Path) -> None:
     # Bytes inserted at the front move the cuts with them: later pieces are found again.
     moved = pieces.pieces(os.urandom(1000) + data)
     assert len(set(parts[1:]) & set(moved)) >= len(parts) - 2
-
-
-def test_corrupt_blob_is_reported_and_never_served(tmp_path: Path) -> None:
-    b = BlobStore(tmp_path)
-    sha = b.put(os.urandom(1000))
-    tamper(b, sha)
-    with pytest.raises(CorruptBlob):
-        b.get(sha)  # this process indexed it before: the hash check catches it
-    with pytest.raises(CorruptBlob):
-        BlobStore(tmp_path).get(sha)  # a fresh one: the record's CRC does
-    with pytest.raises(CorruptBlob):
-        b.copy_to(sha, tmp_path / "out")
-    assert not (tmp_path / "out").exists()
 
 
 def test_a_corrupt_piece_makes_its_blob_corrupt(tmp_path: Path) -> None:
@@ -167,14 +245,3 @@ def test_blobs_of_a_store_written_before_packs_are_read(tmp_path: Path) -> None:
     b = BlobStore(tmp_path)
     assert b.exists(sha) and b.get(sha) == data and list(b.all_shas()) == [sha]
     assert b.put(data) == sha and not (tmp_path / "packs").exists()  # not stored twice
-
-
-def test_bad_names_and_missing_blobs(tmp_path: Path) -> None:
-    b = BlobStore(tmp_path)
-    with pytest.raises(NotFound):
-        b.get("../../etc/passwd")
-    with pytest.raises(NotFound):
-        b.get("0" * 64)
-    with pytest.raises(NotFound):
-        b.copy_to("0" * 64, tmp_path / "out")
-    assert not b.exists("0" * 64)

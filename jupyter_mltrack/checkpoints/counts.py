@@ -62,7 +62,7 @@ def between(store: Store, older: CheckpointInfo | None, newer: CheckpointInfo) -
         return len(_units(store, newer)), 0, 0
     if older.manifest_sha == newer.manifest_sha:
         return 0, 0, 0
-    key = (str(store.blobs.root), older.manifest_sha, newer.manifest_sha)
+    key = (store.blobs.location, older.manifest_sha, newer.manifest_sha)
     hit = PAIRS.get(key)
     if hit is None:
         hit = snapshot.count_unit_changes(_units(store, older), _units(store, newer))

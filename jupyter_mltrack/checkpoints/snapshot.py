@@ -1,4 +1,4 @@
-"""A notebook as content-addressed pieces, and back (pure over dicts; I/O through a BlobStore).
+"""A notebook as content-addressed pieces, and back (pure over dicts; I/O through a Blobs).
 
 Why this shape (measured in bench/bench_checkpoints.py):
 - Every cell becomes one *unit*: its canonical JSON (sorted keys, compact) with outputs
@@ -31,7 +31,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from ..errors import CorruptBlob, InvalidNotebook
-from ..store.blobs import BlobStore
+from ..store.blob_api import Blobs
 from . import payloads
 from .payloads import Payload as Payload
 from .payloads import sha256 as sha256
@@ -176,7 +176,7 @@ def chunk_units(units: list[bytes]) -> list[bytes]:
     return chunks
 
 
-def _restore_unit(unit: Any, blobs: BlobStore) -> Any:
+def _restore_unit(unit: Any, blobs: Blobs) -> Any:
     if "cell_type" in unit:
         return unit
     return payloads.restore_cell(unit["cell"], unit["refs"], blobs.get)
@@ -236,8 +236,8 @@ class ManifestCache:
         self._size = size
         self._lock = threading.Lock()
 
-    def get(self, blobs: BlobStore, sha: str) -> Manifest:
-        key = (str(blobs.root), sha)
+    def get(self, blobs: Blobs, sha: str) -> Manifest:
+        key = (blobs.location, sha)
         with self._lock:
             hit = self._items.get(key)
             if hit is not None:
@@ -247,15 +247,15 @@ class ManifestCache:
         self.put(blobs, found)
         return found
 
-    def put(self, blobs: BlobStore, manifest: Manifest) -> None:
+    def put(self, blobs: Blobs, manifest: Manifest) -> None:
         if not manifest.chain:
             manifest.chain = (manifest.sha,)
         with self._lock:
-            self._items[(str(blobs.root), manifest.sha)] = manifest
+            self._items[(blobs.location, manifest.sha)] = manifest
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
 
-    def _resolve(self, blobs: BlobStore, sha: str) -> Manifest:
+    def _resolve(self, blobs: Blobs, sha: str) -> Manifest:
         try:
             doc = json.loads(blobs.get(sha))
         except ValueError:
@@ -288,7 +288,7 @@ class ManifestCache:
 MANIFESTS = ManifestCache()
 
 
-def _read_units(blobs: BlobStore, manifest: Manifest) -> list[bytes]:
+def _read_units(blobs: Blobs, manifest: Manifest) -> list[bytes]:
     units: list[bytes] = []
     for sha, count in manifest.chunks:
         lines = unpack_chunk(blobs.get(sha), sha).split(b"\n")
@@ -307,8 +307,8 @@ class _UnitsCache:
         self._size = size
         self._lock = threading.Lock()
 
-    def get(self, blobs: BlobStore, manifest: Manifest) -> list[bytes]:
-        key = (str(blobs.root), manifest.sha)
+    def get(self, blobs: Blobs, manifest: Manifest) -> list[bytes]:
+        key = (blobs.location, manifest.sha)
         with self._lock:
             hit = self._items.get(key)
         if hit is None:
@@ -316,9 +316,9 @@ class _UnitsCache:
             self.put(blobs, manifest.sha, hit)
         return hit
 
-    def put(self, blobs: BlobStore, sha: str, units: list[bytes]) -> None:
+    def put(self, blobs: Blobs, sha: str, units: list[bytes]) -> None:
         with self._lock:
-            self._items[(str(blobs.root), sha)] = units
+            self._items[(blobs.location, sha)] = units
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
 
@@ -345,7 +345,7 @@ def count_unit_changes(old: list[bytes], new: list[bytes]) -> tuple[int, int, in
     return added, removed, modified
 
 
-def load_notebook(blobs: BlobStore, manifest: Manifest) -> dict[str, Any]:
+def load_notebook(blobs: Blobs, manifest: Manifest) -> dict[str, Any]:
     """The notebook exactly as it was captured."""
     cells = [_restore_unit(json.loads(u), blobs) for u in UNITS.get(blobs, manifest)]
     metadata = json.loads(blobs.get(manifest.metadata))
@@ -435,7 +435,7 @@ class Stored:
     new_blobs: list[tuple[str, int, str]]  # (sha, size, mime) of blobs not there before
 
 
-def store_plan(blobs: BlobStore, p: Plan, parent: Manifest | None) -> Stored:
+def store_plan(blobs: Blobs, p: Plan, parent: Manifest | None) -> Stored:
     """Write the pieces that are not stored yet, then the manifest (a delta when it pays)."""
     new: list[tuple[str, int, str]] = []
 
@@ -478,7 +478,7 @@ def store_plan(blobs: BlobStore, p: Plan, parent: Manifest | None) -> Stored:
     return Stored(manifest, new)
 
 
-def referenced_blobs(blobs: BlobStore, manifest_shas: set[str]) -> set[str]:
+def referenced_blobs(blobs: Blobs, manifest_shas: set[str]) -> set[str]:
     """Every blob the given manifests need: the manifests, their bases, chunks, metadata and
     binary payloads. Used by `mltrack gc`."""
     seen: set[str] = set()

@@ -75,7 +75,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         "--store", help="store URL or SQLite path (default: MLTRACK_STORE or the Jupyter data dir)"
     )
     parser.add_argument(
-        "--blobs", help="blob root folder (default: MLTRACK_BLOBS or beside the store)"
+        "--blobs",
+        help="blob folder or s3://bucket/prefix (default: MLTRACK_BLOBS or beside the store)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     pick = chosen(argv) if argv is not None else None

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..store.blobs import BlobStore
+from ..store.blob_api import Blobs
 from ..types import File
 
 _CHUNK = 1 << 20
@@ -27,7 +27,7 @@ def _mime(name: str) -> str:
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
-def upload_file(blobs: BlobStore, f: File) -> dict[str, Any]:
+def upload_file(blobs: Blobs, f: File) -> dict[str, Any]:
     """Put a File into the blob store; returns its field metadata. OSError if unreadable."""
     if f.content is not None:
         sha = blobs.put(f.content)
@@ -112,7 +112,7 @@ def _display_path(name: str, upload: bool) -> str:
 
 
 def file_set_entries(
-    blobs: BlobStore, names: Sequence[str], *, upload: bool, problem: Callable[[str], None]
+    blobs: Blobs, names: Sequence[str], *, upload: bool, problem: Callable[[str], None]
 ) -> list[dict[str, Any]]:
     """Entries {path, sha256, size, mtime, uploaded} of a file set, uploading when asked."""
     cache = hash_cache()

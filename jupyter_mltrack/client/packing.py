@@ -36,7 +36,7 @@ from .outbox import FieldOp, Outbox, RunUpdate, SeriesBuffer, TrackFiles, Upload
 from .reporting import Reporter, short_repr
 
 if TYPE_CHECKING:
-    from ..store.blobs import BlobStore
+    from ..store.blob_api import Blobs
     from ..types import File
 
 # Long conversions are cut in slices so the GIL is handed back to the training loop often.
@@ -55,13 +55,17 @@ class Batch:
     series: dict[SeriesBuffer, Any] = field(default_factory=dict)
     blobs: list[tuple[str, int, str]] = field(default_factory=list)
     run_updates: list[RunUpdate] = field(default_factory=list)
+    # Operations whose files the blob store could not take (an S3 outage past its retries):
+    # kept in order, with every operation after them, and stored first on the next pack.
+    waiting: list[FieldOp] = field(default_factory=list)
+    blob_error: Exception | None = None
 
     @property
     def points(self) -> int:
         return sum(len(p) // 3 for sb, p in self.series.items() if not sb.dropped)
 
     def empty(self) -> bool:
-        return not (self.changes or self.points or self.run_updates)
+        return not (self.changes or self.points or self.run_updates or self.waiting)
 
     def appends(self) -> list[SeriesAppend]:
         """The waiting points as store records, one per series. A series deleted after its
@@ -103,14 +107,13 @@ class Batch:
 class Packer:
     """Packs one run's outbox; `blobs` gives the run's blob store (once the run exists)."""
 
-    def __init__(self, reporter: Reporter, blobs: Callable[[], BlobStore]) -> None:
+    def __init__(self, reporter: Reporter, blobs: Callable[[], Blobs]) -> None:
         self.reporter = reporter
         self._blobs = blobs
 
     def collect(self, outbox: Outbox, batch: Batch) -> None:
         """Move everything the outbox holds now into `batch`."""
-        for op in outbox.take_ops():
-            self._prepare(op, batch)
+        self.prepare(outbox.take_ops(), batch)
         batch.run_updates += outbox.take_run_updates()
         for sb, chunk in outbox.take_points():
             try:
@@ -199,6 +202,21 @@ class Packer:
             return None
         batch.blobs.append((meta["sha256"], meta["size"], meta["mime"]))
         return meta
+
+    def prepare(self, ops: list[FieldOp], batch: Batch) -> None:
+        """The batch's waiting operations, then `ops`, as store writes. When the blob store
+        is unreachable (StoreError after its own retries) that operation and all after it
+        wait in the batch, in order, for the next pack: nothing is lost or reordered."""
+        from ..errors import StoreError
+
+        ops = batch.waiting + ops
+        batch.waiting, batch.blob_error = [], None
+        for i, op in enumerate(ops):
+            try:
+                self._prepare(op, batch)
+            except StoreError as e:
+                batch.waiting, batch.blob_error = ops[i:], e
+                return
 
     def _prepare(self, op: FieldOp, batch: Batch) -> None:
         """A queued operation as store writes: files are stored first (an upload becomes

@@ -74,7 +74,7 @@ def create(
     meta = {
         "target_url": strip_password(url) if url else None,
         "target_password_omitted": bool(url and strip_password(url) != url),
-        "target_blobs": str(target.blob_root) if target else None,
+        "target_blobs": target.blob_url if target else None,
         "project": project,
         "with_id": with_id,
         "custom_run_id": custom,
@@ -133,7 +133,7 @@ def target_config(spool: Spool, current: StoreConfig | None = None) -> StoreConf
     ~/.pgpass; a spool from before passwords were left out still has it)."""
     url, blobs = spool.meta.get("target_url"), spool.meta.get("target_blobs")
     if current is not None and (url is None or strip_password(current.url) == strip_password(url)):
-        return resolve(current.url, blobs or current.blob_root)
+        return resolve(current.url, blobs or current.blob_url)
     return resolve(url, blobs)
 
 

@@ -75,6 +75,7 @@ class Writer:
         # The batch taken but not written: at most one, which each flush packs into.
         self.backlog: list[Batch] = []
         self.failures = 0
+        self.blob_failures = 0
         self.dropped_points = 0
         self.written_points = 0
         self.last_error: str | None = None
@@ -170,10 +171,24 @@ class Writer:
         with self._lock:
             self._pack()
             while self.backlog:
-                if not self._write(self.backlog[0]):
+                batch = self.backlog[0]
+                if not self._write(batch):
+                    return False
+                if batch.waiting:  # files the blob store could not take: kept, retried
+                    self._blobs_failed(batch)
                     return False
                 self.backlog.pop(0)
+            self.blob_failures = 0
             return True
+
+    def _blobs_failed(self, batch: Batch) -> None:
+        self.blob_failures += 1
+        if self.blob_failures in (1, 5) or self.blob_failures % 20 == 0:
+            self.reporter.notice(
+                f"mltrack: cannot store files in the blob store ({batch.blob_error}); "
+                f"{len(batch.waiting)} file operations of run {self.run.info.short_id} are "
+                f"kept and retried (attempt {self.blob_failures})"
+            )
 
     def _bound_backlog(self) -> None:
         total = sum(b.points for b in self.backlog)
@@ -263,9 +278,17 @@ class Writer:
             )
             local = runs_repo.create(st, info.project, name=info.name)
             self.failures = 0
+            # Files the blob store never took go to the spool's own blob folder.
+            spooled = Packer(self.reporter, lambda: st.blobs)
             for batch in self.backlog:
+                spooled.prepare([], batch)
                 if not self._write(batch, (st, local.id)):
                     return None
+                if batch.waiting:
+                    self.reporter.notice(
+                        f"mltrack: {len(batch.waiting)} file operations could not be stored "
+                        f"({batch.blob_error}); they are lost"
+                    )
             st.dispose()
         except Exception as e:
             self.reporter.notice(f"mltrack: could not spool the unwritten data either: {e!r}")

@@ -157,7 +157,7 @@ class RunSlot:
             copy.init_run_kwargs = {"with_id": self._run_id}
             if self._run is not None:
                 config = self._run.store.config
-                copy.init_run_kwargs.update(store=config.url, blobs=str(config.blob_root))
+                copy.init_run_kwargs.update(store=config.url, blobs=config.blob_url)
         return copy
 
 

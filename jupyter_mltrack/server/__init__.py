@@ -53,10 +53,11 @@ class Service:
 def _load_jupyter_server_extension(serverapp: Any) -> None:
     config = MLTrack(parent=serverapp)
     store_config = resolve(
-        configured_store=config.store_url or None, configured_blobs=config.blob_root or None
+        configured_store=config.store_url or None,
+        configured_blobs=config.blob_url or config.blob_root or None,
     )
     os.environ[ENV_STORE] = store_config.url
-    os.environ[ENV_BLOBS] = str(store_config.blob_root)
+    os.environ[ENV_BLOBS] = store_config.blob_url
     # Its kernels record the person the server records (identity.py): runs' sys/owner.
     os.environ[identity.ENV_USER] = identity.process_user()
     web_app = serverapp.web_app

@@ -23,8 +23,15 @@ class MLTrack(Configurable):
         config=True,
         help="SQLAlchemy URL of the store (default: SQLite in the Jupyter data dir).",
     )
+    blob_url = Unicode(
+        "",
+        config=True,
+        help="Where the content-addressed blobs live: a folder, or s3://bucket/prefix "
+        "(credentials from the AWS environment or a profile; docs/storage.md). "
+        "Default: a folder beside the SQLite file.",
+    )
     blob_root = Unicode(
-        "", config=True, help="Folder of content-addressed blobs (default: beside the SQLite file)."
+        "", config=True, help="The older name of blob_url (a folder); blob_url wins."
     )
     max_notebook_bytes = Int(
         100 * 1024 * 1024, config=True, help="Largest notebook a checkpoint accepts (413 above)."

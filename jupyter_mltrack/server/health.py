@@ -17,7 +17,7 @@ class HealthHandler(MLTrackHandler):
     async def get(self) -> None:
         store = self.store
         revision = await self.run_blocking(store.revision)
-        body = health_payload(store.config.masked_url, str(store.blobs.root), revision)
+        body = health_payload(store.config.masked_url, store.blobs.location, revision)
         # The save retention in force (checkpoints/retention.py), for the lab's settings.
         body["save_retention"] = self.mltrack.config.save_policy.text
         self.write_json(body)

@@ -46,7 +46,7 @@ def known_paths(handler: Any) -> list[tuple[str, str]]:
     service = handler.settings.get("mltrack")
     config = getattr(service, "store_config", None)
     if config is not None:
-        add(getattr(config, "blob_root", None), "<store>")
+        add(getattr(config, "blob_url", None), "<store>")  # an s3:// URL is no path: skipped
         sqlite = getattr(config, "sqlite_path", None)
         add(sqlite.parent if sqlite is not None else None, "<store>")
     add(os.path.expanduser("~"), "~")

@@ -1,6 +1,7 @@
 """The blob interface every caller uses (checkpoints, uploads, file series, gc, sync), so
 where blobs live is one implementation's business: `blobs.BlobStore` keeps them in a folder
-(packs and large files); another (an object store) only has to provide these methods.
+(packs and large files), `blobs_s3.S3Blobs` in an S3-compatible bucket. `open_blobs` picks
+one from the location (`MLTRACK_BLOBS`: a folder or `s3://bucket/prefix`).
 
 Contract: a blob is named by the sha256 of its content; `get` verifies it on every read and
 raises `CorruptBlob` rather than serve bytes that do not match their name, `NotFound` when
@@ -13,7 +14,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Set
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 
@@ -31,8 +31,9 @@ class Blobs(Protocol):
     """Content-addressed, verified blob storage shared by several processes."""
 
     @property
-    def root(self) -> Path:
-        """Where the blobs are (shown by the health check; a key for in-process caches)."""
+    def location(self) -> str:
+        """Where the blobs are, without secrets: a folder or `s3://bucket/prefix` (shown by
+        the health check and the CLI; a key for in-process caches)."""
 
     def exists(self, sha: str) -> bool:
         """Whether the blob is stored; a caller may skip writing it on a true answer, so it
@@ -64,3 +65,20 @@ class Blobs(Protocol):
 
     def collect(self, keep: Set[str], *, grace: float, dry_run: bool = False) -> Collected:
         """Remove blobs not in `keep` that were written or reused over `grace` s ago."""
+
+
+def open_blobs(location: str | os.PathLike[str]) -> Blobs:
+    """The blob store at `location`: `s3://bucket/prefix` is an S3-compatible bucket
+    (credentials and endpoint from the AWS environment or a profile; the `[s3]` extra),
+    anything else a folder. Imported here, so a folder store never loads the S3 client."""
+    from .config import is_object_url
+
+    if is_object_url(location):
+        from .blobs_s3 import S3Blobs
+
+        return S3Blobs(str(location))
+    from pathlib import Path
+
+    from .blobs import BlobStore
+
+    return BlobStore(Path(location))

@@ -65,6 +65,11 @@ class BlobStore:
         self._root = os.fspath(self.root)
         self.packs = packs.PackSet(os.path.join(self._root, "packs"))
 
+    @property
+    def location(self) -> str:
+        """The folder, as shown by the health check (`Blobs.location`)."""
+        return self._root
+
     def _file(self, sha: str) -> str:
         """A loose blob's file as a plain string (pathlib costs ten times what os.path does
         per call, and a checkpoint asks about each of its payloads)."""

@@ -1,7 +1,8 @@
-"""Where a store lives: one SQLAlchemy URL plus one blob root.
+"""Where a store lives: one SQLAlchemy URL plus one blob location — a folder, or an
+S3-compatible bucket written `s3://bucket/prefix` (docs/storage.md).
 
 Precedence (DESIGN §1): explicit argument > env `MLTRACK_STORE` / `MLTRACK_BLOBS` > traitlets
-(`c.MLTrack.store_url` / `blob_root`, passed in by the server extension) > default in the
+(`c.MLTrack.store_url` / `blob_url`, passed in by the server extension) > default in the
 Jupyter data dir. Kept free of SQLAlchemy so resolving a URL costs nothing at import.
 
 Secrets: a URL can carry a password in three places — user-info (`postgresql://u:PW@h/db`),
@@ -68,17 +69,46 @@ HEARTBEAT_INTERVAL = _heartbeat_interval()
 STALE_AFTER = 3 * HEARTBEAT_INTERVAL
 
 
-@dataclass(frozen=True)
+def is_object_url(location: str | os.PathLike[str]) -> bool:
+    """Whether a blob location names an object store (`s3://bucket/prefix`), not a folder."""
+    return isinstance(location, str) and location.lower().startswith("s3://")
+
+
+@dataclass(frozen=True, init=False)
 class StoreConfig:
     url: str
-    blob_root: Path
+    blob_url: str  # a folder (as a path string) or `s3://bucket/prefix`
+
+    def __init__(self, url: str, blob_url: str | os.PathLike[str]) -> None:
+        # Frozen: set once here. A folder may come as a Path (most callers have one).
+        object.__setattr__(self, "url", url)
+        object.__setattr__(self, "blob_url", os.fspath(blob_url))
 
     def __repr__(self) -> str:  # a config in a traceback or a log shows no password
-        return f"StoreConfig(url={self.masked_url!r}, blob_root={str(self.blob_root)!r})"
+        return f"StoreConfig(url={self.masked_url!r}, blob_url={self.masked_blob_url!r})"
 
     @property
     def masked_url(self) -> str:
         return mask_url(self.url)
+
+    @property
+    def masked_blob_url(self) -> str:
+        """The blob location as shown (health, CLI, logs). S3 credentials come from the
+        environment or a profile, never the URL; a password written there anyway is masked."""
+        return mask_url(self.blob_url)
+
+    @property
+    def blobs_in_object_store(self) -> bool:
+        return is_object_url(self.blob_url)
+
+    @property
+    def blob_root(self) -> Path:
+        """The blob folder; only for a folder store (an S3 location is no path)."""
+        if self.blobs_in_object_store:
+            raise ValueError(
+                f"the blobs are in an object store ({self.masked_blob_url}), not a folder"
+            )
+        return Path(self.blob_url)
 
     def redact(self, text: str) -> str:
         """`text` (a driver's message, say) with this store's URL masked and its passwords,
@@ -252,9 +282,12 @@ def resolve(
     url_src = store or os.environ.get(ENV_STORE) or configured_store
     url = _as_url(url_src) if url_src else "sqlite:///" + str(default_root() / "mltrack.db")
     blob_src = blobs or os.environ.get(ENV_BLOBS) or configured_blobs
-    if blob_src:
-        blob_root = Path(blob_src).expanduser().resolve()
+    blob_url: str | Path
+    if blob_src and is_object_url(blob_src):
+        blob_url = str(blob_src)
+    elif blob_src:
+        blob_url = Path(blob_src).expanduser().resolve()
     else:
-        db = StoreConfig(url, Path()).sqlite_path
-        blob_root = (db.parent if db else default_root()) / "blobs"
-    return StoreConfig(url=url, blob_root=blob_root)
+        db = StoreConfig(url, "").sqlite_path
+        blob_url = (db.parent if db else default_root()) / "blobs"
+    return StoreConfig(url, blob_url)

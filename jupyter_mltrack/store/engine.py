@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import StoreError
 from . import text
-from .blobs import BlobStore
+from .blob_api import Blobs, open_blobs
 from .config import StoreConfig, resolve
 
 # The newest schema revision this code knows, and the ones it can upgrade from.
@@ -34,12 +34,12 @@ WAL_CHECKPOINT_PAGES = 200  # 800 KB of 4 KiB pages: under WAL_LIMIT with a comm
 
 
 class Store:
-    """One open store: an engine, a session factory and the blob root."""
+    """One open store: an engine, a session factory and the blob store."""
 
     def __init__(self, config: StoreConfig, engine: Engine) -> None:
         self.config = config
         self.engine = engine
-        self.blobs = BlobStore(config.blob_root)
+        self.blobs: Blobs = open_blobs(config.blob_url)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._writes = sessionmaker(
             engine.execution_options(mltrack_write=True), expire_on_commit=False
@@ -285,7 +285,7 @@ def open_store(
 ) -> Store:
     """Open (and by default migrate) a store; one engine per URL and process when cached."""
     cfg = config if isinstance(config, StoreConfig) else resolve(config, blobs)
-    key = (cfg.url, str(cfg.blob_root))
+    key = (cfg.url, cfg.blob_url)
     if cached:
         with _cache_lock:
             hit = _cache.get(key)

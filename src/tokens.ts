@@ -35,6 +35,8 @@ export namespace CommandIDs {
   export const compareCurrent = 'mltrack:compare-with-current';
   export const compare = 'mltrack:compare-checkpoints';
   export const copyLink = 'mltrack:copy-checkpoint-link';
+  /** Args: `id`. Shows a checkpoint in the timeline's read-only preview tab. */
+  export const preview = 'mltrack:timeline-preview';
 }
 
 /** Commands of the runs plugin (`jupyter-mltrack:runs`). */

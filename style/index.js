@@ -6,3 +6,4 @@ import './diff.css';
 import './runs.css';
 import './compare.css';
 import './panel.css';
+import './timeline.css';

@@ -103,6 +103,19 @@ export class CheckpointView extends Panel {
       el('p', 'jp-mltrack-description', entry.description),
       actions
     );
+    if (entry.validation_warning) {
+      const banner = el('div', 'jp-mltrack-viewer-warning');
+      banner.setAttribute('role', 'note');
+      banner.append(
+        el(
+          'strong',
+          '',
+          trans.__('nbformat calls this notebook invalid (Jupyter opens it):')
+        ),
+        el('span', 'jp-mltrack-viewer-warning-text', entry.validation_warning)
+      );
+      this._header.node.insertBefore(banner, actions);
+    }
     this._status.hidden = true;
     const view = new FoldedNotebookDiff({
       model: new NotebookDiffModel(entry.content, []),

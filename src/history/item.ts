@@ -124,7 +124,19 @@ export function renderItem(options: CheckpointItem.IOptions): HTMLLIElement {
   time.dataset.created = String(entry.created_at);
   time.textContent = formatRelative(entry.created_at, options.now, trans);
   time.title = formatAbsolute(entry.created_at);
-  head.append(pick, icon, title, time);
+  head.append(pick, icon, title);
+  if (entry.validation_warning) {
+    // nbformat calls the notebook invalid, though Jupyter opens it (issue 17.7).
+    const warning = el('span', 'jp-mltrack-validation-warning', '⚠');
+    warning.title = trans.__(
+      'Invalid notebook (Jupyter opens it): %1',
+      entry.validation_warning
+    );
+    warning.setAttribute('role', 'img');
+    warning.setAttribute('aria-label', warning.title);
+    head.appendChild(warning);
+  }
+  head.appendChild(time);
   li.appendChild(head);
 
   const description = el('p', 'jp-mltrack-description', entry.description);

@@ -15,6 +15,8 @@ import { CommandIDs, RunsCommandIDs, SIDEBAR_ID } from '../tokens';
 import { HistoryModel } from './model';
 import { renderItem, updateTimes } from './item';
 import { StoreStatusModel } from './status';
+import { TimelineModel } from './timeline';
+import { TimelineScrubber } from './timelineView';
 
 export type EditableField = 'name' | 'description';
 
@@ -99,6 +101,14 @@ export class HistorySidebar extends Widget {
     filters.append(this._search, this._all.label, this._saves.label);
 
     this._following = el('p', 'jp-mltrack-following');
+    this._timeline = new TimelineScrubber({
+      model: new TimelineModel(),
+      show: id => void this._commands.execute(CommandIDs.preview, { id }),
+      compare: (base, remote) =>
+        void this._commands.execute(CommandIDs.compare, { base, remote }),
+      restore: id => void this._commands.execute(CommandIDs.revert, { id }),
+      trans
+    });
     this._list = el('ul', 'jp-mltrack-history');
     this._list.setAttribute('aria-label', trans.__('Checkpoint history'));
     this._list.addEventListener('click', this._onClick);
@@ -137,6 +147,7 @@ export class HistorySidebar extends Widget {
       toolbar,
       filters,
       this._following,
+      this._timeline.node,
       this._historyError,
       this._list,
       this._more,
@@ -228,6 +239,7 @@ export class HistorySidebar extends Widget {
     }
     window.clearInterval(this._clock);
     window.clearTimeout(this._searchTimer);
+    this._timeline.dispose();
     this.model.changed.disconnect(this._renderStore, this);
     this.history.changed.disconnect(this._renderHistory, this);
     super.dispose();
@@ -289,6 +301,10 @@ export class HistorySidebar extends Widget {
     this._empty.hidden = !history.emptyText;
     this._more.hidden = !history.hasMore;
     this.node.dataset.historyStatus = history.status;
+    // The timeline scrubs one notebook's history, not all notebooks' mixed.
+    this._timeline.model.setItems(
+      history.scope === 'notebook' ? history.items : []
+    );
     if (this._editing) {
       return; // The list is redrawn when the edit ends.
     }
@@ -400,6 +416,7 @@ export class HistorySidebar extends Widget {
   private _all: ICheckbox;
   private _saves: ICheckbox;
   private _following: HTMLElement;
+  private _timeline: TimelineScrubber;
   private _list: HTMLUListElement;
   private _empty: HTMLElement;
   private _historyError: HTMLElement;

@@ -5,37 +5,34 @@
  */
 import {
   ILabShell,
+  ILayoutRestorer,
   JupyterFrontEnd,
-  JupyterFrontEndPlugin
-} from '@jupyterlab/application';
-import {
-  ICommandPalette,
-  MainAreaWidget,
-  WidgetTracker
-} from '@jupyterlab/apputils';
-import { INotebookTracker } from '@jupyterlab/notebook';
-import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import { Widget } from '@lumino/widgets';
+  JupyterFrontEndPlugin,
+} from "@jupyterlab/application";
+import { ICommandPalette } from "@jupyterlab/apputils";
+import { INotebookTracker } from "@jupyterlab/notebook";
+import { ISettingRegistry } from "@jupyterlab/settingregistry";
+import { ITranslator, nullTranslator } from "@jupyterlab/translation";
 
-import { listCheckpoints } from '../api';
-import { CompareView } from '../compare/view';
-import { TRANSLATION_DOMAIN } from '../i18n';
-import { mltrackIcon, runsIcon } from '../icons';
-import { IMLTrackPanel } from '../panel/panel';
-import { RunView } from '../run/view';
-import * as api from '../runs/api';
-import { RunsTableModel } from '../runs/model';
-import { RunsTableView } from '../runs/tableView';
-import { RunsSidebar } from '../runs/sidebar';
-import { ViewsStore } from '../runs/savedViews';
+import { listCheckpoints } from "../api";
+import { CompareView } from "../compare/view";
+import { TRANSLATION_DOMAIN } from "../i18n";
+import { mltrackIcon, runsIcon } from "../icons";
+import { IMLTrackPanel } from "../panel/panel";
+import { RunView } from "../run/view";
+import * as api from "../runs/api";
+import { RunsTableModel } from "../runs/model";
+import { RunsTableView } from "../runs/tableView";
+import { RunsSidebar } from "../runs/sidebar";
+import { ViewsStore } from "../runs/savedViews";
+import { MainTabs } from "../tabs";
 import {
   CommandIDs as CheckpointCommands,
   CURRENT,
-  RunsCommandIDs
-} from '../tokens';
+  RunsCommandIDs,
+} from "../tokens";
 
-export const RUNS_PLUGIN_ID = 'jupyter-mltrack:runs';
+export const RUNS_PLUGIN_ID = "jupyter-mltrack:runs";
 
 /** Rank after the checkpoint sidebar (600). */
 const SIDEBAR_RANK = 610;
@@ -45,7 +42,7 @@ const PATHS_TTL_MS = 30_000;
 export const runsPlugin: JupyterFrontEndPlugin<void> = {
   id: RUNS_PLUGIN_ID,
   description:
-    'ML Track runs: the runs table with queries and saved views, the run view, compare.',
+    "ML Track runs: the runs table with queries and saved views, the run view, compare.",
   autoStart: true,
   optional: [
     ILabShell,
@@ -53,7 +50,8 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
     ISettingRegistry,
     INotebookTracker,
     ITranslator,
-    IMLTrackPanel
+    IMLTrackPanel,
+    ILayoutRestorer,
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -62,20 +60,23 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
     settingRegistry: ISettingRegistry | null,
     notebooks: INotebookTracker | null,
     translator: ITranslator | null,
-    mlPanel: IMLTrackPanel | null
+    mlPanel: IMLTrackPanel | null,
+    restorer: ILayoutRestorer | null,
   ): void => {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const { commands } = app;
     const shell = labShell ?? app.shell;
-    const tracker = new WidgetTracker<MainAreaWidget>({
-      namespace: 'mltrack-runs'
-    });
+    // The runs table, run and compare tabs come back after a reload, with their links.
+    const tabs = new MainTabs({ app, restorer, trans });
+    tabs.addKind("runs-table", RunsCommandIDs.openTable);
+    tabs.addKind("run", RunsCommandIDs.openRun);
+    tabs.addKind("compare", RunsCommandIDs.compare);
     const views = new ViewsStore();
     settingRegistry
       ?.load(RUNS_PLUGIN_ID)
-      .then(settings => views.connect(settings))
-      .catch(reason => {
-        console.error('jupyter-mltrack: cannot load the runs settings', reason);
+      .then((settings) => views.connect(settings))
+      .catch((reason) => {
+        console.error("jupyter-mltrack: cannot load the runs settings", reason);
       });
 
     let paths: { at: number; items: Promise<api.IFieldPath[]> } | null = null;
@@ -87,103 +88,113 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
       return paths.items;
     };
 
-    const reveal = (id: string, make: () => Widget): MainAreaWidget => {
-      const open = tracker.find(w => w.id === id);
-      if (open) {
-        shell.activateById(id);
-        return open;
-      }
-      const content = make();
-      const widget = new MainAreaWidget({ content });
-      widget.id = id;
-      widget.title.label = content.title.label;
-      widget.title.icon = mltrackIcon;
-      widget.title.closable = true;
-      void tracker.add(widget);
-      shell.add(widget, 'main');
-      shell.activateById(id);
-      return widget;
-    };
-
     commands.addCommand(RunsCommandIDs.openTable, {
-      label: trans.__('ML Track: Open Runs Table'),
-      caption: trans.__('Search, sort and compare runs'),
-      execute: async args => {
-        const query = typeof args.query === 'string' ? args.query : null;
+      label: trans.__("ML Track: Open Runs Table"),
+      caption: trans.__("Search, sort and compare runs"),
+      execute: async (args) => {
+        const query = typeof args.query === "string" ? args.query : null;
         let created = false;
-        const widget = reveal('mltrack-runs', () => {
-          created = true;
-          const model = new RunsTableModel({
-            fetch: q => api.listRuns(q),
-            query: query ?? ''
-          });
-          const view = new RunsTableView({
-            model,
-            views,
-            paths: fieldPaths,
-            openRun: id =>
-              void commands.execute(RunsCommandIDs.openRun, { id }),
-            openCheckpoint: id =>
-              void commands.execute(CheckpointCommands.open, { id }),
-            compare: ids =>
-              void commands.execute(RunsCommandIDs.compare, { ids }),
-            trans
-          });
-          view.title.label = trans.__('Runs');
-          view.queryBox.value = model.query;
-          void model.reload();
-          return view;
+        const widget = tabs.open("runs-table", {
+          id: "mltrack-runs",
+          args: { query: query ?? "" },
+          link: { kind: "runs", query: query ?? "" },
+          icon: mltrackIcon,
+          make: () => {
+            created = true;
+            const model = new RunsTableModel({
+              fetch: (q) => api.listRuns(q),
+              query: query ?? "",
+            });
+            const view = new RunsTableView({
+              model,
+              views,
+              paths: fieldPaths,
+              openRun: (id) =>
+                void commands.execute(RunsCommandIDs.openRun, { id }),
+              openCheckpoint: (id) =>
+                void commands.execute(CheckpointCommands.open, { id }),
+              compare: (ids) =>
+                void commands.execute(RunsCommandIDs.compare, { ids }),
+              trans,
+            });
+            view.title.label = trans.__("Runs");
+            view.queryBox.value = model.query;
+            void model.reload();
+            return view;
+          },
         });
+        if (created) {
+          // The query is the table's state: the next reload and the link keep it.
+          const model = (widget.content as RunsTableView).model;
+          model.viewChanged.connect(() =>
+            tabs.update(
+              widget,
+              { query: model.query },
+              {
+                kind: "runs",
+                query: model.query,
+              },
+            ),
+          );
+        }
         const view = widget.content as RunsTableView;
         if (!created && query !== null) {
           view.queryBox.value = query;
           await view.model.setQuery(query);
         }
-      }
+      },
     });
 
     commands.addCommand(RunsCommandIDs.openRun, {
-      label: args =>
+      label: (args) =>
         args.id
-          ? trans.__('Open Run %1', String(args.id))
-          : trans.__('Open Run'),
-      execute: args => {
-        const id = String(args.id ?? '');
+          ? trans.__("Open Run %1", String(args.id))
+          : trans.__("Open Run"),
+      execute: (args) => {
+        const id = String(args.id ?? "");
         if (!id) {
           return;
         }
-        reveal(`mltrack-run-${id}`, () => {
-          return new RunView({
-            runId: id,
-            getRun: api.getRun,
-            getSeries: api.getSeries,
-            abort: api.abortRun,
-            checkpoint: {
-              open: cp =>
-                void commands.execute(CheckpointCommands.open, { id: cp }),
-              diffCurrent: (cp, path) =>
-                void commands.execute(CheckpointCommands.compare, {
-                  base: cp,
-                  remote: CURRENT,
-                  path
-                })
-            },
-            trans
-          });
+        tabs.open("run", {
+          id: `mltrack-run-${id}`,
+          args: { id },
+          link: { kind: "run", id },
+          icon: mltrackIcon,
+          make: () =>
+            new RunView({
+              runId: id,
+              getRun: api.getRun,
+              getSeries: api.getSeries,
+              abort: api.abortRun,
+              checkpoint: {
+                open: (cp) =>
+                  void commands.execute(CheckpointCommands.open, { id: cp }),
+                diffCurrent: (cp, path) =>
+                  void commands.execute(CheckpointCommands.compare, {
+                    base: cp,
+                    remote: CURRENT,
+                    path,
+                  }),
+              },
+              trans,
+            }),
         });
-      }
+      },
     });
 
     commands.addCommand(RunsCommandIDs.compare, {
-      label: trans.__('Compare Runs'),
-      execute: args => {
+      label: trans.__("Compare Runs"),
+      execute: (args) => {
         const ids = Array.isArray(args.ids) ? args.ids.map(String) : [];
         if (ids.length < 2) {
           return;
         }
-        reveal(
-          `mltrack-compare-${ids.join('-')}`,
-          () =>
+        tabs.open("compare", {
+          id: `mltrack-compare-${ids.join("-")}`,
+          args: { ids },
+          link: { kind: "compare", ids },
+          icon: mltrackIcon,
+          make: () =>
             new CompareView({
               runIds: ids,
               getRun: api.getRun,
@@ -191,50 +202,50 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
               diff: (base, remote) =>
                 void commands.execute(CheckpointCommands.compare, {
                   base,
-                  remote
+                  remote,
                 }),
-              openRun: id =>
+              openRun: (id) =>
                 void commands.execute(RunsCommandIDs.openRun, { id }),
-              trans
-            })
-        );
-      }
+              trans,
+            }),
+        });
+      },
     });
     palette?.addItem({
       command: RunsCommandIDs.openTable,
-      category: trans.__('ML Track')
+      category: trans.__("ML Track"),
     });
 
     const sidebar = new RunsSidebar({
-      fetch: q => api.listRuns(q),
-      linkedRuns: async path => {
+      fetch: (q) => api.listRuns(q),
+      linkedRuns: async (path) => {
         const page = await listCheckpoints({ path, limit: 100 });
         const ids: string[] = [];
-        page.items.forEach(c => c.runs.forEach(r => ids.push(r.id)));
+        page.items.forEach((c) => c.runs.forEach((r) => ids.push(r.id)));
         return [...new Set(ids)];
       },
-      openRun: id => void commands.execute(RunsCommandIDs.openRun, { id }),
+      openRun: (id) => void commands.execute(RunsCommandIDs.openRun, { id }),
       // A run's notebook link: its end checkpoint (with results), else its start one.
-      openCheckpoint: async id => {
+      openCheckpoint: async (id) => {
         const run = await api.getRun(id);
         const checkpoint = run.end_checkpoint ?? run.checkpoint;
         if (checkpoint) {
           await commands.execute(CheckpointCommands.open, {
-            id: checkpoint.id
+            id: checkpoint.id,
           });
         }
       },
-      openTable: query =>
+      openTable: (query) =>
         void commands.execute(RunsCommandIDs.openTable, { query }),
-      trans
+      trans,
     });
     sidebar.title.icon = runsIcon;
     if (mlPanel) {
       // The runs section of the one ML Track panel; fresh each time it is shown.
       mlPanel.addSection(sidebar, {
-        label: trans.__('Runs'),
+        label: trans.__("Runs"),
         rank: 200,
-        icon: runsIcon
+        icon: runsIcon,
       });
       mlPanel.currentChanged.connect((_, shown) => {
         if (shown === sidebar) {
@@ -242,15 +253,15 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
         }
       });
     } else {
-      shell.add(sidebar, 'left', { rank: SIDEBAR_RANK, type: 'ML Track Runs' });
+      shell.add(sidebar, "left", { rank: SIDEBAR_RANK, type: "ML Track Runs" });
     }
     const follow = (): void => {
       sidebar.notebook = notebooks?.currentWidget?.context.path ?? null;
     };
     notebooks?.currentChanged.connect(follow);
     notebooks?.widgetAdded.connect((_, panel) =>
-      panel.context.pathChanged.connect(follow)
+      panel.context.pathChanged.connect(follow),
     );
     follow();
-  }
+  },
 };

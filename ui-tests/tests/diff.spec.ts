@@ -255,7 +255,8 @@ test.describe('links into the lab', () => {
     await expect(
       diff.locator('.jp-mltrack-diff-remote .jp-mltrack-diff-name')
     ).toHaveText('linked two');
-    expect(page.url()).not.toContain('mltrack-diff');
+    // The link stays in the address bar while its tab is active (issue 17.6).
+    expect(page.url()).toContain(`mltrack-diff=${a.id}..${b.id}`);
 
     await page.goto(`?mltrack-checkpoint=${a.id}`);
     const viewer = page.locator('.jp-mltrack-viewer:visible');

@@ -1,0 +1,199 @@
+/**
+ * Views that last (issues 17.6, 18.5): checkpoint, diff, run and compare tabs come back
+ * after a reload, the history filters persist in the settings, and the address bar holds
+ * the active tab's deep link, which each tab's "Copy link" copies.
+ */
+import { expect, test } from '@jupyterlab/galata';
+import type { Page } from '@playwright/test';
+
+import {
+  checkpoint,
+  code,
+  entry,
+  notebook,
+  openSidebar,
+  writeNotebook
+} from './helpers';
+import { command, fixture, project } from './runsFixtures';
+
+/**
+ * Reload the lab, at `search` when given (`?mltrack-run=...`). Galata's own reload waits
+ * for the Launcher to be active, which a restored layout without one never is.
+ */
+async function reload(page: Page, search?: string): Promise<void> {
+  if (search !== undefined) {
+    await page.evaluate(s => window.history.replaceState(null, '', s), search);
+  }
+  await page.reload({ waitForIsReady: false });
+  await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+}
+
+test.describe('views that last', () => {
+  test('checkpoint, diff, run and compare tabs come back after a reload', async ({
+    page,
+    request,
+    tmpPath
+  }) => {
+    const path = `${tmpPath}/kept.ipynb`;
+    await writeNotebook(request, path, notebook([code('lr = 0.1')]));
+    const a = await checkpoint(request, path, 'kept one');
+    await writeNotebook(request, path, notebook([code('lr = 0.05')]));
+    const b = await checkpoint(request, path, 'kept two');
+    const { ids } = await fixture<{ ids: string[] }>(
+      request,
+      'runs',
+      '--project',
+      project('ui-restore')
+    );
+
+    await command(page, 'mltrack:open-checkpoint', { id: a.id });
+    await command(page, 'mltrack:compare-checkpoints', {
+      base: a.id,
+      remote: b.id
+    });
+    await command(page, 'mltrack:open-run', { id: ids[0] });
+    await command(page, 'mltrack:compare-runs', { ids: [ids[0], ids[1]] });
+    const tabs = {
+      checkpoint: page.locator(`#mltrack-checkpoint-${a.id}`),
+      diff: page.locator(`#mltrack-diff-${a.id}-${b.id}`),
+      run: page.locator(`#mltrack-run-${ids[0]}`),
+      compare: page.locator(`#mltrack-compare-${ids[0]}-${ids[1]}`)
+    };
+    for (const tab of Object.values(tabs)) {
+      await expect(tab).toHaveCount(1);
+    }
+    // The compare tab is active: its link is in the address bar.
+    await expect
+      .poll(() => new URL(page.url()).searchParams.get('mltrack-compare'))
+      .toBe(`${ids[0]},${ids[1]}`);
+
+    // The workspace is saved a moment after a change (debounced): wait for our trackers.
+    await expect
+      .poll(() =>
+        page.evaluate(async () => {
+          const response = await fetch('/lab/api/workspaces/default');
+          return JSON.stringify(await response.json());
+        })
+      )
+      .toMatch(
+        /mltrack-checkpoint:.*mltrack-diff:|mltrack-diff:.*mltrack-checkpoint:/
+      );
+    await reload(page);
+    for (const tab of Object.values(tabs)) {
+      await expect(tab).toHaveCount(1, { timeout: 20000 });
+    }
+    // One of each: the link in the URL reveals the restored tab, not a second one.
+    await expect(page.locator('.jp-mltrack-compare')).toHaveCount(1);
+    // Restored tabs load their content again.
+    await page
+      .locator(`.lm-TabBar-tab[data-id="mltrack-checkpoint-${a.id}"]`)
+      .click();
+    const viewer = tabs.checkpoint.locator('.jp-mltrack-viewer');
+    await expect(viewer).toHaveAttribute('data-state', 'ready');
+    await expect(viewer.locator('.jp-mltrack-viewer-name')).toHaveText(
+      'kept one'
+    );
+    await page
+      .locator(`.lm-TabBar-tab[data-id="mltrack-diff-${a.id}-${b.id}"]`)
+      .click();
+    await expect(
+      tabs.diff.locator('.jp-mltrack-diff-remote .jp-mltrack-diff-name')
+    ).toHaveText('kept two');
+    await page
+      .locator(`.lm-TabBar-tab[data-id="mltrack-run-${ids[0]}"]`)
+      .click();
+    await expect(tabs.run.locator('.jp-mltrack-run-name')).toHaveText('alpha');
+  });
+
+  test('the address bar follows the active tab, and links open their tab', async ({
+    page,
+    request,
+    tmpPath
+  }) => {
+    const path = `${tmpPath}/linked.ipynb`;
+    await writeNotebook(request, path, notebook([code('lr = 0.1')]));
+    const a = await checkpoint(request, path, 'link one');
+    await writeNotebook(request, path, notebook([code('lr = 0.2')]));
+    const b = await checkpoint(request, path, 'link two');
+    const { ids } = await fixture<{ ids: string[] }>(
+      request,
+      'runs',
+      '--project',
+      project('ui-links')
+    );
+    const param = (name: string) => () =>
+      new URL(page.url()).searchParams.get(name);
+
+    await page.notebook.openByPath(path);
+    await openSidebar(page);
+    await entry(page, 'link one').locator('[data-action="open"]').click();
+    await expect.poll(param('mltrack-checkpoint')).toBe(a.id);
+
+    await command(page, 'mltrack:compare-checkpoints', {
+      base: a.id,
+      remote: b.id
+    });
+    await expect.poll(param('mltrack-diff')).toBe(`${a.id}..${b.id}`);
+    await expect.poll(param('mltrack-checkpoint')).toBeNull();
+    // "Copy link" on the tab copies that link.
+    await page
+      .context()
+      .grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page
+      .locator(`#mltrack-diff-${a.id}-${b.id} .jp-mltrack-copy-link`)
+      .click();
+    await expect
+      .poll(() => page.evaluate(() => navigator.clipboard.readText()))
+      .toContain(`?mltrack-diff=${a.id}..${b.id}`);
+
+    // Back to the notebook: no ML Track link in the address bar.
+    await page.getByRole('tab', { name: 'linked.ipynb', exact: true }).click();
+    await expect.poll(param('mltrack-diff')).toBeNull();
+
+    // A run link opens the run and stays while its tab is active.
+    await reload(page, `?mltrack-run=${ids[0]}`);
+    const run = page.locator(`#mltrack-run-${ids[0]}`);
+    await expect(run.locator('.jp-mltrack-run-name')).toHaveText('alpha');
+    await expect.poll(param('mltrack-run')).toBe(ids[0]);
+    await page.locator(`#mltrack-run-${ids[0]} .jp-mltrack-copy-link`).click();
+    await expect
+      .poll(() => page.evaluate(() => navigator.clipboard.readText()))
+      .toContain(`?mltrack-run=${ids[0]}`);
+
+    // A compare link, and the runs table's (with its query).
+    await reload(page, `?mltrack-compare=${ids[0]},${ids[1]}`);
+    await expect(
+      page.locator(`#mltrack-compare-${ids[0]}-${ids[1]}`)
+    ).toBeVisible();
+    await expect.poll(param('mltrack-compare')).toBe(`${ids[0]},${ids[1]}`);
+    await reload(page, `?mltrack-runs=${encodeURIComponent('name = "alpha"')}`);
+    await expect(page.locator('#mltrack-runs')).toBeVisible();
+    await expect.poll(param('mltrack-runs')).toBe('name = "alpha"');
+  });
+
+  test('the history filters survive a reload', async ({
+    page,
+    request,
+    tmpPath
+  }) => {
+    const path = `${tmpPath}/filters.ipynb`;
+    await writeNotebook(request, path, notebook([code('a = 1')]));
+    await checkpoint(request, path, 'filtered');
+    await page.notebook.openByPath(path);
+    await openSidebar(page);
+    const sidebar = page.locator('#mltrack-sidebar');
+    await sidebar.getByLabel('All notebooks').check();
+    await sidebar.getByLabel('Save checkpoints').uncheck();
+    await expect(sidebar.locator('.jp-mltrack-following')).toContainText(
+      'All notebooks'
+    );
+
+    await reload(page);
+    await openSidebar(page);
+    await expect(sidebar.getByLabel('All notebooks')).toBeChecked();
+    await expect(sidebar.getByLabel('Save checkpoints')).not.toBeChecked();
+    await expect(sidebar.locator('.jp-mltrack-following')).toContainText(
+      'All notebooks'
+    );
+  });
+});

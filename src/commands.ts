@@ -2,24 +2,24 @@
  * The checkpoint actions as commands, so the sidebar, the notebook toolbar, the palette,
  * context menus and keyboard shortcuts all run the same code.
  */
-import { JupyterFrontEnd } from "@jupyterlab/application";
-import { Clipboard, MainAreaWidget, Notification } from "@jupyterlab/apputils";
-import { IDocumentManager } from "@jupyterlab/docmanager";
-import { INotebookTracker, NotebookPanel } from "@jupyterlab/notebook";
-import { IRenderMimeRegistry } from "@jupyterlab/rendermime";
-import { ITranslator, TranslationBundle } from "@jupyterlab/translation";
-import { linkIcon } from "@jupyterlab/ui-components";
-import { ReadonlyPartialJSONObject } from "@lumino/coreutils";
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { Clipboard, MainAreaWidget, Notification } from '@jupyterlab/apputils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
+import { linkIcon } from '@jupyterlab/ui-components';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
-import * as api from "./api";
-import { askCheckpoint, confirm } from "./dialogs";
-import { CheckpointDiffView } from "./diff/diffView";
-import { CheckpointView } from "./diff/checkpointView";
-import { checkpointIcon, diffIcon } from "./icons";
-import { displayName, HistoryModel, HistorySidebar } from "./history";
-import { TimelinePreview } from "./history/preview";
-import { linkUrl, MainTabs } from "./tabs";
-import { CommandIDs, CURRENT, ICheckpoint } from "./tokens";
+import * as api from './api';
+import { askCheckpoint, confirm } from './dialogs';
+import { CheckpointDiffView } from './diff/diffView';
+import { CheckpointView } from './diff/checkpointView';
+import { checkpointIcon, diffIcon } from './icons';
+import { displayName, HistoryModel, HistorySidebar } from './history';
+import { TimelinePreview } from './history/preview';
+import { linkUrl, MainTabs } from './tabs';
+import { CommandIDs, CURRENT, ICheckpoint } from './tokens';
 
 export interface ICommandContext {
   app: JupyterFrontEnd;
@@ -38,7 +38,7 @@ export interface ICommandContext {
 /** Deep link to a checkpoint (`remote` unset) or to a diff. */
 export function linkTo(base: string, remote?: string): string {
   return linkUrl(
-    remote ? { kind: "diff", base, remote } : { kind: "checkpoint", id: base },
+    remote ? { kind: 'diff', base, remote } : { kind: 'checkpoint', id: base }
   );
 }
 
@@ -53,42 +53,42 @@ export function addCommands(ctx: ICommandContext): void {
 
   /** The checkpoint an action is about: its args, else the entry right-clicked. */
   const idOf = (args: ReadonlyPartialJSONObject): string | null => {
-    if (typeof args.id === "string" && args.id) {
+    if (typeof args.id === 'string' && args.id) {
       return args.id;
     }
-    const node = app.contextMenuHitTest((n) =>
-      n.classList.contains("jp-mltrack-checkpoint"),
+    const node = app.contextMenuHitTest(n =>
+      n.classList.contains('jp-mltrack-checkpoint')
     );
     return node?.dataset.id ?? null;
   };
   const entryOf = async (id: string): Promise<ICheckpoint> =>
     history.find(id) ?? (await api.getCheckpoint(id));
   const notebookAt = (path: string): NotebookPanel | null =>
-    notebooks?.find((panel) => panel.context.path === path) ?? null;
+    notebooks?.find(panel => panel.context.path === path) ?? null;
   const name = (entry: ICheckpoint): string => displayName(entry, trans);
   /** Tell the user why an action failed; `title` is already translated. */
   const report = (title: string) => (reason: unknown) => {
     Notification.error(
       trans.__(
-        "%1: %2",
+        '%1: %2',
         title,
-        reason instanceof Error ? reason.message : String(reason),
+        reason instanceof Error ? reason.message : String(reason)
       ),
-      { autoClose: 8000 },
+      { autoClose: 8000 }
     );
   };
 
   commands.addCommand(CommandIDs.checkpointNow, {
-    label: (args) => (args.toolbar ? "" : trans.__("Checkpoint Now")),
-    caption: trans.__("Save the notebook and take a named checkpoint of it"),
+    label: args => (args.toolbar ? '' : trans.__('Checkpoint Now')),
+    caption: trans.__('Save the notebook and take a named checkpoint of it'),
     icon: checkpointIcon,
     isEnabled: () => !!notebooks?.currentWidget,
-    execute: async (args) => {
+    execute: async args => {
       const panel =
-        (typeof args.path === "string" && notebookAt(args.path)) ||
+        (typeof args.path === 'string' && notebookAt(args.path)) ||
         notebooks?.currentWidget;
       if (!panel) {
-        Notification.warning(trans.__("Open a notebook to checkpoint it."));
+        Notification.warning(trans.__('Open a notebook to checkpoint it.'));
         return;
       }
       const path = panel.context.path;
@@ -102,20 +102,20 @@ export function addCommands(ctx: ICommandContext): void {
           path: panel.context.path,
           name: text.name,
           description: text.description,
-          trigger: "manual",
+          trigger: 'manual'
         });
         await history.refresh();
         Notification.success(trans.__('Checkpoint "%1" taken', name(entry)), {
-          autoClose: 3000,
+          autoClose: 3000
         });
       } catch (reason) {
-        report(trans.__("Checkpoint failed"))(reason);
+        report(trans.__('Checkpoint failed'))(reason);
       }
-    },
+    }
   });
 
   const edit =
-    (field: "name" | "description") => (args: ReadonlyPartialJSONObject) => {
+    (field: 'name' | 'description') => (args: ReadonlyPartialJSONObject) => {
       const id = idOf(args);
       if (id) {
         // The sidebar is a section of the ML Track panel: reveal both.
@@ -124,45 +124,45 @@ export function addCommands(ctx: ICommandContext): void {
       }
     };
   commands.addCommand(CommandIDs.rename, {
-    label: trans.__("Rename Checkpoint"),
-    execute: edit("name"),
+    label: trans.__('Rename Checkpoint'),
+    execute: edit('name')
   });
   commands.addCommand(CommandIDs.describe, {
-    label: trans.__("Describe Checkpoint"),
-    execute: edit("description"),
+    label: trans.__('Describe Checkpoint'),
+    execute: edit('description')
   });
 
   commands.addCommand(CommandIDs.remove, {
-    label: trans.__("Delete Checkpoint…"),
-    execute: async (args) => {
+    label: trans.__('Delete Checkpoint…'),
+    execute: async args => {
       const id = idOf(args);
       if (!id) {
         return;
       }
       const entry = await entryOf(id);
       const ok = await confirm(
-        trans.__("Delete checkpoint"),
+        trans.__('Delete checkpoint'),
         trans.__(
           'Delete "%1" of %2? The notebook file is not touched; the checkpoint cannot be brought back.',
           name(entry),
-          entry.notebook_path,
+          entry.notebook_path
         ),
-        trans.__("Delete"),
-        trans,
+        trans.__('Delete'),
+        trans
       );
       if (ok) {
-        await api.deleteCheckpoint(id).catch(report(trans.__("Delete failed")));
+        await api.deleteCheckpoint(id).catch(report(trans.__('Delete failed')));
         await history.refresh();
       }
-    },
+    }
   });
 
   commands.addCommand(CommandIDs.restoreCopy, {
-    label: trans.__("Restore as a Copy"),
+    label: trans.__('Restore as a Copy'),
     caption: trans.__(
-      "Write the checkpoint as a new notebook beside the original",
+      'Write the checkpoint as a new notebook beside the original'
     ),
-    execute: async (args) => {
+    execute: async args => {
       const id = idOf(args);
       if (!id) {
         return;
@@ -170,22 +170,22 @@ export function addCommands(ctx: ICommandContext): void {
       try {
         const result = await api.restoreCheckpoint(id);
         await history.refresh();
-        Notification.success(trans.__("Restored as %1", result.path), {
-          autoClose: 4000,
+        Notification.success(trans.__('Restored as %1', result.path), {
+          autoClose: 4000
         });
         ctx.docManager?.openOrReveal(result.path);
       } catch (reason) {
-        report(trans.__("Restore failed"))(reason);
+        report(trans.__('Restore failed'))(reason);
       }
-    },
+    }
   });
 
   commands.addCommand(CommandIDs.revert, {
-    label: trans.__("Revert Notebook to Checkpoint…"),
+    label: trans.__('Revert Notebook to Checkpoint…'),
     caption: trans.__(
-      "Overwrite the notebook with the checkpoint, after a safety checkpoint",
+      'Overwrite the notebook with the checkpoint, after a safety checkpoint'
     ),
-    execute: async (args) => {
+    execute: async args => {
       const id = idOf(args);
       if (!id) {
         return;
@@ -193,14 +193,14 @@ export function addCommands(ctx: ICommandContext): void {
       const entry = await entryOf(id);
       const path = entry.notebook_path;
       const ok = await confirm(
-        trans.__("Revert notebook"),
+        trans.__('Revert notebook'),
         trans.__(
           'Replace %1 with "%2"? Its current content is saved and checkpointed first, so this can be undone from the history.',
           path,
-          name(entry),
+          name(entry)
         ),
-        trans.__("Revert"),
-        trans,
+        trans.__('Revert'),
+        trans
       );
       if (!ok) {
         return;
@@ -215,25 +215,25 @@ export function addCommands(ctx: ICommandContext): void {
         await history.refresh();
         Notification.success(
           trans.__('%1 reverted to "%2"', path, name(entry)),
-          { autoClose: 4000 },
+          { autoClose: 4000 }
         );
       } catch (reason) {
-        report(trans.__("Revert failed"))(reason);
+        report(trans.__('Revert failed'))(reason);
       }
-    },
+    }
   });
 
   commands.addCommand(CommandIDs.open, {
-    label: trans.__("Open Checkpoint Read-Only"),
-    execute: (args) => {
+    label: trans.__('Open Checkpoint Read-Only'),
+    execute: args => {
       const id = idOf(args);
       if (!id) {
         return;
       }
-      ctx.tabs.open("checkpoint", {
+      ctx.tabs.open('checkpoint', {
         id: `mltrack-checkpoint-${id}`,
         args: { id },
-        link: { kind: "checkpoint", id },
+        link: { kind: 'checkpoint', id },
         icon: diffIcon,
         make: () =>
           new CheckpointView({
@@ -242,17 +242,17 @@ export function addCommands(ctx: ICommandContext): void {
             commands,
             fetch: () => api.getCheckpoint(id),
             trans,
-            translator: ctx.translator,
-          }),
+            translator: ctx.translator
+          })
       });
-    },
+    }
   });
 
   // The timeline scrubber's preview: one tab, its content replaced as the handle moves.
   let preview: MainAreaWidget<TimelinePreview> | null = null;
   commands.addCommand(CommandIDs.preview, {
-    label: trans.__("Show Checkpoint in the Timeline"),
-    execute: (args) => {
+    label: trans.__('Show Checkpoint in the Timeline'),
+    execute: args => {
       const id = idOf(args);
       if (!id) {
         return;
@@ -263,19 +263,19 @@ export function addCommands(ctx: ICommandContext): void {
         commands,
         fetch: () => api.getCheckpoint(id),
         trans,
-        translator: ctx.translator,
+        translator: ctx.translator
       });
       if (!preview || preview.isDisposed) {
         preview = new MainAreaWidget({ content: new TimelinePreview() });
-        preview.id = "mltrack-timeline";
+        preview.id = 'mltrack-timeline';
         preview.title.icon = diffIcon;
         preview.title.closable = true;
-        preview.title.label = trans.__("Timeline");
+        preview.title.label = trans.__('Timeline');
         preview.content.display(id, view);
         // Beside the notebook, without taking the focus from the scrubber's handle.
-        app.shell.add(preview, "main", {
-          mode: "split-right",
-          activate: false,
+        app.shell.add(preview, 'main', {
+          mode: 'split-right',
+          activate: false
         });
       } else {
         preview.content.display(id, view);
@@ -285,16 +285,16 @@ export function addCommands(ctx: ICommandContext): void {
           requestAnimationFrame(() => focused?.focus());
         }
       }
-      preview.title.caption = trans.__("Timeline: checkpoint %1", id);
-      ctx.tabs.setLink(preview, { kind: "checkpoint", id });
-    },
+      preview.title.caption = trans.__('Timeline: checkpoint %1', id);
+      ctx.tabs.setLink(preview, { kind: 'checkpoint', id });
+    }
   });
 
   const openDiff = (base: string, remote: string, path?: string): void => {
-    ctx.tabs.open("diff", {
+    ctx.tabs.open('diff', {
       id: diffTabId(base, remote),
       args: path ? { base, remote, path } : { base, remote },
-      link: { kind: "diff", base, remote },
+      link: { kind: 'diff', base, remote },
       icon: diffIcon,
       make: () => {
         const view = new CheckpointDiffView({
@@ -303,44 +303,44 @@ export function addCommands(ctx: ICommandContext): void {
           path,
           rendermime: ctx.rendermime,
           fetchDiff: () => api.fetchDiff(base, remote, path),
-          describe: (id) => entryOf(id).catch(() => null),
+          describe: id => entryOf(id).catch(() => null),
           trans,
-          translator: ctx.translator,
+          translator: ctx.translator
         });
         return view;
-      },
+      }
     });
   };
 
   commands.addCommand(CommandIDs.compareCurrent, {
-    label: trans.__("Compare with Current"),
+    label: trans.__('Compare with Current'),
     caption: trans.__(
-      "Side-by-side diff of the checkpoint and the notebook as saved",
+      'Side-by-side diff of the checkpoint and the notebook as saved'
     ),
     icon: diffIcon,
-    execute: async (args) => {
+    execute: async args => {
       const id = idOf(args);
       if (id) {
         const path =
-          typeof args.path === "string"
+          typeof args.path === 'string'
             ? args.path
             : (history.find(id)?.notebook_path ?? undefined);
         openDiff(id, CURRENT, path);
       }
-    },
+    }
   });
 
   commands.addCommand(CommandIDs.compare, {
-    label: trans.__("Compare Selected Checkpoints"),
+    label: trans.__('Compare Selected Checkpoints'),
     caption: trans.__(
-      "Side-by-side diff of the two selected checkpoints (older on the left)",
+      'Side-by-side diff of the two selected checkpoints (older on the left)'
     ),
     icon: diffIcon,
-    isEnabled: (args) =>
-      (typeof args.base === "string" && typeof args.remote === "string") ||
+    isEnabled: args =>
+      (typeof args.base === 'string' && typeof args.remote === 'string') ||
       history.comparePair !== null,
-    execute: (args) => {
-      if (typeof args.base === "string" && typeof args.remote === "string") {
+    execute: args => {
+      if (typeof args.base === 'string' && typeof args.remote === 'string') {
         openDiff(args.base, args.remote, args.path as string | undefined);
         return;
       }
@@ -348,18 +348,18 @@ export function addCommands(ctx: ICommandContext): void {
       if (pair) {
         openDiff(pair.base.id, pair.remote.id);
       }
-    },
+    }
   });
 
   commands.addCommand(CommandIDs.copyLink, {
-    label: trans.__("Copy Link to Checkpoint"),
+    label: trans.__('Copy Link to Checkpoint'),
     icon: linkIcon,
-    execute: (args) => {
+    execute: args => {
       const id = idOf(args);
       if (id) {
         Clipboard.copyToSystem(linkTo(id));
-        Notification.info(trans.__("Link copied"), { autoClose: 2000 });
+        Notification.info(trans.__('Link copied'), { autoClose: 2000 });
       }
-    },
+    }
   });
 }

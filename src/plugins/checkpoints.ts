@@ -8,37 +8,37 @@ import {
   ILayoutRestorer,
   IRouter,
   JupyterFrontEnd,
-  JupyterFrontEndPlugin,
-} from "@jupyterlab/application";
-import { ICommandPalette } from "@jupyterlab/apputils";
-import { IDocumentManager } from "@jupyterlab/docmanager";
-import { INotebookTracker, NotebookPanel } from "@jupyterlab/notebook";
-import { IRenderMimeRegistry } from "@jupyterlab/rendermime";
-import { ISettingRegistry } from "@jupyterlab/settingregistry";
-import { ITranslator, nullTranslator } from "@jupyterlab/translation";
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import * as api from "../api";
-import { addCommands } from "../commands";
-import { parseTabLink, TabLink } from "../links";
-import { HistoryModel, HistorySidebar, StoreStatusModel } from "../history";
-import { TRANSLATION_DOMAIN } from "../i18n";
-import { checkpointIcon } from "../icons";
-import { IMLTrackPanel } from "../panel/panel";
-import { MLTrackService } from "../service";
-import { HistoryFiltersSync, LabSettingsSync, readSettings } from "../settings";
-import { followActiveTab, MainTabs } from "../tabs";
-import { CommandIDs, IMLTrack, PLUGIN_ID, RunsCommandIDs } from "../tokens";
+import * as api from '../api';
+import { addCommands } from '../commands';
+import { parseTabLink, TabLink } from '../links';
+import { HistoryModel, HistorySidebar, StoreStatusModel } from '../history';
+import { TRANSLATION_DOMAIN } from '../i18n';
+import { checkpointIcon } from '../icons';
+import { IMLTrackPanel } from '../panel/panel';
+import { MLTrackService } from '../service';
+import { HistoryFiltersSync, LabSettingsSync, readSettings } from '../settings';
+import { followActiveTab, MainTabs } from '../tabs';
+import { CommandIDs, IMLTrack, PLUGIN_ID, RunsCommandIDs } from '../tokens';
 
 /** Left-area rank: below the core sidebars (file browser 100 ... extensions 1000 is last). */
 const SIDEBAR_RANK = 600;
 /** DOM id of the history sidebar when the ML Track panel hosts it. */
-const HISTORY_ID = "mltrack-checkpoints";
-const OPEN_LINK = "mltrack:open-link";
+const HISTORY_ID = 'mltrack-checkpoints';
+const OPEN_LINK = 'mltrack:open-link';
 
 export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
   id: PLUGIN_ID,
   description:
-    "The ML Track sidebar: notebook checkpoint history, diffs and the store status; provides IMLTrack.",
+    'The ML Track sidebar: notebook checkpoint history, diffs and the store status; provides IMLTrack.',
   autoStart: true,
   provides: IMLTrack,
   requires: [IRenderMimeRegistry],
@@ -51,7 +51,7 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
     IDocumentManager,
     IRouter,
     ITranslator,
-    IMLTrackPanel,
+    IMLTrackPanel
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -64,18 +64,18 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
     docManager: IDocumentManager | null,
     router: IRouter | null,
     translator: ITranslator | null,
-    panel: IMLTrackPanel | null,
+    panel: IMLTrackPanel | null
   ): IMLTrack => {
     translator = translator ?? nullTranslator;
     const trans = translator.load(TRANSLATION_DOMAIN);
     const shell = labShell ?? app.shell;
     const model = new StoreStatusModel({
       fetchHealth: () => api.fetchHealth(),
-      trans,
+      trans
     });
     const history = new HistoryModel({
-      list: (query) => api.listCheckpoints(query),
-      trans,
+      list: query => api.listCheckpoints(query),
+      trans
     });
     const sidebar = new HistorySidebar({
       model,
@@ -84,26 +84,26 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
       saveEdit: async (id, field, value) => {
         history.replace(await api.updateCheckpoint(id, { [field]: value }));
       },
-      trans,
+      trans
     });
     if (panel) {
       // The first section of the one ML Track panel, which carries the left-bar id.
       sidebar.id = HISTORY_ID;
       panel.addSection(sidebar, {
-        label: trans.__("Checkpoints"),
+        label: trans.__('Checkpoints'),
         rank: 100,
-        icon: checkpointIcon,
+        icon: checkpointIcon
       });
     } else {
-      shell.add(sidebar, "left", { rank: SIDEBAR_RANK, type: "ML Track" });
+      shell.add(sidebar, 'left', { rank: SIDEBAR_RANK, type: 'ML Track' });
       restorer?.add(sidebar, sidebar.id);
     }
 
     // Checkpoint and diff tabs come back after a reload; the address bar follows the
     // active tab's deep link (every ML Track tab's, the runs plugin's included).
     const tabs = new MainTabs({ app, restorer, trans });
-    tabs.addKind("checkpoint", CommandIDs.open);
-    tabs.addKind("diff", CommandIDs.compare);
+    tabs.addKind('checkpoint', CommandIDs.open);
+    tabs.addKind('diff', CommandIDs.compare);
     followActiveTab(shell);
     addCommands({
       app,
@@ -114,20 +114,20 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
       rendermime,
       tabs,
       trans,
-      translator,
+      translator
     });
     app.commands.addCommand(CommandIDs.openSidebar, {
-      label: trans.__("ML Track: Open panel"),
-      caption: trans.__("Show the ML Track sidebar"),
+      label: trans.__('ML Track: Open panel'),
+      caption: trans.__('Show the ML Track sidebar'),
       execute: () =>
-        panel ? panel.reveal(sidebar) : shell.activateById(sidebar.id),
+        panel ? panel.reveal(sidebar) : shell.activateById(sidebar.id)
     });
     for (const command of [
       CommandIDs.openSidebar,
       CommandIDs.checkpointNow,
-      CommandIDs.compare,
+      CommandIDs.compare
     ]) {
-      palette?.addItem({ command, category: trans.__("ML Track") });
+      palette?.addItem({ command, category: trans.__('ML Track') });
     }
     const entryMenu = [
       CommandIDs.compareCurrent,
@@ -137,13 +137,13 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
       CommandIDs.copyLink,
       CommandIDs.restoreCopy,
       CommandIDs.revert,
-      CommandIDs.remove,
+      CommandIDs.remove
     ];
     entryMenu.forEach((command, rank) => {
       app.contextMenu.addItem({
         command,
-        selector: ".jp-mltrack-checkpoint",
-        rank,
+        selector: '.jp-mltrack-checkpoint',
+        rank
       });
     });
 
@@ -168,37 +168,37 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
     const openLink = (link: TabLink): Promise<unknown> => {
       const { commands } = app;
       switch (link.kind) {
-        case "checkpoint":
+        case 'checkpoint':
           return commands.execute(CommandIDs.open, { id: link.id });
-        case "diff":
+        case 'diff':
           return commands.execute(CommandIDs.compare, {
             base: link.base,
-            remote: link.remote,
+            remote: link.remote
           });
-        case "run":
+        case 'run':
           return commands.execute(RunsCommandIDs.openRun, { id: link.id });
-        case "compare":
+        case 'compare':
           return commands.execute(RunsCommandIDs.compare, { ids: link.ids });
-        case "runs":
+        case 'runs':
           return commands.execute(RunsCommandIDs.openTable, {
-            query: link.query,
+            query: link.query
           });
       }
     };
     app.commands.addCommand(OPEN_LINK, {
-      label: trans.__("Open ML Track Link"),
-      execute: (args) => {
+      label: trans.__('Open ML Track Link'),
+      execute: args => {
         const link = parseTabLink(String(args.search ?? initialSearch));
         if (!link) {
           return;
         }
         // Open once the saved layout is back, or restoring it would cover the new tab.
         void app.restored.then(() =>
-          openLink(link).catch((reason) =>
-            console.error("jupyter-mltrack: cannot open the link", reason),
-          ),
+          openLink(link).catch(reason =>
+            console.error('jupyter-mltrack: cannot open the link', reason)
+          )
         );
-      },
+      }
     });
     const pattern = /[?&]mltrack-(checkpoint|diff|run|compare|runs)=/;
     if (router) {
@@ -211,11 +211,11 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
     if (settingRegistry) {
       const sync = new LabSettingsSync({
         get: () => api.getLabSettings(),
-        put: (body) => api.putLabSettings(body),
+        put: body => api.putLabSettings(body)
       });
       settingRegistry
         .load(PLUGIN_ID)
-        .then((loaded) => {
+        .then(loaded => {
           const update = (): void => {
             const settings = readSettings(loaded.composite);
             history.pageSize = settings.historyPageSize;
@@ -226,16 +226,15 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
           // The sidebar's filters and toggles, kept across reloads.
           new HistoryFiltersSync(history, loaded);
         })
-        .catch((reason) => {
-          console.error("jupyter-mltrack: cannot load settings", reason);
+        .catch(reason => {
+          console.error('jupyter-mltrack: cannot load settings', reason);
         });
     }
 
     return new MLTrackService({
       commands: app.commands,
-      notebookAt: (path) =>
-        notebooks?.find((panel) => panel.context.path === path),
-      checkpointed: () => void history.refresh(),
+      notebookAt: path => notebooks?.find(panel => panel.context.path === path),
+      checkpointed: () => void history.refresh()
     });
-  },
+  }
 };

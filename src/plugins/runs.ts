@@ -7,32 +7,32 @@ import {
   ILabShell,
   ILayoutRestorer,
   JupyterFrontEnd,
-  JupyterFrontEndPlugin,
-} from "@jupyterlab/application";
-import { ICommandPalette } from "@jupyterlab/apputils";
-import { INotebookTracker } from "@jupyterlab/notebook";
-import { ISettingRegistry } from "@jupyterlab/settingregistry";
-import { ITranslator, nullTranslator } from "@jupyterlab/translation";
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { listCheckpoints } from "../api";
-import { CompareView } from "../compare/view";
-import { TRANSLATION_DOMAIN } from "../i18n";
-import { mltrackIcon, runsIcon } from "../icons";
-import { IMLTrackPanel } from "../panel/panel";
-import { RunView } from "../run/view";
-import * as api from "../runs/api";
-import { RunsTableModel } from "../runs/model";
-import { RunsTableView } from "../runs/tableView";
-import { RunsSidebar } from "../runs/sidebar";
-import { ViewsStore } from "../runs/savedViews";
-import { MainTabs } from "../tabs";
+import { listCheckpoints } from '../api';
+import { CompareView } from '../compare/view';
+import { TRANSLATION_DOMAIN } from '../i18n';
+import { mltrackIcon, runsIcon } from '../icons';
+import { IMLTrackPanel } from '../panel/panel';
+import { RunView } from '../run/view';
+import * as api from '../runs/api';
+import { RunsTableModel } from '../runs/model';
+import { RunsTableView } from '../runs/tableView';
+import { RunsSidebar } from '../runs/sidebar';
+import { ViewsStore } from '../runs/savedViews';
+import { MainTabs } from '../tabs';
 import {
   CommandIDs as CheckpointCommands,
   CURRENT,
-  RunsCommandIDs,
-} from "../tokens";
+  RunsCommandIDs
+} from '../tokens';
 
-export const RUNS_PLUGIN_ID = "jupyter-mltrack:runs";
+export const RUNS_PLUGIN_ID = 'jupyter-mltrack:runs';
 
 /** Rank after the checkpoint sidebar (600). */
 const SIDEBAR_RANK = 610;
@@ -42,7 +42,7 @@ const PATHS_TTL_MS = 30_000;
 export const runsPlugin: JupyterFrontEndPlugin<void> = {
   id: RUNS_PLUGIN_ID,
   description:
-    "ML Track runs: the runs table with queries and saved views, the run view, compare.",
+    'ML Track runs: the runs table with queries and saved views, the run view, compare.',
   autoStart: true,
   optional: [
     ILabShell,
@@ -51,7 +51,7 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
     INotebookTracker,
     ITranslator,
     IMLTrackPanel,
-    ILayoutRestorer,
+    ILayoutRestorer
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -61,22 +61,22 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
     notebooks: INotebookTracker | null,
     translator: ITranslator | null,
     mlPanel: IMLTrackPanel | null,
-    restorer: ILayoutRestorer | null,
+    restorer: ILayoutRestorer | null
   ): void => {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const { commands } = app;
     const shell = labShell ?? app.shell;
     // The runs table, run and compare tabs come back after a reload, with their links.
     const tabs = new MainTabs({ app, restorer, trans });
-    tabs.addKind("runs-table", RunsCommandIDs.openTable);
-    tabs.addKind("run", RunsCommandIDs.openRun);
-    tabs.addKind("compare", RunsCommandIDs.compare);
+    tabs.addKind('runs-table', RunsCommandIDs.openTable);
+    tabs.addKind('run', RunsCommandIDs.openRun);
+    tabs.addKind('compare', RunsCommandIDs.compare);
     const views = new ViewsStore();
     settingRegistry
       ?.load(RUNS_PLUGIN_ID)
-      .then((settings) => views.connect(settings))
-      .catch((reason) => {
-        console.error("jupyter-mltrack: cannot load the runs settings", reason);
+      .then(settings => views.connect(settings))
+      .catch(reason => {
+        console.error('jupyter-mltrack: cannot load the runs settings', reason);
       });
 
     let paths: { at: number; items: Promise<api.IFieldPath[]> } | null = null;
@@ -89,39 +89,39 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
     };
 
     commands.addCommand(RunsCommandIDs.openTable, {
-      label: trans.__("ML Track: Open Runs Table"),
-      caption: trans.__("Search, sort and compare runs"),
-      execute: async (args) => {
-        const query = typeof args.query === "string" ? args.query : null;
+      label: trans.__('ML Track: Open Runs Table'),
+      caption: trans.__('Search, sort and compare runs'),
+      execute: async args => {
+        const query = typeof args.query === 'string' ? args.query : null;
         let created = false;
-        const widget = tabs.open("runs-table", {
-          id: "mltrack-runs",
-          args: { query: query ?? "" },
-          link: { kind: "runs", query: query ?? "" },
+        const widget = tabs.open('runs-table', {
+          id: 'mltrack-runs',
+          args: { query: query ?? '' },
+          link: { kind: 'runs', query: query ?? '' },
           icon: mltrackIcon,
           make: () => {
             created = true;
             const model = new RunsTableModel({
-              fetch: (q) => api.listRuns(q),
-              query: query ?? "",
+              fetch: q => api.listRuns(q),
+              query: query ?? ''
             });
             const view = new RunsTableView({
               model,
               views,
               paths: fieldPaths,
-              openRun: (id) =>
+              openRun: id =>
                 void commands.execute(RunsCommandIDs.openRun, { id }),
-              openCheckpoint: (id) =>
+              openCheckpoint: id =>
                 void commands.execute(CheckpointCommands.open, { id }),
-              compare: (ids) =>
+              compare: ids =>
                 void commands.execute(RunsCommandIDs.compare, { ids }),
-              trans,
+              trans
             });
-            view.title.label = trans.__("Runs");
+            view.title.label = trans.__('Runs');
             view.queryBox.value = model.query;
             void model.reload();
             return view;
-          },
+          }
         });
         if (created) {
           // The query is the table's state: the next reload and the link keep it.
@@ -131,10 +131,10 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
               widget,
               { query: model.query },
               {
-                kind: "runs",
-                query: model.query,
-              },
-            ),
+                kind: 'runs',
+                query: model.query
+              }
+            )
           );
         }
         const view = widget.content as RunsTableView;
@@ -142,23 +142,23 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
           view.queryBox.value = query;
           await view.model.setQuery(query);
         }
-      },
+      }
     });
 
     commands.addCommand(RunsCommandIDs.openRun, {
-      label: (args) =>
+      label: args =>
         args.id
-          ? trans.__("Open Run %1", String(args.id))
-          : trans.__("Open Run"),
-      execute: (args) => {
-        const id = String(args.id ?? "");
+          ? trans.__('Open Run %1', String(args.id))
+          : trans.__('Open Run'),
+      execute: args => {
+        const id = String(args.id ?? '');
         if (!id) {
           return;
         }
-        tabs.open("run", {
+        tabs.open('run', {
           id: `mltrack-run-${id}`,
           args: { id },
-          link: { kind: "run", id },
+          link: { kind: 'run', id },
           icon: mltrackIcon,
           make: () =>
             new RunView({
@@ -167,32 +167,32 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
               getSeries: api.getSeries,
               abort: api.abortRun,
               checkpoint: {
-                open: (cp) =>
+                open: cp =>
                   void commands.execute(CheckpointCommands.open, { id: cp }),
                 diffCurrent: (cp, path) =>
                   void commands.execute(CheckpointCommands.compare, {
                     base: cp,
                     remote: CURRENT,
-                    path,
-                  }),
+                    path
+                  })
               },
-              trans,
-            }),
+              trans
+            })
         });
-      },
+      }
     });
 
     commands.addCommand(RunsCommandIDs.compare, {
-      label: trans.__("Compare Runs"),
-      execute: (args) => {
+      label: trans.__('Compare Runs'),
+      execute: args => {
         const ids = Array.isArray(args.ids) ? args.ids.map(String) : [];
         if (ids.length < 2) {
           return;
         }
-        tabs.open("compare", {
-          id: `mltrack-compare-${ids.join("-")}`,
+        tabs.open('compare', {
+          id: `mltrack-compare-${ids.join('-')}`,
           args: { ids },
-          link: { kind: "compare", ids },
+          link: { kind: 'compare', ids },
           icon: mltrackIcon,
           make: () =>
             new CompareView({
@@ -202,50 +202,50 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
               diff: (base, remote) =>
                 void commands.execute(CheckpointCommands.compare, {
                   base,
-                  remote,
+                  remote
                 }),
-              openRun: (id) =>
+              openRun: id =>
                 void commands.execute(RunsCommandIDs.openRun, { id }),
-              trans,
-            }),
+              trans
+            })
         });
-      },
+      }
     });
     palette?.addItem({
       command: RunsCommandIDs.openTable,
-      category: trans.__("ML Track"),
+      category: trans.__('ML Track')
     });
 
     const sidebar = new RunsSidebar({
-      fetch: (q) => api.listRuns(q),
-      linkedRuns: async (path) => {
+      fetch: q => api.listRuns(q),
+      linkedRuns: async path => {
         const page = await listCheckpoints({ path, limit: 100 });
         const ids: string[] = [];
-        page.items.forEach((c) => c.runs.forEach((r) => ids.push(r.id)));
+        page.items.forEach(c => c.runs.forEach(r => ids.push(r.id)));
         return [...new Set(ids)];
       },
-      openRun: (id) => void commands.execute(RunsCommandIDs.openRun, { id }),
+      openRun: id => void commands.execute(RunsCommandIDs.openRun, { id }),
       // A run's notebook link: its end checkpoint (with results), else its start one.
-      openCheckpoint: async (id) => {
+      openCheckpoint: async id => {
         const run = await api.getRun(id);
         const checkpoint = run.end_checkpoint ?? run.checkpoint;
         if (checkpoint) {
           await commands.execute(CheckpointCommands.open, {
-            id: checkpoint.id,
+            id: checkpoint.id
           });
         }
       },
-      openTable: (query) =>
+      openTable: query =>
         void commands.execute(RunsCommandIDs.openTable, { query }),
-      trans,
+      trans
     });
     sidebar.title.icon = runsIcon;
     if (mlPanel) {
       // The runs section of the one ML Track panel; fresh each time it is shown.
       mlPanel.addSection(sidebar, {
-        label: trans.__("Runs"),
+        label: trans.__('Runs'),
         rank: 200,
-        icon: runsIcon,
+        icon: runsIcon
       });
       mlPanel.currentChanged.connect((_, shown) => {
         if (shown === sidebar) {
@@ -253,15 +253,15 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
         }
       });
     } else {
-      shell.add(sidebar, "left", { rank: SIDEBAR_RANK, type: "ML Track Runs" });
+      shell.add(sidebar, 'left', { rank: SIDEBAR_RANK, type: 'ML Track Runs' });
     }
     const follow = (): void => {
       sidebar.notebook = notebooks?.currentWidget?.context.path ?? null;
     };
     notebooks?.currentChanged.connect(follow);
     notebooks?.widgetAdded.connect((_, panel) =>
-      panel.context.pathChanged.connect(follow),
+      panel.context.pathChanged.connect(follow)
     );
     follow();
-  },
+  }
 };

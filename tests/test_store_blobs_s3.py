@@ -324,3 +324,13 @@ async def test_health_shows_the_s3_blob_location(_server_blobs_on_s3: str, jp_fe
     assert body["blob_root"] == _server_blobs_on_s3
     assert os.environ["MLTRACK_BLOBS"] == _server_blobs_on_s3  # what its kernels get
     assert os.environ["AWS_SECRET_ACCESS_KEY"] not in r.body.decode()
+
+
+def test_mltrack_db_current_shows_the_blob_location_without_secrets(
+    s3_store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--store", s3_store.config.url, "--blobs", s3_store.config.blob_url, "db", "current"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"blobs: {s3_store.config.blob_url}\n" in out
+    assert os.environ["AWS_SECRET_ACCESS_KEY"] not in out

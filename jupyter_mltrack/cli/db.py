@@ -14,7 +14,9 @@ def register(sub: Any) -> None:
     dsub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     up = dsub.add_parser("upgrade", help=f"migrate the store to schema {SCHEMA_HEAD}")
     up.set_defaults(func=_upgrade)
-    cur = dsub.add_parser("current", help="print the store URL and its schema revision")
+    cur = dsub.add_parser(
+        "current", help="print the store URL, its schema revision and where its blobs are"
+    )
     cur.set_defaults(func=_current)
 
 
@@ -40,4 +42,5 @@ def _current(args: argparse.Namespace) -> int:
         store.dispose()
     state = "head" if rev == SCHEMA_HEAD else f"head is {SCHEMA_HEAD}"
     print(f"{cfg.masked_url}: schema {rev or 'none'} ({state})")
+    print(f"blobs: {cfg.masked_blob_url}")  # a folder or s3://bucket/prefix, never a credential
     return 0

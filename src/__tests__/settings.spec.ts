@@ -1,4 +1,13 @@
-import { LabSettingsSync, readSettings } from '../settings';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { Signal } from '@lumino/signaling';
+
+import { HistoryModel } from '../history/model';
+import {
+  HistoryFiltersSync,
+  LabSettingsSync,
+  readHistoryFilters,
+  readSettings
+} from '../settings';
 import { ILabSettings, ILabSettingsState } from '../tokens';
 
 /**
@@ -121,5 +130,70 @@ describe('LabSettingsSync', () => {
     await sync.check();
     expect(puts).toEqual([]);
     sync.dispose();
+  });
+});
+
+describe('history filters in the settings', () => {
+  /** The settings slice the sync uses: `set` changes the composite and signals. */
+  function settings(initial: Record<string, unknown> = {}) {
+    const composite: Record<string, unknown> = { ...initial };
+    const changed = new Signal<unknown, unknown>({});
+    const set = jest.fn(async (key: string, value: unknown) => {
+      composite[key] = value;
+      changed.emit(undefined);
+    });
+    return {
+      composite: composite as ISettingRegistry.ISettings['composite'],
+      raw: composite,
+      changed,
+      set
+    };
+  }
+  const history = () =>
+    new HistoryModel({
+      list: async () => ({ items: [], total: 0 }),
+      pollInterval: 0
+    });
+
+  it('reads the defaults for anything missing or mistyped', () => {
+    expect(readHistoryFilters({})).toEqual({
+      scope: 'notebook',
+      showSaves: true
+    });
+    expect(
+      readHistoryFilters({ historyScope: 'all', historyShowSaves: false })
+    ).toEqual({ scope: 'all', showSaves: false });
+    expect(
+      readHistoryFilters({ historyScope: 'everything', historyShowSaves: 1 })
+    ).toEqual({ scope: 'notebook', showSaves: true });
+  });
+
+  it('applies the saved filters when the settings load', () => {
+    const model = history();
+    const saved = settings({ historyScope: 'all', historyShowSaves: false });
+    new HistoryFiltersSync(model, saved);
+    expect(model.scope).toBe('all');
+    expect(model.showSaves).toBe(false);
+    expect(saved.set).not.toHaveBeenCalled();
+  });
+
+  it('writes a toggle back, once, and follows a change made elsewhere', () => {
+    const model = history();
+    const saved = settings();
+    const sync = new HistoryFiltersSync(model, saved);
+    model.scope = 'all';
+    model.showSaves = false;
+    expect(saved.set.mock.calls).toEqual([
+      ['historyScope', 'all'],
+      ['historyShowSaves', false]
+    ]);
+    // Another tab or the settings editor changes it back.
+    saved.raw.historyScope = 'notebook';
+    saved.changed.emit(undefined);
+    expect(model.scope).toBe('notebook');
+    expect(saved.set).toHaveBeenCalledTimes(2);
+    sync.dispose();
+    model.scope = 'all';
+    expect(saved.set).toHaveBeenCalledTimes(2);
   });
 });

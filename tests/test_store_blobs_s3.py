@@ -334,3 +334,33 @@ def test_mltrack_db_current_shows_the_blob_location_without_secrets(
     out = capsys.readouterr().out
     assert f"blobs: {s3_store.config.blob_url}\n" in out
     assert os.environ["AWS_SECRET_ACCESS_KEY"] not in out
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork only")
+def test_a_forked_child_gets_store_error_not_a_hang(s3_blobs_url: str) -> None:
+    # obstore's runtime does not survive a fork: a request from the child would hang forever.
+    blobs = S3Blobs(s3_blobs_url)
+    blobs.put(b"from the parent")
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover (the child)
+        import signal
+
+        signal.alarm(20)  # a hang fails the test instead of blocking it
+        os.close(read)
+        try:
+            S3Blobs(s3_blobs_url).put(b"from the child")
+            answer = b"stored"
+        except StoreError as e:
+            answer = b"StoreError: " + str(e).encode()
+        except BaseException as e:
+            answer = repr(e).encode()
+        os.write(write, answer)
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as f:
+        answer = f.read()
+    _pid, status = os.waitpid(pid, 0)
+    assert status == 0 and answer.startswith(b"StoreError: "), (status, answer)
+    assert b"forked" in answer
+    assert blobs.get(blobs.put(b"parent goes on")) == b"parent goes on"

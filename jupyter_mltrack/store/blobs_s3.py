@@ -80,6 +80,24 @@ def _obstore() -> Any:
     return obstore
 
 
+# obstore's tokio runtime is not fork-safe: in a process forked from one that made requests,
+# any request (even on a new store) hangs forever. Such a child gets StoreError at once
+# instead; the client's writer then keeps its uploads and spools them at the run's end.
+_requests_pid: int | None = None
+
+
+def _check_not_forked(location: str) -> None:
+    global _requests_pid
+    pid = os.getpid()
+    if _requests_pid is None:
+        _requests_pid = pid
+    elif _requests_pid != pid:
+        raise StoreError(
+            f"blob store {location}: the S3 client cannot run in a process forked from one "
+            "that used it (start workers that upload files with the 'spawn' method)"
+        )
+
+
 def parse_url(url: str) -> tuple[str, str]:
     """(bucket, prefix) of `s3://bucket/prefix` (the prefix without slashes at its ends)."""
     parts = urlsplit(url)
@@ -206,6 +224,7 @@ class S3Blobs:
     def _call(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """One obstore read, its failures as this package's errors: a missing object is
         `NotFound`, anything else (after obstore's retries) `StoreError`."""
+        _check_not_forked(self.location)
         try:
             return fn(*args, **kwargs)
         except FileNotFoundError:
@@ -218,6 +237,7 @@ class S3Blobs:
     def _bucket(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """One obstore write or listing: any failure is `StoreError` (a 404 here means the
         bucket is missing, not a blob)."""
+        _check_not_forked(self.location)
         try:
             return fn(*args, **kwargs)
         except FileNotFoundError as e:

@@ -15,6 +15,7 @@ import * as api from './api';
 import { askCheckpoint, confirm } from './dialogs';
 import { CheckpointDiffView } from './diff/diffView';
 import { CheckpointView } from './diff/checkpointView';
+import { DiffPreferences } from './diff/prefs';
 import { checkpointIcon, diffIcon } from './icons';
 import { displayName, HistoryModel, HistorySidebar } from './history';
 import { TimelinePreview } from './history/preview';
@@ -33,6 +34,8 @@ export interface ICommandContext {
   trans: TranslationBundle;
   /** The lab's translator, for nbdime's widgets in the diff and read-only tabs. */
   translator: ITranslator;
+  /** The diff tabs' toggles, kept in the settings (src/diff/prefs.ts). */
+  diffPreferences?: DiffPreferences;
 }
 
 /** Deep link to a checkpoint (`remote` unset) or to a diff. */
@@ -305,7 +308,8 @@ export function addCommands(ctx: ICommandContext): void {
           fetchDiff: () => api.fetchDiff(base, remote, path),
           describe: id => entryOf(id).catch(() => null),
           trans,
-          translator: ctx.translator
+          translator: ctx.translator,
+          preferences: ctx.diffPreferences
         });
         return view;
       }

@@ -99,8 +99,8 @@ export interface IChangeCounts {
   removed: number;
   /** Cells patched in any way (what the server calls modified). */
   modified: number;
-  /** Patched cells with a change other than their outputs (source, or a shown count or
-   * metadata change). */
+  /** Patched cells with a change other than their outputs: source, metadata, or a count
+   * where the toggles show them (a count changed with the outputs goes with them). */
   changed: number;
   /** Patched cells whose outputs changed. */
   outputs: number;
@@ -141,10 +141,16 @@ export function countChanges(
       if (cell.op === 'patch') {
         counts.modified += 1;
         const parts = (cell.diff ?? []).map(part => String(part.key));
-        if (parts.some(part => !ignorable.has(part))) {
+        const outputs = parts.includes('outputs');
+        // A new count beside new outputs is the same rerun: counted with the outputs.
+        const others = parts.filter(
+          part =>
+            !ignorable.has(part) && !(outputs && part === 'execution_count')
+        );
+        if (others.length) {
           counts.changed += 1;
         }
-        if (parts.includes('outputs')) {
+        if (outputs) {
           counts.outputs += 1;
         }
       } else if (cell.op === 'addrange') {

@@ -19,6 +19,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import * as api from '../api';
 import { addCommands } from '../commands';
+import { DiffPreferences, DiffPreferencesSync } from '../diff/prefs';
 import { parseTabLink, TabLink } from '../links';
 import { HistoryModel, HistorySidebar, StoreStatusModel } from '../history';
 import { TRANSLATION_DOMAIN } from '../i18n';
@@ -31,8 +32,6 @@ import { CommandIDs, IMLTrack, PLUGIN_ID, RunsCommandIDs } from '../tokens';
 
 /** Left-area rank: below the core sidebars (file browser 100 ... extensions 1000 is last). */
 const SIDEBAR_RANK = 600;
-/** DOM id of the history sidebar when the ML Track panel hosts it. */
-const HISTORY_ID = 'mltrack-checkpoints';
 const OPEN_LINK = 'mltrack:open-link';
 
 export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
@@ -87,8 +86,7 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
       trans
     });
     if (panel) {
-      // The first section of the one ML Track panel, which carries the left-bar id.
-      sidebar.id = HISTORY_ID;
+      // The first section of the ML Track panel (keeping its id).
       panel.addSection(sidebar, {
         label: trans.__('Checkpoints'),
         rank: 100,
@@ -105,6 +103,7 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
     tabs.addKind('checkpoint', CommandIDs.open);
     tabs.addKind('diff', CommandIDs.compare);
     followActiveTab(shell);
+    const diffPreferences = new DiffPreferences();
     addCommands({
       app,
       history,
@@ -114,7 +113,8 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
       rendermime,
       tabs,
       trans,
-      translator
+      translator,
+      diffPreferences
     });
     app.commands.addCommand(CommandIDs.openSidebar, {
       label: trans.__('ML Track: Open panel'),
@@ -225,6 +225,8 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
           loaded.changed.connect(update);
           // The sidebar's filters and toggles, kept across reloads.
           new HistoryFiltersSync(history, loaded);
+          // The diff tabs' toggles, likewise.
+          new DiffPreferencesSync(diffPreferences, loaded);
         })
         .catch(reason => {
           console.error('jupyter-mltrack: cannot load settings', reason);

@@ -139,6 +139,27 @@ describe('countChanges and describeChanges', () => {
     );
   });
 
+  it('counts a new count beside new outputs with the outputs, not as a changed cell', () => {
+    const rerun: IDiffEntry[] = [
+      {
+        op: 'patch',
+        key: 'cells',
+        diff: [
+          {
+            op: 'patch',
+            key: 0,
+            diff: [
+              { op: 'replace', key: 'execution_count', value: 5 },
+              { op: 'patch', key: 'outputs', diff: [] }
+            ]
+          }
+        ]
+      }
+    ];
+    expect(countChanges(rerun)).toMatchObject({ changed: 0, outputs: 1 });
+    expect(describeChanges(countChanges(rerun))).toBe('1 output changed');
+  });
+
   it('names cells in the first count only, moves included', () => {
     expect(
       describeChanges({

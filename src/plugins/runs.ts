@@ -25,6 +25,7 @@ import { RunsTableModel } from '../runs/model';
 import { RunsTableView } from '../runs/tableView';
 import { RunsSidebar } from '../runs/sidebar';
 import { ViewsStore } from '../runs/savedViews';
+import { suggestFrom } from '../runs/columns';
 import { MainTabs } from '../tabs';
 import {
   CommandIDs as CheckpointCommands,
@@ -79,13 +80,20 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
         console.error('jupyter-mltrack: cannot load the runs settings', reason);
       });
 
-    let paths: { at: number; items: Promise<api.IFieldPath[]> } | null = null;
-    const fieldPaths = (): Promise<api.IFieldPath[]> => {
-      if (!paths || Date.now() - paths.at > PATHS_TTL_MS) {
-        paths = { at: Date.now(), items: api.listFieldPaths() };
-        paths.items.catch(() => (paths = null));
+    // Per project ('' for all): completion offers the paths of the project in view.
+    const paths = new Map<
+      string,
+      { at: number; items: Promise<api.IFieldPath[]> }
+    >();
+    const fieldPaths = (project?: string | null): Promise<api.IFieldPath[]> => {
+      const key = project ?? '';
+      let entry = paths.get(key);
+      if (!entry || Date.now() - entry.at > PATHS_TTL_MS) {
+        entry = { at: Date.now(), items: api.listFieldPaths(project) };
+        paths.set(key, entry);
+        entry.items.catch(() => paths.delete(key));
       }
-      return paths.items;
+      return entry.items;
     };
 
     commands.addCommand(RunsCommandIDs.openTable, {
@@ -103,6 +111,8 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
             created = true;
             const model = new RunsTableModel({
               fetch: q => api.listRuns(q),
+              suggest: suggestFrom(api.listColumnPaths),
+              layouts: views,
               query: query ?? ''
             });
             const view = new RunsTableView({
@@ -138,7 +148,10 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
           );
         }
         const view = widget.content as RunsTableView;
-        if (!created && query !== null) {
+        // `view`: a shared view's `mltrack-view` value (runs/viewLink.ts).
+        if (typeof args.view === 'string' && args.view) {
+          await view.showLink(args.view);
+        } else if (!created && query !== null) {
           view.queryBox.value = query;
           await view.model.setQuery(query);
         }

@@ -96,6 +96,20 @@ export async function listFieldPaths(
   return body.items;
 }
 
+/** `GET columns`: the paths of the newest runs a query matches, most frequent first. */
+export type IColumnPaths = Schemas['ColumnPaths'];
+
+export function listColumnPaths(q: {
+  query?: string;
+  project?: string | null;
+  sample?: number;
+}): Promise<IColumnPaths> {
+  return requestAPI<IColumnPaths>(
+    'columns' + query({ query: q.query, project: q.project, sample: q.sample }),
+    { method: 'GET' }
+  );
+}
+
 export function getRun(id: string): Promise<IRunDetail> {
   return requestAPI<IRunDetail>(runPath(id), { method: 'GET' });
 }

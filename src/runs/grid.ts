@@ -9,20 +9,57 @@ import { Widget } from '@lumino/widgets';
 
 import { defaultTrans } from '../i18n';
 import { NOTEBOOK_COLUMN, sysField } from '../sysfields';
+import { RunRow } from './api';
 import { columnLabel, formatCell } from './format';
-import { DEFAULT_COLUMNS, RunsTableModel } from './model';
+import { NOTEBOOK_PATH, RunsTableModel } from './model';
 
 export const ROW_HEIGHT = 26;
 const OVERSCAN = 10;
 const NOTEBOOK_WIDTH = 140;
 const DEFAULT_WIDTH = 130;
 
-/** A column's width: the registry's for a sys field. */
-function columnWidth(column: string): number {
+/** Drag type of a column header being moved. */
+const DRAG_TYPE = 'application/x-mltrack-column';
+
+/** Widest a column gets by default to show its whole path in the header. */
+const MAX_DEFAULT_WIDTH = 240;
+
+/**
+ * A column's default width: the registry's for a sys field; a field's fits its path
+ * (`metrics/test_accuracy`) up to MAX_DEFAULT_WIDTH.
+ */
+export function columnWidth(column: string): number {
   if (column === NOTEBOOK_COLUMN) {
     return NOTEBOOK_WIDTH;
   }
-  return sysField(column)?.width ?? DEFAULT_WIDTH;
+  const sys = sysField(column);
+  if (sys) {
+    return sys.width ?? DEFAULT_WIDTH;
+  }
+  // About 7.5 px a character of the header's font, plus padding and the sort arrow.
+  const fit = Math.ceil(column.length * 7.5) + 36;
+  return Math.min(MAX_DEFAULT_WIDTH, Math.max(DEFAULT_WIDTH, fit));
+}
+
+/** The name of a notebook path (`work/demo.ipynb` → `demo.ipynb`). */
+export function notebookName(path: string): string {
+  return path.split('/').filter(Boolean).pop() ?? path;
+}
+
+/**
+ * Text and tooltip of the notebook cell: the notebook's name (the run's `sys/notebook_path`),
+ * the checkpoint id only when the path is unknown.
+ */
+export function notebookCell(row: RunRow): { text: string; title: string } {
+  const checkpoint = row[NOTEBOOK_COLUMN];
+  const path = row[NOTEBOOK_PATH];
+  if (typeof checkpoint !== 'string' || !checkpoint) {
+    return { text: '', title: '' };
+  }
+  if (typeof path !== 'string' || !path) {
+    return { text: checkpoint, title: checkpoint };
+  }
+  return { text: notebookName(path), title: `${path} @ ${checkpoint}` };
 }
 
 export interface IRunsGridOptions {
@@ -64,6 +101,16 @@ export class RunsGrid extends Widget {
       }
     });
     this._header.addEventListener('click', e => this._onHeaderClick(e));
+    this._header.addEventListener('pointerdown', e => this._onResizeStart(e));
+    this._header.addEventListener('dragstart', e => this._onDragStart(e));
+    this._header.addEventListener('dragover', e => this._onDragOver(e));
+    this._header.addEventListener('dragleave', () => this._markDrop(null));
+    this._header.addEventListener('drop', e => this._onDrop(e));
+    this._header.addEventListener('dragend', () => this._markDrop(null));
+    this.overlay = document.createElement('div');
+    this.overlay.className = 'jp-mltrack-grid-overlay';
+    this.overlay.hidden = true;
+    this.node.appendChild(this.overlay);
     this.node.addEventListener('keydown', e => this._onKey(e));
     this.model.changed.connect(this._scheduleRender, this);
     this.model.viewChanged.connect(() => {
@@ -73,6 +120,8 @@ export class RunsGrid extends Widget {
   }
 
   readonly model: RunsTableModel;
+  /** Shown over the rows when there are none (the view fills it: empty.ts). */
+  readonly overlay: HTMLElement;
 
   /** Index of the first and last rows drawn (for tests and paging). */
   get rendered(): [number, number] {
@@ -101,7 +150,7 @@ export class RunsGrid extends Widget {
   /** Draw the header and the rows in view now. */
   render(): void {
     const columns = this.model.columns;
-    const widths = columns.map(columnWidth);
+    const widths = columns.map(c => this.model.widthOf(c) ?? columnWidth(c));
     const template = widths.map(w => `${w}px`).join(' ');
     const totalWidth = widths.reduce((a, b) => a + b, 0);
     this._renderHeader(columns, template);
@@ -154,7 +203,7 @@ export class RunsGrid extends Widget {
         cell.dataset.column = column;
         cell.setAttribute('role', 'columnheader');
         cell.title = trans.__(
-          '%1: click to sort, Shift+click to add a sort key',
+          '%1: click to sort, Shift+click to add a sort key, drag to move',
           column
         );
         const label = document.createElement('span');
@@ -172,13 +221,18 @@ export class RunsGrid extends Widget {
             sort[at].descending ? 'descending' : 'ascending'
           );
         }
-        if (!DEFAULT_COLUMNS.includes(column)) {
+        if (column !== 'sys/id') {
           const remove = document.createElement('button');
           remove.className = 'jp-mltrack-remove-column';
           remove.textContent = '×';
           remove.title = trans.__('Remove the column %1', column);
           cell.appendChild(remove);
         }
+        cell.draggable = true;
+        const grip = document.createElement('span');
+        grip.className = 'jp-mltrack-col-resize';
+        grip.title = trans.__('Drag to resize %1', column);
+        cell.appendChild(grip);
         return cell;
       })
     );
@@ -219,17 +273,25 @@ export class RunsGrid extends Widget {
     columns.forEach((column, c) => {
       const cell = row.children[c] as HTMLElement;
       const value = data?.[column];
-      const text = data ? formatCell(column, value) : c === 0 ? '…' : '';
-      cell.dataset.column = column;
-      if (column === 'sys/id' || column === 'source_code/notebook') {
+      let text = data ? formatCell(column, value) : c === 0 ? '…' : '';
+      let title = text;
+      if (column === NOTEBOOK_COLUMN && data) {
+        ({ text, title } = notebookCell(data));
+      }
+      if (cell.dataset.column !== column) {
+        cell.dataset.column = column;
+        cell.classList.remove('jp-mltrack-link');
+        delete cell.dataset.state;
+      }
+      if (column === 'sys/id' || column === NOTEBOOK_COLUMN) {
         cell.classList.toggle('jp-mltrack-link', !!text);
       }
       if (column === 'sys/state') {
         cell.dataset.state = text;
       }
-      if (cell.textContent !== text) {
+      if (cell.textContent !== text || cell.title !== title) {
         cell.textContent = text;
-        cell.title = text;
+        cell.title = title;
       }
     });
   }
@@ -305,7 +367,107 @@ export class RunsGrid extends Widget {
       this._options.removeColumn(column);
       return;
     }
+    if (this._resizing || target.classList.contains('jp-mltrack-col-resize')) {
+      this._resizing = false; // the click that ends a drag of the edge
+      return;
+    }
     void this.model.sortBy(column, event.shiftKey);
+  }
+
+  /** Drag a header's right edge: the width follows, the settings get where it ends. */
+  private _onResizeStart(event: PointerEvent): void {
+    const grip = event.target as HTMLElement;
+    if (!grip.classList.contains('jp-mltrack-col-resize')) {
+      return;
+    }
+    const cell = grip.closest('.jp-mltrack-grid-hcell') as HTMLElement | null;
+    const column = cell?.dataset.column;
+    if (!cell || !column) {
+      return;
+    }
+    event.preventDefault();
+    event.stopPropagation();
+    const startX = event.clientX;
+    const startWidth = cell.getBoundingClientRect().width;
+    this._resizing = true;
+    grip.setPointerCapture?.(event.pointerId);
+    const move = (e: PointerEvent): void =>
+      this.model.setWidth(column, startWidth + e.clientX - startX, false);
+    const up = (e: PointerEvent): void => {
+      grip.removeEventListener('pointermove', move);
+      grip.removeEventListener('pointerup', up);
+      grip.removeEventListener('pointercancel', up);
+      this.model.setWidth(column, startWidth + e.clientX - startX, true);
+      // A click follows only when the pointer ends on the header: clear the guard soon.
+      setTimeout(() => (this._resizing = false), 0);
+    };
+    grip.addEventListener('pointermove', move);
+    grip.addEventListener('pointerup', up);
+    grip.addEventListener('pointercancel', up);
+  }
+
+  private _headerCell(event: Event): HTMLElement | null {
+    return (event.target as HTMLElement).closest(
+      '.jp-mltrack-grid-hcell'
+    ) as HTMLElement | null;
+  }
+
+  private _onDragStart(event: DragEvent): void {
+    const column = this._headerCell(event)?.dataset.column;
+    if (!column || this._resizing || !event.dataTransfer) {
+      event.preventDefault();
+      return;
+    }
+    this._dragged = column;
+    event.dataTransfer.effectAllowed = 'move';
+    event.dataTransfer.setData(DRAG_TYPE, column);
+    event.dataTransfer.setData('text/plain', column);
+  }
+
+  /** Where a dragged header would land: before this cell, or after it (right half). */
+  private _dropPlace(
+    event: DragEvent
+  ): { cell: HTMLElement; before: string | null } | null {
+    const cell = this._headerCell(event);
+    const column = cell?.dataset.column;
+    if (!cell || !column || !this._dragged) {
+      return null;
+    }
+    const box = cell.getBoundingClientRect();
+    if (event.clientX < box.left + box.width / 2) {
+      return { cell, before: column };
+    }
+    const columns = this.model.columns;
+    return { cell, before: columns[columns.indexOf(column) + 1] ?? null };
+  }
+
+  private _onDragOver(event: DragEvent): void {
+    const place = this._dropPlace(event);
+    if (!place) {
+      return;
+    }
+    event.preventDefault();
+    if (event.dataTransfer) {
+      event.dataTransfer.dropEffect = 'move';
+    }
+    this._markDrop(place.cell);
+  }
+
+  private _onDrop(event: DragEvent): void {
+    const place = this._dropPlace(event);
+    this._markDrop(null);
+    if (place && this._dragged) {
+      event.preventDefault();
+      this.model.moveColumn(this._dragged, place.before);
+    }
+    this._dragged = null;
+  }
+
+  private _markDrop(cell: HTMLElement | null): void {
+    this._header
+      .querySelectorAll('.jp-mod-drop-target')
+      .forEach(n => n.classList.remove('jp-mod-drop-target'));
+    cell?.classList.add('jp-mod-drop-target');
   }
 
   dispose(): void {
@@ -321,6 +483,8 @@ export class RunsGrid extends Widget {
   private _spacer: HTMLElement;
   private _rows: HTMLElement;
   private _headerKey = '';
+  private _resizing = false;
+  private _dragged: string | null = null;
   private _frame = 0;
   private _first = 0;
   private _last = -1;

@@ -2,30 +2,99 @@
  * State of the runs table: the query, sort and columns of the view, the rows loaded so far
  * and the selection. Rows come from the server in pages (500 by default) fetched only when
  * the table scrolls near them, so 10,000 runs cost one small request to paint.
+ *
+ * Columns are automatic until the user touches them: the `sys/` ones, then the parameters
+ * and metrics the matching runs share (`suggest`, see columns.ts). Adding, removing or
+ * moving a column makes the list the user's; it and the widths are kept per project
+ * (`layouts`, the settings registry in the lab: savedViews.ts).
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { DEFAULT_COLUMNS, DEFAULT_SORT } from '../sysfields';
+import { DEFAULT_COLUMNS, DEFAULT_SORT, NOTEBOOK_COLUMN } from '../sysfields';
 import { IRunsPage, IRunsQuery, RunRow } from './api';
+import { quotePath } from './complete';
 
 export { DEFAULT_COLUMNS, DEFAULT_SORT };
 
-/** A named view of the table, kept in the settings registry. */
+/** Fetched beside the notebook column: its name (the checkpoint id is the link). */
+export const NOTEBOOK_PATH = 'sys/notebook_path';
+
+/** Narrowest and widest a column may be dragged to, in pixels. */
+export const MIN_WIDTH = 40;
+export const MAX_WIDTH = 1200;
+
+/** A named view of the table, kept in the settings registry or shared as a link. */
 export interface ISavedView {
   name: string;
   query: string;
   /** Comma-separated keys, `-` for descending. */
   sort: string;
-  /** Columns added to the default ones. */
+  /**
+   * Columns shown, in order; empty: automatic. A list holding none of the default columns
+   * is an older view's "columns added to the defaults" and reads so.
+   */
   columns: string[];
+  /** Widths in pixels the user dragged columns to. */
+  widths?: Record<string, number>;
+}
+
+/** The columns the user chose (null: automatic) and their widths. */
+export interface IColumnLayout {
+  columns: string[] | null;
+  widths: Record<string, number>;
+}
+
+/** Where column layouts are kept, per project ('*' when the table spans projects). */
+export interface ILayoutStore {
+  layout(project: string): IColumnLayout | null;
+  saveLayout(project: string, layout: IColumnLayout): void;
 }
 
 export interface IRunsTableModelOptions {
   fetch: (query: IRunsQuery) => Promise<IRunsPage>;
+  /** Automatic columns (besides the `sys/` ones) for the runs a query matches. */
+  suggest?: (query: {
+    query: string;
+    project: string | null;
+  }) => Promise<string[]>;
+  layouts?: ILayoutStore | null;
   pageSize?: number;
   project?: string | null;
   /** The query of the first load. */
   query?: string;
+}
+
+/** The project a query names (`sys/project = "x"`), or null. */
+export function projectOfQuery(query: string): string | null {
+  const match = /sys\/project\s*==?\s*(["'])((?:\\.|(?!\1).)*)\1/.exec(query);
+  return match ? match[2].replace(/\\(.)/g, '$1') : null;
+}
+
+/** A column as the server names it: `max( `a b` )` → `max(a b)`. */
+export function canonicalColumn(text: string): string {
+  const trimmed = text.trim();
+  const agg = /^(last|min|max|count)\s*\(\s*(.*?)\s*\)$/i.exec(trimmed);
+  const unquote = (path: string): string =>
+    /^`.*`$/.test(path) ? path.slice(1, -1) : path;
+  return agg ? `${agg[1].toLowerCase()}(${unquote(agg[2])})` : unquote(trimmed);
+}
+
+/** A canonical column as the query language reads it (backticks where needed). */
+export function columnText(column: string): string {
+  const agg = /^(last|min|max|count)\((.*)\)$/.exec(column);
+  return agg ? `${agg[1]}(${quotePath(agg[2])})` : quotePath(column);
+}
+
+/** The columns of a saved view as shown (legacy lists of added columns get the defaults). */
+export function viewColumns(view: Partial<ISavedView>): string[] | null {
+  const columns = (view.columns ?? []).map(canonicalColumn).filter(Boolean);
+  if (columns.length === 0) {
+    return null;
+  }
+  if (!columns.some(c => DEFAULT_COLUMNS.includes(c))) {
+    return [...new Set([...DEFAULT_COLUMNS, ...columns])];
+  }
+  return [...new Set(columns)];
 }
 
 /** One sort key: a column and its direction. */
@@ -74,9 +143,12 @@ export function splitList(text: string): string[] {
 export class RunsTableModel {
   constructor(options: IRunsTableModelOptions) {
     this._fetch = options.fetch;
+    this._suggest = options.suggest ?? null;
+    this._layouts = options.layouts ?? null;
     this.pageSize = options.pageSize ?? 500;
     this._project = options.project ?? null;
     this._query = (options.query ?? '').trim();
+    this._loadLayout();
   }
 
   readonly pageSize: number;
@@ -100,15 +172,33 @@ export class RunsTableModel {
   get sortKeys(): ISortKey[] {
     return parseSort(this._sort);
   }
+  /** Columns shown besides the default ones. */
   get extraColumns(): string[] {
-    return [...this._extra];
+    return this.columns.filter(c => !DEFAULT_COLUMNS.includes(c));
   }
   get project(): string | null {
     return this._project;
   }
-  /** Columns shown, in order (what the server answered, else the defaults + extras). */
+  /** Where the column layout is kept: the project filtered on, '*' for all. */
+  get layoutKey(): string {
+    return this._project ?? projectOfQuery(this._query) ?? '*';
+  }
+  /** Columns shown, in order: the user's, else the defaults and the suggested ones. */
   get columns(): string[] {
-    return this._columns ?? [...DEFAULT_COLUMNS, ...this._extra];
+    return this._chosen
+      ? [...this._chosen]
+      : [
+          ...DEFAULT_COLUMNS,
+          ...this._auto.filter(c => !DEFAULT_COLUMNS.includes(c))
+        ];
+  }
+  /** Whether the user chose the columns (else they follow the query). */
+  get columnsChosen(): boolean {
+    return this._chosen !== null;
+  }
+  /** Width the user dragged `column` to, or undefined. */
+  widthOf(column: string): number | undefined {
+    return this._widths[column];
   }
   /** Runs matching the query; null before the first answer. */
   get total(): number | null {
@@ -122,31 +212,40 @@ export class RunsTableModel {
     return this._inflight.size > 0;
   }
 
-  /** The view as saved in the settings. */
+  /** The view as saved in the settings or shared: the columns as shown. */
   view(name: string): ISavedView {
-    return {
+    const view: ISavedView = {
       name,
       query: this._query,
       sort: this._sort,
-      columns: this.extraColumns
+      columns: this.columns
     };
+    if (Object.keys(this._widths).length) {
+      view.widths = { ...this._widths };
+    }
+    return view;
   }
 
-  /** Apply a saved view (one reload). */
+  /** Apply a saved view (one reload); its columns hold until the user changes them. */
   applyView(view: Partial<ISavedView>): Promise<void> {
-    this._query = view.query ?? '';
+    this._query = (view.query ?? '').trim();
     this._sort = view.sort || DEFAULT_SORT;
-    this._extra = [...(view.columns ?? [])];
+    this._chosen = viewColumns(view);
+    this._widths = cleanWidths(view.widths);
+    this._layoutFor = this.layoutKey;
+    this._fromView = true; // until the user changes a column or the project
     return this.reload();
   }
 
   setQuery(query: string): Promise<void> {
     this._query = query.trim();
+    this._loadLayout();
     return this.reload();
   }
 
   setProject(project: string | null): Promise<void> {
     this._project = project;
+    this._loadLayout();
     return this.reload();
   }
 
@@ -170,21 +269,100 @@ export class RunsTableModel {
   }
 
   addColumn(column: string): Promise<void> {
-    const name = column.trim();
-    if (!name || this.columns.includes(name)) {
+    const name = canonicalColumn(column);
+    const columns = this.columns;
+    if (!name || columns.includes(name)) {
       return Promise.resolve();
     }
-    this._extra.push(name);
+    this._choose([...columns, name]);
     return this.reload();
   }
 
+  /** Hide a column (any but `sys/id`, the row's link to its run). */
   removeColumn(column: string): Promise<void> {
-    const at = this._extra.indexOf(column);
-    if (at < 0) {
+    const columns = this.columns;
+    if (column === 'sys/id' || !columns.includes(column)) {
       return Promise.resolve();
     }
-    this._extra.splice(at, 1);
+    this._choose(columns.filter(c => c !== column));
+    this._viewChanged.emit();
+    this._changed.emit();
+    return Promise.resolve(); // the rows loaded hold every other column already
+  }
+
+  /** Move `column` before `before` (null: to the end). No fetch: the rows hold it. */
+  moveColumn(column: string, before: string | null): void {
+    const columns = this.columns.filter(c => c !== column);
+    if (columns.length === this.columns.length || column === before) {
+      return;
+    }
+    const at = before === null ? -1 : columns.indexOf(before);
+    columns.splice(at < 0 ? columns.length : at, 0, column);
+    this._choose(columns);
+    this._changed.emit();
+  }
+
+  /**
+   * Set a column's width (pixels, clamped); no fetch. `persist` false while a drag goes on,
+   * so only where it ends is written to the settings.
+   */
+  setWidth(column: string, width: number, persist = true): void {
+    const px = Math.round(Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, width)));
+    if (this._widths[column] !== px) {
+      this._widths = { ...this._widths, [column]: px };
+      this._changed.emit();
+    }
+    if (persist) {
+      this._saveLayout();
+    }
+  }
+
+  /**
+   * Read the project's layout again (the settings loaded or changed elsewhere); refetch
+   * only when the columns differ from those shown.
+   */
+  syncLayout(): void {
+    const layout = this._layouts?.layout(this.layoutKey);
+    if (!layout || this._fromView) {
+      return;
+    }
+    const widths = cleanWidths(layout.widths);
+    const columns = layout.columns ? [...layout.columns] : null;
+    const sameColumns =
+      JSON.stringify(columns) === JSON.stringify(this._chosen);
+    if (
+      sameColumns &&
+      JSON.stringify(widths) === JSON.stringify(this._widths)
+    ) {
+      return;
+    }
+    this._layoutFor = this.layoutKey;
+    this._chosen = columns;
+    this._widths = widths;
+    if (sameColumns) {
+      this._changed.emit();
+    } else {
+      void this.reload();
+    }
+  }
+
+  /** Back to the automatic columns and default widths. */
+  resetColumns(): Promise<void> {
+    this._chosen = null;
+    this._widths = {};
+    this._saveLayout();
     return this.reload();
+  }
+
+  /** How many runs there are without the query (in the table's project, if any). */
+  async countAll(): Promise<number> {
+    const answer = await this._fetch({
+      query: '',
+      project: this._project,
+      limit: 0,
+      offset: 0
+    });
+    return answer.total;
   }
 
   /** The row at `index` if its page is loaded (else undefined: call `ensure`). */
@@ -211,12 +389,33 @@ export class RunsTableModel {
     return Promise.all(wanted).then(() => undefined);
   }
 
-  /** Drop every page and fetch the first one again (query, sort or columns changed). */
-  reload(): Promise<void> {
-    this._generation++;
+  /**
+   * Drop every page and fetch the first one again (query, sort or columns changed). With
+   * automatic columns and a new query, the suggested columns are asked for first.
+   */
+  async reload(): Promise<void> {
+    const generation = ++this._generation;
     this._pages.clear();
     this._inflight.clear();
     this._viewChanged.emit();
+    const key = JSON.stringify([this._query, this._project]);
+    if (this._suggest && !this._chosen && this._suggestedFor !== key) {
+      let auto: string[] = [];
+      try {
+        auto = await this._suggest({
+          query: this._query,
+          project: this._project
+        });
+      } catch {
+        // A bad query: the page's answer says why.
+      }
+      if (generation !== this._generation) {
+        return;
+      }
+      this._auto = auto.map(canonicalColumn);
+      this._suggestedFor = key;
+      this._viewChanged.emit();
+    }
     return this._load(0);
   }
 
@@ -301,7 +500,7 @@ export class RunsTableModel {
       const answer = await this._fetch({
         query: this._query,
         sort: this._sort,
-        columns: this._extra,
+        columns: this._fetchColumns(),
         project: this._project,
         limit: this.pageSize,
         offset: page * this.pageSize
@@ -311,7 +510,6 @@ export class RunsTableModel {
       }
       this._pages.set(page, answer.items);
       this._total = answer.total;
-      this._columns = answer.columns;
       this._error = null;
     } catch (reason) {
       if (generation !== this._generation) {
@@ -330,12 +528,55 @@ export class RunsTableModel {
     this._changed.emit();
   }
 
+  /** Columns to ask for: the shown ones the server does not always send, and helpers. */
+  private _fetchColumns(): string[] {
+    const columns = this.extraColumns.map(columnText);
+    if (this.columns.includes(NOTEBOOK_COLUMN)) {
+      columns.push(NOTEBOOK_PATH);
+    }
+    return columns;
+  }
+
+  private _choose(columns: string[]): void {
+    this._chosen = columns;
+    this._saveLayout();
+  }
+
+  /** The stored layout of the project the table now shows, if it changed project. */
+  private _loadLayout(): void {
+    const key = this.layoutKey;
+    if (!this._layouts || key === this._layoutFor) {
+      return;
+    }
+    this._layoutFor = key;
+    this._fromView = false;
+    const layout = this._layouts.layout(key);
+    this._chosen = layout?.columns ? [...layout.columns] : null;
+    this._widths = cleanWidths(layout?.widths);
+  }
+
+  private _saveLayout(): void {
+    this._layoutFor = this.layoutKey;
+    this._fromView = false;
+    this._layouts?.saveLayout(this._layoutFor, {
+      columns: this._chosen ? [...this._chosen] : null,
+      widths: { ...this._widths }
+    });
+  }
+
   private _fetch: (query: IRunsQuery) => Promise<IRunsPage>;
+  private _suggest: IRunsTableModelOptions['suggest'] | null;
+  private _layouts: ILayoutStore | null;
+  private _layoutFor: string | null = null;
+  /** The columns are a saved view's, not the project's layout. */
+  private _fromView = false;
   private _query = '';
   private _sort = DEFAULT_SORT;
-  private _extra: string[] = [];
+  private _chosen: string[] | null = null;
+  private _auto: string[] = [];
+  private _suggestedFor: string | null = null;
+  private _widths: Record<string, number> = {};
   private _project: string | null;
-  private _columns: string[] | null = null;
   private _total: number | null = null;
   private _error: string | null = null;
   private _pages = new Map<number, RunRow[]>();
@@ -346,4 +587,19 @@ export class RunsTableModel {
   private _cursor: number | null = null;
   private _changed = new Signal<this, void>(this);
   private _viewChanged = new Signal<this, void>(this);
+}
+
+/** Widths that are numbers within the limits. */
+export function cleanWidths(raw: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (raw && typeof raw === 'object') {
+    for (const [column, width] of Object.entries(raw)) {
+      if (typeof width === 'number' && Number.isFinite(width)) {
+        out[column] = Math.round(
+          Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, width))
+        );
+      }
+    }
+  }
+  return out;
 }

@@ -1,10 +1,15 @@
 import { IRunsPage, IRunsQuery } from '../api';
 import {
+  canonicalColumn,
+  DEFAULT_COLUMNS,
   DEFAULT_SORT,
   formatSort,
+  IColumnLayout,
   parseSort,
+  projectOfQuery,
   RunsTableModel,
-  splitList
+  splitList,
+  viewColumns
 } from '../model';
 
 /** A fake server over `n` runs RUN-0..RUN-n-1 that records every request. */
@@ -86,7 +91,8 @@ describe('RunsTableModel', () => {
     expect(model.extraColumns).toEqual(['max(val/acc)']);
     expect(calls[calls.length - 1]).toMatchObject({
       query: 'metrics/f1 > 0.5',
-      columns: ['max(val/acc)']
+      // The notebook column's name rides along (its value is the checkpoint).
+      columns: ['max(val/acc)', 'sys/notebook_path']
     });
     const view = model.view('mine');
     await model.removeColumn('max(val/acc)');
@@ -167,5 +173,118 @@ describe('RunsTableModel', () => {
     expect(model.selected.sort()).toEqual(['RUN-5', 'RUN-6', 'RUN-7']);
     expect(model.cursor).toBe(5);
     expect(changes).toBe(5);
+  });
+});
+
+/** A layout store in memory, as the settings registry holds it. */
+function layouts() {
+  const kept: Record<string, IColumnLayout> = {};
+  return {
+    kept,
+    layout: (project: string) => kept[project] ?? null,
+    saveLayout: (project: string, layout: IColumnLayout) => {
+      kept[project] = layout;
+    }
+  };
+}
+
+describe('RunsTableModel columns', () => {
+  it('shows the suggested columns after the sys ones until the user chooses', async () => {
+    const { calls, fetch } = server(3);
+    const asked: string[] = [];
+    const model = new RunsTableModel({
+      fetch,
+      suggest: async q => {
+        asked.push(q.query);
+        return ['parameters/lr', 'train/loss'];
+      }
+    });
+    await model.reload();
+    expect(model.columns).toEqual([
+      ...DEFAULT_COLUMNS,
+      'parameters/lr',
+      'train/loss'
+    ]);
+    expect(model.columnsChosen).toBe(false);
+    expect(calls[0].columns).toEqual([
+      'parameters/lr',
+      'train/loss',
+      'sys/notebook_path'
+    ]);
+    await model.sortBy('sys/name'); // same query: not asked again
+    expect(asked).toEqual(['']);
+    await model.setQuery('parameters/lr > 0');
+    expect(asked).toEqual(['', 'parameters/lr > 0']);
+  });
+
+  it('adds, removes, moves and resizes; the layout is kept per project', async () => {
+    const { fetch } = server(3);
+    const store = layouts();
+    const suggest = async () => ['parameters/lr'];
+    const model = new RunsTableModel({
+      fetch,
+      suggest,
+      layouts: store,
+      query: 'sys/project = "demo"'
+    });
+    await model.reload();
+    await model.addColumn('max( `val/acc` )');
+    await model.removeColumn('sys/owner');
+    await model.removeColumn('sys/id'); // the link to the run stays
+    model.moveColumn('max(val/acc)', 'sys/name');
+    model.setWidth('sys/name', 10); // clamped
+    const expected = [
+      'sys/id',
+      'max(val/acc)',
+      'sys/name',
+      ...DEFAULT_COLUMNS.slice(2).filter(c => c !== 'sys/owner'),
+      'parameters/lr'
+    ];
+    expect(model.columns).toEqual(expected);
+    expect(store.kept['demo']).toEqual({
+      columns: expected,
+      widths: { 'sys/name': 40 }
+    });
+
+    // Another project: its own (automatic) columns; back to demo: the chosen ones.
+    await model.setQuery('sys/project = "other"');
+    expect(model.columnsChosen).toBe(false);
+    expect(model.widthOf('sys/name')).toBeUndefined();
+    const again = new RunsTableModel({
+      fetch,
+      suggest,
+      layouts: store,
+      query: 'sys/project = "demo" AND parameters/lr > 0'
+    });
+    expect(again.columns).toEqual(expected);
+    expect(again.widthOf('sys/name')).toBe(40);
+
+    await again.resetColumns();
+    expect(again.columnsChosen).toBe(false);
+    expect(store.kept['demo']).toEqual({ columns: null, widths: {} });
+  });
+
+  it('reads the columns of saved views, old ones adding to the defaults', () => {
+    expect(viewColumns({ columns: [] })).toBeNull();
+    expect(viewColumns({ columns: ['params/lr'] })).toEqual([
+      ...DEFAULT_COLUMNS,
+      'params/lr'
+    ]);
+    expect(viewColumns({ columns: ['sys/name', 'sys/id'] })).toEqual([
+      'sys/name',
+      'sys/id'
+    ]);
+    expect(canonicalColumn(' MAX( `a b` ) ')).toBe('max(a b)');
+    expect(projectOfQuery('x > 1 AND sys/project == "credit \\"x\\""')).toBe(
+      'credit "x"'
+    );
+    expect(projectOfQuery('sys/name = "a"')).toBeNull();
+  });
+
+  it('counts every run when the query matches none', async () => {
+    const { calls, fetch } = server(12);
+    const model = new RunsTableModel({ fetch, query: 'x > 1' });
+    expect(await model.countAll()).toBe(12);
+    expect(calls[0]).toMatchObject({ query: '', limit: 0 });
   });
 });

@@ -56,6 +56,24 @@ async def test_runs_table_filters_sorts_and_pages(jp_fetch, server_store):
     assert ascending["items"][0]["sys/name"] == "r6"
 
 
+async def test_runs_table_pages_by_cursor(jp_fetch, server_store):
+    for i in range(5):
+        run = make_run(server_store, name=f"r{i}")
+        scalar(server_store, run, "metrics/f1", [0.5, 0.2, 0.5, 0.9, 0.2][i])
+    seen = []
+    params = dict(sort="-metrics/f1", limit="2")
+    body = await _get(jp_fetch, "runs", **params)
+    while True:
+        assert body["total"] == 5 and body["total_estimated"] is False
+        seen += [r["sys/name"] for r in body["items"]]
+        if body["next_cursor"] is None:
+            break
+        body = await _get(jp_fetch, "runs", cursor=body["next_cursor"], **params)
+    assert seen == ["r3", "r2", "r0", "r4", "r1"]  # ties: the newer run first
+    code, err = await _error(jp_fetch, "runs", cursor="nonsense", **params)
+    assert code == 400 and "cursor" in err["message"]
+
+
 async def test_bad_query_is_400_with_the_caret(jp_fetch, server_store):
     code, body = await _error(jp_fetch, "runs", query="metrics/f1 >> 2")
     assert code == 400 and body["error"] == "invalid"

@@ -122,6 +122,9 @@ def _schema(engine: Engine) -> dict[str, Any]:
     return out
 
 
+EXPRESSION_INDEXES = ("ix_fields_path_sort",)
+
+
 def test_models_match_migrations(store_url: str, tmp_path: Path) -> None:
     """A model change without a migration would show up here as a non-empty diff."""
     from alembic.autogenerate import compare_metadata
@@ -136,6 +139,14 @@ def test_models_match_migrations(store_url: str, tmp_path: Path) -> None:
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     finally:
         engine.dispose()
+    # Alembic cannot compare an expression index (PostgreSQL reflects it rewritten, SQLite not
+    # at all): ix_fields_path_sort shows as removed and added. The next test proves the models
+    # and the migrations create the same one.
+    diff = [
+        d
+        for d in diff
+        if not (d[0] in ("add_index", "remove_index") and d[1].name in EXPRESSION_INDEXES)
+    ]
     assert diff == []
 
 

@@ -88,11 +88,18 @@ def sys_columns(now: float) -> dict[str, tuple[str, Any]]:
 class Compiler:
     """Compiles one parsed query for one backend (`sqlite` or `postgresql`) at one instant."""
 
-    def __init__(self, query: str, dialect: str, now: float | None = None) -> None:
+    def __init__(
+        self, query: str, dialect: str, now: float | None = None, *, correlated: bool = False
+    ) -> None:
         self.query = query
         self.dialect = dialect
         self.now = time.time() if now is None else now
-        self.sys = sys_columns(self.now)
+        self._sys: dict[str, tuple[str, Any]] | None = None
+        # Correlated: a field condition is `EXISTS (... WHERE fields.run_id = runs.id ...)`, a
+        # probe of the (run_id, path) index per run, for a page read in index order that stops
+        # after its rows (query/pages.py). Else `runs.id IN (...)`, the set of matching runs
+        # built once: cheaper when every match is visited anyway (sorts, counts).
+        self.correlated = correlated
 
     def error(self, reason: str, pos: int) -> QuerySyntaxError:
         return QuerySyntaxError(reason, self.query, pos)
@@ -109,7 +116,9 @@ class Compiler:
         return and_(*(self.compile(e) for e in expr.items))
 
     def sys_kind(self, operand: Operand) -> tuple[str, Any]:
-        found = self.sys.get(operand.path)
+        if self._sys is None:  # built on first use: most queries name no sys/ column
+            self._sys = sys_columns(self.now)
+        found = self._sys.get(operand.path)
         if found is None:
             known = ", ".join(sorted(f.path for f in sysfields.LISTED))
             raise self.error(f"unknown system field {operand.path!r}; known: {known}", operand.pos)
@@ -122,6 +131,11 @@ class Compiler:
         if cond.operand.is_sys:
             return self.sys_condition(cond)
         test = self.field_test(cond)
+        if self.correlated:
+            probe = select(Field.id).where(
+                Field.run_id == Run.id, Field.path == cond.operand.path, test
+            )
+            return probe.correlate(Run).exists()
         subquery = select(Field.run_id).where(Field.path == cond.operand.path, test)
         return Run.id.in_(subquery)
 
@@ -330,6 +344,8 @@ def _fmt(v: object) -> str:
     return str(v).lower() if isinstance(v, bool) else str(v)
 
 
-def compile_query(query: str | None, dialect: str, now: float | None = None) -> ColumnElement[bool]:
+def compile_query(
+    query: str | None, dialect: str, now: float | None = None, *, correlated: bool = False
+) -> ColumnElement[bool]:
     """Parse and compile `query` for `dialect`; an empty query matches every run."""
-    return Compiler(query or "", dialect, now).compile(parse(query))
+    return Compiler(query or "", dialect, now, correlated=correlated).compile(parse(query))

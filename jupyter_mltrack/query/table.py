@@ -1,10 +1,10 @@
 """The runs table: filter with a query, sort on any column, page, and read the page's columns.
 
-Three statements whatever the size of the project: the ids of one page in sort order (a LEFT
-JOIN on `fields` per sort key) with the number of matching runs as a window count, then the
-page's runs, then the fields its columns name (`run_id IN (page) AND path IN (columns)`, the
-unique index). Values come from the scalar columns and the series aggregates; points are
-never read.
+A few statements whatever the size of the project: the ids of one page in sort order, read in
+index order where the sort allows and ending with a cursor for the next page (pages.py), the
+total (exact when cheap, else estimated: pages.py), then the page's runs, then the fields its
+columns name (`run_id IN (page) AND path IN (columns)`, the unique index). Values come from
+the scalar columns and the series aggregates; points are never read.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, select
 from sqlalchemy.orm import aliased
 
 from .. import sysfields
@@ -24,8 +24,10 @@ from ..store import names
 from ..store.engine import Store
 from ..store.models import Field, Project, Run
 from ..store.runs import db_time, effective_state
+from . import keyset
 from .budget import bounded
 from .compiler import Compiler
+from .pages import Request, read_page
 from .syntax import Operand, parse, parse_columns, parse_sort
 from .tokens import MAX_COLUMNS, QueryError
 
@@ -41,12 +43,16 @@ MAX_LIMIT = 100_000
 
 @dataclass
 class RunsTable:
-    """One page of runs: `items` keyed by column name, `total` runs matching the query."""
+    """One page of runs: `items` keyed by column name, `total` runs matching the query
+    (`total_estimated` when it is an estimate, see pages.py), and `next_cursor`, which
+    `runs_table(cursor=...)` continues after (None on the last page)."""
 
     items: list[dict[str, Any]]
     total: int
     columns: list[str]
     time_columns: list[str] = field(default_factory=list)
+    total_estimated: bool = False
+    next_cursor: str | None = None
 
     def __len__(self) -> int:
         return len(self.items)
@@ -56,6 +62,8 @@ class RunsTable:
         return {
             "items": [{k: json_safe(v) for k, v in row.items()} for row in self.items],
             "total": self.total,
+            "total_estimated": self.total_estimated,
+            "next_cursor": self.next_cursor,
             "columns": self.columns,
         }
 
@@ -92,9 +100,11 @@ def runs_table(
     offset: int = 0,
     now: float | None = None,
     timeout: float | None = None,
+    cursor: str | None = None,
 ) -> RunsTable:
     """Runs matching `query` (DESIGN §5), sorted by `sort` (`-metrics/f1` descending; several
-    keys comma-separated), `limit` of them from `offset` (limit None: all).
+    keys comma-separated), `limit` of them from `offset` (limit None: all), or after `cursor`
+    (the `next_cursor` of the page before: the same cost at any depth).
 
     `columns` adds to the default ones: a field path (`params/lr`; a series gives its last
     value), an aggregate (`min(train/loss)`), or another `sys/` column.
@@ -109,38 +119,41 @@ def runs_table(
     now = db_time(store) if now is None else now  # staleness is judged by the store's clock
     dialect = store.engine.dialect.name
     compiler = Compiler(query or "", dialect, now)
-    where = [compiler.compile(parse(query))]
-    if project is not None:
-        project_id = select(Project.id).where(Project.name == names.normalize_name(project))
-        where.append(Run.project_id == project_id.scalar_subquery())
+    tree = parse(query)
+    compiler.compile(tree)  # a bad query is an error before any statement runs
     wanted = _columns(columns, compiler)
-    sort_keys = parse_sort(sort or DEFAULT_SORT)
-    order_by, joins = _order_by(compiler, sort_keys, sort or DEFAULT_SORT)
+    sort_text = sort or DEFAULT_SORT
+    sort_keys = parse_sort(sort_text)
+    terms, joins = _order_by(compiler, sort_keys, sort_text)
+    owner = keyset.fingerprint(query or "", sort_text, project)
 
     with store.read() as s:
-        # The total rides along as a window count, so the filter runs once; only a page
-        # past the end (no rows to carry it) needs a separate COUNT.
-        page = select(Run.id, func.count().over())
-        for alias, path in joins:
-            page = page.outerjoin(alias, and_(alias.run_id == Run.id, alias.path == path))
-        page = page.where(*where).order_by(*order_by, Run.id.desc()).offset(offset)
-        if limit is not None:
-            page = page.limit(limit)
+        project_id: int | None = None
+        if project is not None:
+            project_id = s.scalar(
+                select(Project.id).where(Project.name == names.normalize_name(project))
+            )
+            if project_id is None:  # no such project: no runs (a cursor is still checked)
+                project_id = -1
+        request = Request(
+            query or "", tree, dialect, now, project_id, sort_keys, terms, joins, owner,
+            limit, offset, cursor,
+        )  # fmt: skip
         with bounded(s, timeout):  # the statements the user's query shapes
-            found = s.execute(page).all()
-            if found:
-                total = found[0][1]
-            elif limit == 0 or offset > 0:
-                total = s.scalar(select(func.count()).select_from(Run).where(*where)) or 0
-            else:
-                total = 0
-        ids = [row[0] for row in found]
-        rows = _page_rows(s, ids, wanted)
+            page = read_page(s, request)
+        rows = _page_rows(s, page.ids, wanted)
     plan = [(o.key, o.is_sys, o.path, o.agg) for o in wanted]
     items = [_item(run, project_name, fields, plan, now) for run, project_name, fields in rows]
     time_cols = [o.key for o in wanted if o.path in sysfields.TIME_PATHS]
     time_cols += sorted(_datetime_columns(rows, wanted))
-    return RunsTable(items, int(total), [o.key for o in wanted], time_cols)
+    return RunsTable(
+        items,
+        page.total,
+        [o.key for o in wanted],
+        time_cols,
+        total_estimated=page.estimated,
+        next_cursor=page.next_cursor,
+    )
 
 
 def _columns(columns: str | Sequence[str] | None, compiler: Compiler) -> list[Operand]:
@@ -162,25 +175,26 @@ def _columns(columns: str | Sequence[str] | None, compiler: Compiler) -> list[Op
 
 def _order_by(
     compiler: Compiler, keys: list[tuple[Operand, bool]], text: str
-) -> tuple[list[Any], list[tuple[Any, str]]]:
+) -> tuple[list[keyset.Term], list[tuple[Any, str]]]:
+    """The sort keys as ORDER BY terms (NULLs last; the run id follows them all), and the
+    `fields` joins they read: a field sorts by its number (a series' last value), then text."""
     sort_compiler = Compiler(text, compiler.dialect, compiler.now)
-    order: list[Any] = []
+    terms: list[keyset.Term] = []
     joins: list[tuple[Any, str]] = []
     for operand, desc in keys:
-        exprs: list[Any]
         if operand.is_sys:
-            exprs = [sort_compiler.sys_kind(operand)[1]]
+            expr = sort_compiler.sys_kind(operand)[1]
+            column = getattr(expr, "expression", expr)  # a mapped attribute's Column
+            terms.append(keyset.Term(expr, desc, getattr(column, "nullable", True) is not False))
+            continue
+        alias = aliased(Field)
+        joins.append((alias, operand.path))
+        if operand.agg:
+            terms.append(keyset.Term(getattr(alias, operand.agg), desc))
         else:
-            alias = aliased(Field)
-            joins.append((alias, operand.path))
-            if operand.agg:
-                exprs = [getattr(alias, operand.agg)]
-            else:
-                number = case((alias.type.in_(SERIES_TYPES), alias.last), else_=alias.num)
-                exprs = [number, alias.text]
-        for e in exprs:
-            order.append(e.desc().nulls_last() if desc else e.asc().nulls_last())
-    return order, joins
+            number = case((alias.type.in_(SERIES_TYPES), alias.last), else_=alias.num)
+            terms += [keyset.Term(number, desc), keyset.Term(alias.text, desc)]
+    return terms, joins
 
 
 def _page_rows(

@@ -55,6 +55,7 @@ class RunsHandler(MLTrackHandler):
             sort=self.get_query_argument("sort", None) or None,
             limit=int_arg(self, "limit", 100, 0, MAX_PAGE),
             offset=int_arg(self, "offset", 0, 0, 2**31),
+            cursor=self.get_query_argument("cursor", None) or None,
         )
         self.write_json(table.to_dict())
 

@@ -303,7 +303,12 @@ export interface components {
         };
         RunsTable: {
             items: components["schemas"]["RunRow"][];
+            /** @description runs matching the query; an estimate when total_estimated */
             total: number;
+            /** @description true when total is estimated (a large project: the share of its newest runs that match, times its runs); exact on the last page */
+            total_estimated?: boolean;
+            /** @description pass as cursor for the next page; null on the last page */
+            next_cursor?: string | null;
             columns: string[];
         };
         /** @description A field path, its type and how many runs have it. */
@@ -647,7 +652,10 @@ export interface operations {
                 /** @description comma-separated keys; '-' for descending */
                 sort?: string;
                 limit?: number;
+                /** @description rows to skip (a deep offset costs the rows it skips: prefer cursor) */
                 offset?: number;
+                /** @description the next_cursor of the page before: the page after it, at the same cost at any depth (not with offset) */
+                cursor?: string;
                 /** @description one project (default: all) */
                 project?: string;
             };

@@ -1,0 +1,270 @@
+"""One page of the runs table's ids, in sort order, read in index order where it can be.
+
+Sorting every matching run and counting them all (what a window count does) costs the whole
+match set: 100,000 runs cost hundreds of ms. Here the common sorts read the page in the order
+of an index and stop after its rows (store/models.py, migration 0006), and the total is
+counted exactly only when that is cheap:
+
+* A sort on one field (`-metrics/f1`) reads `ix_fields_path_sort` in three segments: runs
+  whose field has a number (a scalar's value, a series' last), then those with only a text,
+  then the rest (no such field), each ordered by its tie-breaks and the run id. This is the
+  order of the generic ORDER BY ... NULLS LAST, cut where an index can follow it.
+* A sort on a `sys/` column of `runs` (creation time, name, ...) reads its runs index.
+* Anything else (several keys, aggregates, derived columns such as `sys/state`, offsets past
+  FAST_OFFSET) is one generic statement: a LEFT JOIN per sort key, sorted by the database.
+
+In the index-ordered segments the filter is correlated (a probe per run the scan meets, see
+compiler.Compiler.correlated), so a page costs its rows, not the matches. A page ends with a
+keyset cursor (keyset.py) for the next one, at the same cost however deep. Offsets still work.
+
+The total is exact when the page shows it (the last page), or when the project holds at most
+SAMPLE runs (counted). Past that it is estimated: the share of the newest SAMPLE runs that
+match, times the project's runs, and said so (`total_estimated`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Float, and_, func, literal_column, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from .. import sysfields
+from ..errors import InvalidInput
+from ..store.models import SORT_NUMBER, Field, Run
+from . import keyset
+from .compiler import Compiler
+from .syntax import Expr, Operand
+
+FAST_OFFSET = 2_000  # offsets up to this walk the index; deeper ones sort (bounded cost)
+SAMPLE = 2_000  # runs counted exactly; beyond, the share of the newest SAMPLE that match
+POPULATION_TTL = 30.0  # seconds a project's run count is reused for estimates
+_population: dict[tuple[str, int | None], tuple[float, int]] = {}
+_population_lock = threading.Lock()
+
+
+@dataclass
+class Segment:
+    """SELECT id, *terms FROM ... WHERE ..., ordered by `terms` then id descending."""
+
+    stmt: Any
+    terms: list[keyset.Term]
+    id_col: Any
+
+
+@dataclass
+class Page:
+    ids: list[int]
+    total: int
+    estimated: bool
+    next_cursor: str | None
+
+
+@dataclass
+class Request:
+    """What shapes one page: the parsed query, the sort keys, the window."""
+
+    query: str
+    tree: Expr | None
+    dialect: str
+    now: float
+    project_id: int | None
+    keys: list[tuple[Operand, bool]]
+    terms: list[keyset.Term]  # the generic ORDER BY (table._order_by), before the id
+    joins: list[tuple[Any, str]]  # (aliased Field, path) per field sort key
+    owner: str  # the cursor's fingerprint
+    limit: int | None
+    offset: int
+    cursor: str | None
+
+
+def read_page(s: Session, req: Request) -> Page:
+    """The page's run ids, the total and the next page's cursor."""
+    if req.cursor is not None and req.offset:
+        raise InvalidInput("give a cursor or an offset, not both")
+    where_probe = _where(req, correlated=True)
+    start, values, last_id, wanted = 0, None, 0, None
+    if req.cursor is not None:  # the plan of the page before (an offset may have chosen it)
+        wanted, start, values, last_id = keyset.decode(req.cursor, req.owner)
+    plan, segments = _plan(req, where_probe, wanted)
+    if values is not None and (
+        plan != wanted
+        or not 0 <= start < len(segments)
+        or len(values) != len(segments[start].terms)
+    ):
+        raise InvalidInput("cursor does not fit this table (take next_cursor as it is)")
+    rows: list[tuple[int, Any]] = []
+    need, skip = req.limit, req.offset
+    for i in range(start, len(segments)):
+        if need == 0:
+            break
+        seg = segments[i]
+        stmt = seg.stmt
+        if i == start and values is not None:
+            stmt = stmt.where(keyset.after(seg.terms, values, seg.id_col, last_id))
+        stmt = stmt.order_by(*keyset.order_by(seg.terms, seg.id_col))
+        if skip:
+            stmt = stmt.offset(skip)
+        if need is not None:
+            stmt = stmt.limit(need)
+        got = s.execute(stmt).all()
+        if skip and not got:  # the offset reaches past this segment: skip it whole
+            skip = max(0, skip - _count(s, seg.stmt))
+            continue
+        skip = 0
+        rows.extend((i, r) for r in got)
+        if need is not None:
+            need -= len(got)
+    ids = [int(r[0]) for _, r in rows]
+    next_cursor = None
+    if rows and req.limit is not None and len(rows) == req.limit:
+        i, r = rows[-1]
+        plan, i, values = _as_fast(req, plan, i, list(r[1:]))
+        next_cursor = keyset.encode(req.owner, plan, i, values, int(r[0]))
+    total, estimated = _total(s, req, where_probe, len(ids), next_cursor is not None)
+    return Page(ids, total, estimated, next_cursor)
+
+
+def _where(req: Request, *, correlated: bool) -> list[Any]:
+    compiler = Compiler(req.query, req.dialect, req.now, correlated=correlated)
+    where = [compiler.compile(req.tree)]
+    if req.project_id is not None:
+        where.append(Run.project_id == req.project_id)
+    return where
+
+
+def _fast(req: Request) -> str | None:
+    """The index-ordered plan these sort keys have, if any."""
+    if len(req.keys) != 1:
+        return None
+    operand = req.keys[0][0]
+    if not operand.is_sys:
+        return "field" if operand.agg in (None, "last") else None
+    return "column" if _run_column(operand) is not None else None
+
+
+def _as_fast(
+    req: Request, plan: str, segment: int, values: list[Any]
+) -> tuple[str, int, list[Any]]:
+    """A generic page's last row as a cursor of the fast plan (its sort values are the
+    same): the pages after a deep offset are read in index order again."""
+    fast = _fast(req)
+    if plan != "generic" or fast is None:
+        return plan, segment, values
+    if fast == "column" or req.keys[0][0].agg == "last":
+        return (fast, 0, values) if values[0] is not None else (fast, 1, [])
+    number, text = values
+    if number is not None:
+        return fast, 0, [number, text]
+    return (fast, 1, [text]) if text is not None else (fast, 2, [])
+
+
+def _plan(req: Request, where_probe: list[Any], wanted: str | None) -> tuple[str, list[Segment]]:
+    """The segments that give the page, and the plan's name (a cursor names it too)."""
+    deep = req.offset > FAST_OFFSET if wanted is None else wanted == "generic"
+    fast = None if deep else _fast(req)
+    operand, desc = req.keys[0]
+    if fast == "field":
+        return "field", _field_segments(operand, desc, where_probe)
+    if fast == "column":
+        column = _run_column(operand)
+        term = keyset.Term(column, desc, bool(column.nullable))
+        stmt = select(Run.id, column).where(*where_probe)
+        return "column", [Segment(stmt, [term], Run.id)]
+    stmt = select(Run.id, *[t.expr for t in req.terms])
+    for alias, path in req.joins:
+        stmt = stmt.outerjoin(alias, and_(alias.run_id == Run.id, alias.path == path))
+    where_in = _where(req, correlated=False)  # every match is visited: the set, built once
+    return "generic", [Segment(stmt.where(*where_in), list(req.terms), Run.id)]
+
+
+def _run_column(operand: Operand) -> Any:
+    """The `runs` column a sys/ sort key is, or None for derived ones (state, duration)."""
+    f = sysfields.BY_PATH.get(operand.path)
+    if f is None or f.column is None or f.is_field:
+        return None
+    return Run.__table__.c[f.column]
+
+
+def _field_segments(operand: Operand, desc: bool, where_probe: list[Any]) -> list[Segment]:
+    f = aliased(Field, name="sortf")
+    if operand.agg == "last":  # ix_fields_path_last
+        number: Any = f.last
+    else:  # ix_fields_path_sort: the very expression of the index
+        number = _number_of("sortf")
+    match = select(Run.id).where(Run.id == f.run_id, *where_probe).correlate(f).exists()
+    on_path = and_(f.path == operand.path, match)
+    if operand.agg is None:  # the number, then the text on ties (as the generic ORDER BY)
+        terms = [keyset.Term(number, desc, nullable=False), keyset.Term(f.text, desc)]
+    else:
+        terms = [keyset.Term(number, desc, nullable=False)]
+    stmt = select(f.run_id, *[t.expr for t in terms]).where(on_path, number.is_not(None))
+    segments = [Segment(stmt, terms, f.run_id)]
+    if operand.agg is None:  # a text and no number: strings, and NaN spelled out
+        segments.append(
+            Segment(
+                select(f.run_id, f.text).where(on_path, number.is_(None), f.text.is_not(None)),
+                [keyset.Term(f.text, desc, nullable=False)],
+                f.run_id,
+            )
+        )
+    # The rest sort as NULL, NULL: by id. No field, or one with neither number nor text.
+    g = aliased(Field, name="sortg")
+    if operand.agg is None:
+        known = or_(_number_of("sortg").is_not(None), g.text.is_not(None))
+    else:
+        known = g.last.is_not(None)
+    has_value = select(g.id).where(g.run_id == Run.id, g.path == operand.path, known)
+    rest = select(Run.id).where(*where_probe, ~has_value.correlate(Run).exists())
+    segments.append(Segment(rest, [], Run.id))
+    return segments
+
+
+def _number_of(alias: str) -> Any:
+    """models.SORT_NUMBER over a `fields` alias, as text: the index's own expression."""
+    return literal_column(f"({SORT_NUMBER.format(t=alias + '.')})", Float)
+
+
+def _count(s: Session, stmt: Any) -> int:
+    return int(s.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+
+
+def _total(
+    s: Session, req: Request, where_probe: list[Any], found: int, more: bool
+) -> tuple[int, bool]:
+    """(total, estimated): exact from the page itself or a count of a small project, else the
+    share of the newest SAMPLE runs that match times the project's runs."""
+    if req.cursor is None and not more and (found or not req.offset) and req.limit != 0:
+        return req.offset + found, False
+    scope = [Run.project_id == req.project_id] if req.project_id is not None else []
+    population = _population_of(s, req.project_id, scope)
+    if population <= SAMPLE:
+        exact = select(func.count()).select_from(Run).where(*where_probe)
+        return int(s.scalar(exact) or 0), False
+    # The newest runs by creation time: the runs index gives them in order (ix_runs_*_created).
+    newest = select(Run.id).where(*scope).order_by(Run.created_at.desc(), Run.id.desc())
+    sample = newest.limit(SAMPLE).subquery()
+    matches = select(Run.id).where(Run.id == sample.c.id, *where_probe).correlate(sample)
+    matched = s.scalar(select(func.count()).select_from(sample).where(matches.exists()))
+    estimate = round((matched or 0) * population / SAMPLE)
+    floor = req.offset + found + (1 if more else 0)  # what the pages have shown to exist
+    return max(estimate, floor), True
+
+
+def _population_of(s: Session, project_id: int | None, scope: list[Any]) -> int:
+    """Runs in the project (all runs: None), reused for POPULATION_TTL seconds: it only
+    decides between counting and estimating, and scales the estimate (a count that is a few
+    seconds old is exact enough for both; counting 100,000 runs is 10-30 ms)."""
+    key = (str(s.get_bind().engine.url), project_id)
+    now = time.monotonic()
+    with _population_lock:
+        hit = _population.get(key)
+    if hit is not None and now - hit[0] < POPULATION_TTL:
+        return hit[1]
+    n = int(s.scalar(select(func.count()).select_from(Run).where(*scope)) or 0)
+    with _population_lock:
+        _population[key] = (now, n)
+    return n

@@ -4,6 +4,7 @@ import 'nbdime/lib/styles/diff.css';
 import './base.css';
 import './diff.css';
 import './runs.css';
+import './run.css';
 import './compare.css';
 import './panel.css';
 import './timeline.css';

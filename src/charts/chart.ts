@@ -44,8 +44,19 @@ export interface ILineChartOptions {
   title: string;
   xAxis?: XAxis;
   smoothing?: number;
+  /** The y axis title: the series path (default: `title`), with its unit if known. */
+  yTitle?: string;
+  unit?: string;
+  /** A log10 y scale (non-positive values are left out). */
+  log?: boolean;
   /** Words of the x axis legend. */
   trans?: TranslationBundle;
+}
+
+/** A dashed vertical line at `x` with a label (a fork's step: inherited points end there). */
+export interface IMarker {
+  x: number;
+  label: string;
 }
 
 export class LineChart extends Widget {
@@ -56,7 +67,33 @@ export class LineChart extends Widget {
     this._xAxis = options.xAxis ?? 'step';
     this._smoothing = options.smoothing ?? 0;
     this._trans = options.trans ?? defaultTrans();
+    this._unit = options.unit ?? '';
+    this._yTitle =
+      (options.yTitle ?? options.title) +
+      (this._unit ? ` (${this._unit})` : '');
+    this._log = options.log ?? false;
     this.node.dataset.field = options.title;
+    this._setTitles();
+  }
+
+  /** The axis titles as drawn (the canvas holds them; these attributes say them). */
+  get axisTitles(): { x: string; y: string } {
+    return { x: this._xLabel(), y: this._yTitle };
+  }
+
+  set log(on: boolean) {
+    if (on !== this._log) {
+      this._log = on;
+      this._setTitles();
+      this._rebuild();
+    }
+  }
+
+  /** Mark an x value (or none). Redrawn with every axis; only `step` axes show it. */
+  set marker(marker: IMarker | null) {
+    this._marker = marker;
+    this.node.dataset.marker = marker ? String(marker.x) : '';
+    this._plot?.redraw(false, false);
   }
 
   /** Milliseconds the last draw took (setData to the draw hook), for the browser tests. */
@@ -71,6 +108,7 @@ export class LineChart extends Widget {
   set xAxis(axis: XAxis) {
     if (axis !== this._xAxis) {
       this._xAxis = axis;
+      this._setTitles();
       this._rebuild();
     }
   }
@@ -146,7 +184,7 @@ export class LineChart extends Widget {
       line =>
         [
           line.x,
-          smooth(line.y, this._smoothing)
+          positive(smooth(line.y, this._smoothing), this._log)
         ] as unknown as uPlot.AlignedData
     );
     if (tables.length === 0) {
@@ -185,8 +223,14 @@ export class LineChart extends Widget {
       title: this._title,
       width: this._width(),
       height: HEIGHT,
-      scales: { x: { time: this._xAxis === 'time' } },
-      axes: [axis, { ...axis, size: 60 }],
+      scales: {
+        x: { time: this._xAxis === 'time' },
+        y: this._log ? { distr: 3 } : {}
+      },
+      axes: [
+        { ...axis, label: this._xLabel(), labelSize: 20 },
+        { ...axis, size: 60, label: this._yTitle, labelSize: 20 }
+      ],
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
       series: [
@@ -201,6 +245,7 @@ export class LineChart extends Widget {
       ],
       hooks: {
         draw: [
+          u => this._drawMarker(u),
           () => {
             this._lastDrawMs = performance.now() - this._started;
             this.node.dataset.drawMs = this._lastDrawMs.toFixed(1);
@@ -213,6 +258,41 @@ export class LineChart extends Widget {
     };
     this._started = performance.now();
     this._plot = new uPlot(opts, this._data(), this.node);
+  }
+
+  private _setTitles(): void {
+    this.node.dataset.xTitle = this._xLabel();
+    this.node.dataset.yTitle = this._yTitle;
+    this.node.dataset.log = this._log ? '1' : '';
+  }
+
+  private _drawMarker(u: uPlot): void {
+    const marker = this._marker;
+    if (!marker || this._xAxis !== 'step') {
+      return;
+    }
+    const x = Math.round(u.valToPos(marker.x, 'x', true));
+    const { left, top, width, height } = u.bbox;
+    if (x < left || x > left + width) {
+      return;
+    }
+    const ctx = u.ctx;
+    ctx.save();
+    ctx.strokeStyle = '#888';
+    ctx.setLineDash([4, 4]);
+    ctx.lineWidth = devicePixelRatio;
+    ctx.beginPath();
+    ctx.moveTo(x, top);
+    ctx.lineTo(x, top + height);
+    ctx.stroke();
+    ctx.fillStyle = '#888';
+    ctx.font = `${11 * devicePixelRatio}px sans-serif`;
+    ctx.fillText(
+      marker.label,
+      x + 4 * devicePixelRatio,
+      top + 12 * devicePixelRatio
+    );
+    ctx.restore();
   }
 
   /** Legend of the x values: steps, time, or seconds from the start. */
@@ -229,6 +309,10 @@ export class LineChart extends Widget {
 
   private _trans: TranslationBundle;
   private _title: string;
+  private _yTitle: string;
+  private _unit: string;
+  private _log: boolean;
+  private _marker: IMarker | null = null;
   private _xAxis: XAxis;
   private _smoothing: number;
   private _lines: ILine[] = [];
@@ -237,4 +321,9 @@ export class LineChart extends Widget {
   private _observer: ResizeObserver | null = null;
   private _started = 0;
   private _lastDrawMs = 0;
+}
+
+/** On a log scale, values that are not above zero have no place: gaps. */
+function positive(values: (number | null)[], log: boolean): (number | null)[] {
+  return log ? values.map(v => (v !== null && v > 0 ? v : null)) : values;
 }

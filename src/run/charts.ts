@@ -1,12 +1,13 @@
 /**
  * Charts of float series, one per field path, each overlaying one line per run: the run
  * view (one run, live while it runs) and compare (N runs) both use it. The bar above picks
- * the x axis (step or time) and the smoothing.
+ * the x axis (step or time), the smoothing and a log scale; each chart titles its axes (the
+ * series path, with its unit where known, on y).
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Panel, Widget } from '@lumino/widgets';
 
-import { LineChart, XAxis } from '../charts/chart';
+import { IMarker, LineChart, XAxis } from '../charts/chart';
 import { defaultTrans } from '../i18n';
 import { SeriesFeed, SeriesFetch } from './feed';
 
@@ -66,7 +67,16 @@ export class SeriesCharts extends Panel {
       this._smoothing = Number(smoothing.value);
       this._charts.forEach(e => (e.chart.smoothing = this._smoothing));
     });
-    bar.node.append(axis, smoothingLabel);
+    const log = document.createElement('input');
+    log.type = 'checkbox';
+    log.className = 'jp-mltrack-log-scale';
+    const logLabel = document.createElement('label');
+    logLabel.append(log, ' ' + trans.__('log scale'));
+    log.addEventListener('change', () => {
+      this._log = log.checked;
+      this._charts.forEach(e => (e.chart.log = this._log));
+    });
+    bar.node.append(axis, smoothingLabel, logLabel);
     this.addWidget(bar);
     this._grid = new Panel();
     this._grid.addClass('jp-mltrack-chart-grid');
@@ -102,7 +112,8 @@ export class SeriesCharts extends Panel {
    */
   async showField(
     field: string,
-    runs: { id: string; label: string }[]
+    runs: { id: string; label: string }[],
+    options: { unit?: string; marker?: IMarker | null } = {}
   ): Promise<void> {
     if (this._charts.has(field)) {
       return;
@@ -111,8 +122,11 @@ export class SeriesCharts extends Panel {
       title: field,
       xAxis: this._axis,
       smoothing: this._smoothing,
+      unit: options.unit,
+      log: this._log,
       trans: this._trans
     });
+    chart.marker = options.marker ?? null;
     const feeds = runs.map(
       run =>
         new SeriesFeed({
@@ -195,6 +209,7 @@ export class SeriesCharts extends Panel {
   private _maxPoints: number;
   private _axis: XAxis = 'step';
   private _smoothing = 0;
+  private _log = false;
   private _grid: Panel;
   private _charts = new Map<string, IChartEntry>();
   private _observer: IntersectionObserver | null = null;

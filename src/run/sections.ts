@@ -1,13 +1,12 @@
 /**
  * Plain parts of the run view, built as DOM with text only (`textContent`): the field tree,
- * per-cell timings, the linked checkpoint, files and the source/git/requirements fields.
+ * per-cell provenance, files and the collapsed sections of the run's context.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { defaultTrans } from '../i18n';
 import { fileURL, ICellTiming, IRunField } from '../runs/api';
 import { formatDuration, formatTime, formatValue } from '../runs/format';
-import { ICheckpoint } from '../tokens';
 
 export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -27,6 +26,18 @@ export function el<K extends keyof HTMLElementTagNameMap>(
 export function section(title: string, className: string): HTMLElement {
   const node = el('section', `jp-mltrack-run-section ${className}`);
   node.appendChild(el('h3', 'jp-mltrack-section-title', title));
+  return node;
+}
+
+/** A section of the run's context (hardware, console, git, environment): closed at first. */
+export function collapsed(
+  title: string,
+  className: string,
+  open = false
+): HTMLDetailsElement {
+  const node = el('details', `jp-mltrack-run-section ${className}`);
+  node.open = open;
+  node.appendChild(el('summary', 'jp-mltrack-section-title', title));
   return node;
 }
 
@@ -101,9 +112,37 @@ export function fieldTree(
   return root;
 }
 
-/** Per-cell timings of a notebook run: execution count, wall time, peak memory, error. */
+/** One series' points logged by one cell (`GET runs/<id>/cells`). */
+export interface ICellSeries {
+  path: string;
+  count: number;
+  first_step: number | null;
+  last_step: number | null;
+}
+
+/** "train/loss: 200 points, steps 0–199". */
+export function describeLogged(
+  series: ICellSeries,
+  trans: TranslationBundle = defaultTrans()
+): string {
+  const points = trans._n('%1 point', '%1 points', series.count);
+  const { first_step: first, last_step: last } = series;
+  if (first === null || last === null) {
+    return `${series.path}: ${points}`;
+  }
+  const steps =
+    first === last
+      ? trans.__('step %1', formatValue(first))
+      : trans.__('steps %1–%2', formatValue(first), formatValue(last));
+  return `${series.path}: ${points}, ${steps}`;
+}
+
+/**
+ * Per-cell provenance of a notebook run: each cell execution (execution count, start, wall
+ * time, peak memory, error) and, when known, the series points it logged.
+ */
 export function cellsTable(
-  cells: ICellTiming[],
+  cells: (ICellTiming & { series?: ICellSeries[] })[],
   trans: TranslationBundle = defaultTrans()
 ): HTMLElement {
   const table = el('table', 'jp-mltrack-cells');
@@ -114,7 +153,8 @@ export function cellsTable(
     trans.__('duration'),
     trans.__('peak RSS'),
     trans.__('peak GPU'),
-    trans.__('error')
+    trans.__('error'),
+    trans.__('logged')
   ]) {
     head.appendChild(el('th', '', title));
   }
@@ -143,6 +183,14 @@ export function cellsTable(
     ]) {
       row.appendChild(el('td', '', text));
     }
+    const logged = el('td', 'jp-mltrack-cell-logged');
+    for (const series of cell.series ?? []) {
+      logged.appendChild(el('div', '', describeLogged(series, trans)));
+    }
+    row.appendChild(logged);
+    if (cell.cell_id) {
+      row.dataset.cell = cell.cell_id;
+    }
     if (cell.error) {
       row.classList.add('jp-mod-error');
     }
@@ -154,36 +202,6 @@ export function cellsTable(
 export interface ICheckpointActions {
   open: (id: string) => void;
   diffCurrent: (id: string, path: string) => void;
-}
-
-/** The checkpoint of the notebook the run came from, with "Open" and "Diff vs current". */
-export function checkpointBlock(
-  checkpoint: ICheckpoint,
-  actions: ICheckpointActions,
-  trans: TranslationBundle = defaultTrans()
-): HTMLElement {
-  const node = el('div', 'jp-mltrack-run-checkpoint');
-  const label = checkpoint.name
-    ? `${checkpoint.name} (${checkpoint.notebook_path})`
-    : checkpoint.notebook_path;
-  node.appendChild(el('span', 'jp-mltrack-run-checkpoint-name', label));
-  const open = el(
-    'button',
-    'jp-mltrack-button jp-mltrack-open-checkpoint',
-    trans.__('Open')
-  );
-  open.addEventListener('click', () => actions.open(checkpoint.id));
-  const diff = el(
-    'button',
-    'jp-mltrack-button jp-mltrack-diff-current',
-    trans.__('Diff vs current')
-  );
-  diff.disabled = !!checkpoint.notebook_deleted;
-  diff.addEventListener('click', () =>
-    actions.diffCurrent(checkpoint.id, checkpoint.notebook_path)
-  );
-  node.append(open, diff);
-  return node;
 }
 
 /** Download links of file and file-set fields (images previewed). */

@@ -1,7 +1,9 @@
 /**
- * One run: its state and `sys/` values, an Abort button while it runs, charts of its float
- * series (metrics and hardware), console output, image galleries, files, the source/git/
- * requirements fields, per-cell timings, the linked checkpoint and the whole field tree.
+ * One run, in the order a data scientist reads it (issue 18.2): name, state, duration, the
+ * notebook with its start and end checkpoints and the fork lineage; the parameters and final
+ * metrics; charts of the metrics (axis titles, units, hover values, smoothing, log scale),
+ * histograms and the image gallery; the cells that logged each series; then, collapsed, the
+ * run's context: hardware charts, console, git, environment and every field.
  * While the run is running the view polls: charts and consoles get the new points every
  * second (`after_step`), the rest every few seconds; nothing is rebuilt that did not change.
  */
@@ -10,27 +12,28 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { Panel, Widget } from '@lumino/widgets';
 
 import { defaultTrans } from '../i18n';
-import {
-  FLOAT_SERIES,
-  IRunDetail,
-  IRunField,
-  ISeries,
-  ISeriesQuery
-} from '../runs/api';
+import { FLOAT_SERIES, IRunDetail, ISeries, ISeriesQuery } from '../runs/api';
 import { formatCell } from '../runs/format';
 import { LISTED_SYS_FIELDS } from '../sysfields';
+import { getRunCells, IRunCells } from './api';
 import { SeriesCharts } from './charts';
-import { ConsoleBlock, GalleryBlock } from './media';
+import { HardwareCharts, RunContext } from './context';
+import { lineageBlock, notebookBlock, summaryBlock } from './header';
+import { HistogramBlock } from './histograms';
+import { GalleryBlock } from './media';
 import {
   cellsTable,
-  checkpointBlock,
-  describeField,
   el,
-  fieldTree,
   filesList,
   ICheckpointActions,
   section
 } from './sections';
+import {
+  isContextField,
+  isHistogramSeries,
+  summarize,
+  unitOf
+} from './summary';
 
 export interface IRunViewOptions {
   runId: string;
@@ -38,13 +41,19 @@ export interface IRunViewOptions {
   getSeries: (id: string, field: string, q: ISeriesQuery) => Promise<ISeries>;
   abort: (id: string) => Promise<unknown>;
   checkpoint: ICheckpointActions;
+  /** Which cell logged which points (default: `GET runs/<id>/cells`). */
+  getCells?: (id: string) => Promise<IRunCells>;
+  /** Open another run (a fork's parent, a parent's forks); default: follow its link. */
+  openRun?: (id: string) => void;
   /** Milliseconds between live polls of the points (default 1000). */
   pollMs?: number;
   trans?: TranslationBundle;
 }
 
-/** The facts under the title: the registry's summary fields. */
-const HEADER_FIELDS = LISTED_SYS_FIELDS.filter(f => f.summary).map(f => f.path);
+/** The facts under the title: the registry's summary fields, the duration first. */
+const HEADER_FIELDS = LISTED_SYS_FIELDS.filter(f => f.summary)
+  .map(f => f.path)
+  .sort((a, b) => Number(b === 'sys/duration') - Number(a === 'sys/duration'));
 
 export class RunView extends Panel {
   constructor(options: IRunViewOptions) {
@@ -56,18 +65,35 @@ export class RunView extends Panel {
     this.id = `mltrack-run-view-${options.runId}`;
     this.title.label = options.runId;
     this.title.closable = true;
-
-    this._header = new Widget();
-    this._header.addClass('jp-mltrack-run-header');
+    const widget = (className: string): Widget => {
+      const w = new Widget();
+      w.addClass(className);
+      return w;
+    };
+    this._header = widget('jp-mltrack-run-header');
+    this._summary = widget('jp-mltrack-run-summary-box');
     this._charts = new SeriesCharts({
       fetch: options.getSeries,
       trans: this._trans
     });
-    this._body = new Widget();
-    this._body.addClass('jp-mltrack-run-body');
-    this.addWidget(this._header);
-    this.addWidget(this._charts);
-    this.addWidget(this._body);
+    this._charts.addClass('jp-mltrack-run-metric-charts');
+    this._histograms = new Panel();
+    this._histograms.addClass('jp-mltrack-run-histograms');
+    this._histograms.hide();
+    this._body = widget('jp-mltrack-run-body');
+    this._hardware = new HardwareCharts(options.getSeries, this._trans);
+    this._context = new RunContext(this.runId, options.getSeries, this._trans);
+    for (const part of [
+      this._header,
+      this._summary,
+      this._charts,
+      this._histograms,
+      this._body,
+      this._hardware,
+      this._context
+    ]) {
+      this.addWidget(part);
+    }
     this.ready = this.refresh();
   }
 
@@ -102,22 +128,42 @@ export class RunView extends Panel {
     }
     this._detail = detail;
     this._renderHeader(detail);
-    const shape = detail.fields.map(f => `${f.path}:${f.type}`).join('|');
+    this._summary.node.replaceChildren(
+      summaryBlock(summarize(detail.fields), this._trans)
+    );
+    const fork = detail.fork;
+    const marker =
+      fork?.parent && typeof fork.step === 'number'
+        ? { x: fork.step, label: this._trans.__('fork: inherited ←') }
+        : null;
     const pending: Promise<unknown>[] = [];
+    const line = [{ id: this.runId, label: this.runId }];
     for (const field of detail.fields) {
-      if (field.type === FLOAT_SERIES) {
+      if (field.type !== FLOAT_SERIES) {
+        continue;
+      }
+      if (isContextField(field.path)) {
+        this._hardware.add(this.runId, field.path, unitOf(field.path));
+      } else {
         pending.push(
-          this._charts.showField(field.path, [
-            { id: this.runId, label: this.runId }
-          ])
+          this._charts.showField(field.path, line, {
+            unit: unitOf(field.path),
+            marker
+          })
         );
       }
     }
+    const shape = detail.fields.map(f => `${f.path}:${f.type}`).join('|');
     if (shape !== this._shape) {
       this._shape = shape;
       pending.push(this._renderBody(detail));
+      this._context.render(detail.fields);
     } else {
-      this._updateValues(detail.fields);
+      this._context.updateValues(detail.fields);
+    }
+    if (detail.cells.length !== this._cellCount) {
+      this._cellCount = detail.cells.length;
+      pending.push(this._renderCells(detail));
     }
     await Promise.all(pending);
     this._setLive(this.running);
@@ -133,11 +179,11 @@ export class RunView extends Panel {
     const state = String(sys['sys/state'] ?? '');
     const title = el('div', 'jp-mltrack-run-title');
     title.append(
-      el('span', 'jp-mltrack-run-id', detail.id),
       el('span', 'jp-mltrack-run-name', String(sys['sys/name'] ?? '')),
-      el('span', 'jp-mltrack-state', state)
+      el('span', 'jp-mltrack-state', state),
+      el('span', 'jp-mltrack-run-id', detail.id)
     );
-    title.lastElementChild!.setAttribute('data-state', state);
+    title.children[1].setAttribute('data-state', state);
     if (state === 'running') {
       const abort = el(
         'button',
@@ -162,7 +208,13 @@ export class RunView extends Panel {
     for (const path of HEADER_FIELDS) {
       const value = formatCell(path, sys[path] as never);
       if (value) {
-        facts.appendChild(el('span', '', `${path.slice(4)}: ${value}`));
+        const fact = el('span', 'jp-mltrack-run-fact');
+        fact.dataset.path = path;
+        fact.append(
+          el('span', 'jp-mltrack-label', path.slice(4).replace('_', ' ')),
+          ` ${value}`
+        );
+        facts.appendChild(fact);
       }
     }
     if (detail.tags.length) {
@@ -172,40 +224,64 @@ export class RunView extends Panel {
       );
       facts.appendChild(tags);
     }
-    const description = String(sys['sys/description'] ?? '');
     const children: HTMLElement[] = [title, facts];
+    const notebook = notebookBlock(
+      detail.checkpoint,
+      detail.end_checkpoint,
+      this._options.checkpoint,
+      trans
+    );
+    if (notebook) {
+      children.push(notebook);
+    }
+    const lineage = lineageBlock(detail.fork, id => this._openRun(id), trans);
+    if (lineage) {
+      children.push(lineage);
+    }
+    const description = String(sys['sys/description'] ?? '');
     if (description) {
       children.push(el('p', 'jp-mltrack-run-description', description));
-    }
-    if (detail.checkpoint) {
-      children.push(
-        checkpointBlock(detail.checkpoint, this._options.checkpoint, trans)
-      );
     }
     this._header.node.replaceChildren(...children);
   }
 
+  private _openRun(id: string): void {
+    if (this._options.openRun) {
+      this._options.openRun(id);
+    } else {
+      window.location.search = `?mltrack-run=${encodeURIComponent(id)}`;
+    }
+  }
+
   private async _renderBody(detail: IRunDetail): Promise<void> {
     const trans = this._trans;
-    const nodes: HTMLElement[] = [];
     const pending: Promise<unknown>[] = [];
-    this._consoles = [];
-    this._galleries = [];
-    const strings = detail.fields.filter(f => f.type === 'string_series');
-    if (strings.length) {
-      const box = section(trans.__('Console'), 'jp-mltrack-run-console');
-      for (const field of strings) {
-        const block = new ConsoleBlock(
-          this.runId,
-          field.path,
-          this._options.getSeries
-        );
-        this._consoles.push(block);
-        box.appendChild(block.node);
-        pending.push(block.update().catch(() => null));
+    // Histograms: string series of JSON histograms, one block each.
+    const histograms = detail.fields.filter(isHistogramSeries);
+    for (const field of histograms) {
+      if (this._histogramBlocks.has(field.path)) {
+        continue;
       }
-      nodes.push(box);
+      if (!this._histograms.widgets.length) {
+        this._histograms.addWidget(
+          new Widget({
+            node: el('h3', 'jp-mltrack-section-title', trans.__('Histograms'))
+          })
+        );
+      }
+      const block = new HistogramBlock(
+        this.runId,
+        field.path,
+        this._options.getSeries,
+        trans
+      );
+      this._histogramBlocks.set(field.path, block);
+      this._histograms.addWidget(block);
+      this._histograms.show();
+      pending.push(block.update().catch(() => null));
     }
+    const nodes: HTMLElement[] = [];
+    this._galleries = [];
     const fileSeries = detail.fields.filter(f => f.type === 'file_series');
     if (fileSeries.length) {
       const box = section(
@@ -216,7 +292,8 @@ export class RunView extends Panel {
         const block = new GalleryBlock(
           this.runId,
           field.path,
-          this._options.getSeries
+          this._options.getSeries,
+          trans
         );
         this._galleries.push(block);
         box.appendChild(block.node);
@@ -225,57 +302,55 @@ export class RunView extends Panel {
       nodes.push(box);
     }
     const files = detail.fields.filter(
-      f => f.type === 'file' || f.type === 'file_set'
+      f =>
+        (f.type === 'file' || f.type === 'file_set') && !isContextField(f.path)
     );
     if (files.length) {
       const box = section(trans.__('Files'), 'jp-mltrack-run-files');
       box.appendChild(filesList(this.runId, files));
       nodes.push(box);
     }
-    const source = detail.fields.filter(
-      f => f.path.startsWith('source_code/') && f.type !== 'file_set'
-    );
-    if (source.length) {
-      const box = section(
-        trans.__('Source, git and requirements'),
-        'jp-mltrack-run-source'
-      );
-      for (const field of source) {
-        const row = el('div', 'jp-mltrack-source-field');
-        row.append(
-          el(
-            'span',
-            'jp-mltrack-field-name',
-            field.path.slice('source_code/'.length)
-          ),
-          el('pre', 'jp-mltrack-source-value', describeField(field, trans))
-        );
-        box.appendChild(row);
-      }
-      nodes.push(box);
-    }
-    if (detail.cells.length) {
-      const box = section(trans.__('Cells'), 'jp-mltrack-run-cells');
-      box.appendChild(cellsTable(detail.cells, trans));
-      nodes.push(box);
-    }
-    const tree = section(trans.__('Fields'), 'jp-mltrack-run-fields');
-    tree.appendChild(fieldTree(detail.fields, trans));
-    nodes.push(tree);
+    this._cellsBox = section(trans.__('Cells'), 'jp-mltrack-run-cells');
+    this._cellsBox.hidden = true;
+    nodes.push(this._cellsBox);
     this._body.node.replaceChildren(...nodes);
+    this._cellCount = -1; // the box is new: draw the cells again
     await Promise.all(pending);
   }
 
-  /** Same fields, new values: rewrite only the value texts of the tree. */
-  private _updateValues(fields: IRunField[]): void {
-    for (const field of fields) {
-      const row = this._body.node.querySelector(
-        `.jp-mltrack-field[data-path="${CSS.escape(field.path)}"] .jp-mltrack-field-value`
+  /** Per-cell provenance: the timings of the detail, then the points each cell logged. */
+  private async _renderCells(detail: IRunDetail): Promise<void> {
+    const box = this._cellsBox;
+    if (!box || !detail.cells.length) {
+      return;
+    }
+    const draw = (cells: Parameters<typeof cellsTable>[0]) => {
+      box.replaceChildren(
+        box.firstElementChild!,
+        cellsTable(cells, this._trans)
       );
-      const text = describeField(field, this._trans);
-      if (row && row.textContent !== text) {
-        row.textContent = text;
+      box.hidden = false;
+    };
+    draw(detail.cells);
+    // Hardware samples are taken by a thread, not logged by the cell that was running.
+    const sampled = new Set(
+      detail.fields
+        .filter(f => f.type === FLOAT_SERIES && isContextField(f.path))
+        .map(f => f.path)
+    );
+    try {
+      const answer = await (this._options.getCells ?? getRunCells)(this.runId);
+      if (!this.isDisposed && box === this._cellsBox) {
+        draw(
+          answer.cells.map(cell => ({
+            ...cell,
+            series: cell.series.filter(s => !sampled.has(s.path))
+          }))
+        );
       }
+    } catch {
+      // The timings stay; the points per cell come with the next refresh.
+      this._cellCount = -1;
     }
   }
 
@@ -286,9 +361,11 @@ export class RunView extends Panel {
       this._timer = window.setInterval(() => {
         ticks++;
         void this._charts.poll();
-        this._consoles.forEach(c => void c.update(true).catch(() => null));
+        void this._hardware.poll();
+        this._context.poll();
         if (ticks % 3 === 0) {
           this._galleries.forEach(g => void g.update().catch(() => null));
+          this._histogramBlocks.forEach(h => void h.update().catch(() => null));
           void this.refresh();
         }
       }, every);
@@ -296,6 +373,7 @@ export class RunView extends Panel {
       window.clearInterval(this._timer);
       this._timer = 0;
       void this._charts.poll(); // the last points logged before the end
+      void this._hardware.poll();
     }
   }
 
@@ -336,11 +414,17 @@ export class RunView extends Panel {
   private _options: IRunViewOptions;
   private _trans: TranslationBundle;
   private _header: Widget;
+  private _summary: Widget;
   private _charts: SeriesCharts;
+  private _histograms: Panel;
+  private _histogramBlocks = new Map<string, HistogramBlock>();
   private _body: Widget;
+  private _hardware: HardwareCharts;
+  private _context: RunContext;
+  private _cellsBox: HTMLElement | null = null;
+  private _cellCount = -1;
   private _detail: IRunDetail | null = null;
   private _shape = '';
-  private _consoles: ConsoleBlock[] = [];
   private _galleries: GalleryBlock[] = [];
   private _timer = 0;
 }

@@ -1,10 +1,13 @@
 import { expect, test } from '@jupyterlab/galata';
 
+import * as fs from 'fs';
+import * as path from 'path';
+
 import { code, notebook, writeNotebook } from './helpers';
 import { command, fixture, project, startLive } from './runsFixtures';
 
 test.describe('run view', () => {
-  test('fields, charts, console, gallery, checkpoint; run strings stay text', async ({
+  test('summary first, charts with axis titles, context collapsed, gallery, checkpoint; run strings stay text', async ({
     page,
     request,
     tmpPath
@@ -42,19 +45,58 @@ test.describe('run view', () => {
     );
     await expect(view.locator('.jp-mltrack-console script')).toHaveCount(0);
 
-    // Charts of both float series, every point (200 < the 2,000 asked for).
+    // Charts of both float series, every point (200 < the 2,000 asked for), their axes
+    // titled: the series path on y, the step on x.
     for (const field of ['train/loss', 'val/acc']) {
       const chart = view.locator(`.jp-mltrack-chart[data-field="${field}"]`);
       await expect(chart.locator('canvas')).toHaveCount(1);
       await expect(chart).toHaveAttribute('data-points', '200');
+      await expect(chart).toHaveAttribute('data-y-title', field);
+      await expect(chart).toHaveAttribute('data-x-title', 'step');
     }
+    // The summary (parameters, final metrics) comes before the charts.
+    const params = view.locator('.jp-mltrack-run-params');
+    const metrics = view.locator('.jp-mltrack-run-metrics');
+    await expect(
+      params.locator('tr[data-path="params/lr"] .jp-mltrack-summary-value')
+    ).toHaveText('0.1');
+    await expect(
+      metrics.locator('tr[data-path="metrics/f1"] .jp-mltrack-summary-value')
+    ).toHaveText('0.5');
+    await expect(metrics.locator('tr[data-path="val/acc"]')).toHaveCount(1);
+    const top = async (selector: string) =>
+      (await view.locator(selector).first().boundingBox())!.y;
+    expect(await top('.jp-mltrack-run-summary')).toBeLessThan(
+      await top('.jp-mltrack-chart')
+    );
+    // Log scale: the charts redraw on a log10 y axis.
+    await view
+      .locator('.jp-mltrack-run-metric-charts .jp-mltrack-log-scale')
+      .check();
+    await expect(
+      view.locator('.jp-mltrack-chart[data-field="train/loss"]')
+    ).toHaveAttribute('data-log', '1');
+    await view
+      .locator('.jp-mltrack-run-metric-charts .jp-mltrack-log-scale')
+      .uncheck();
+    // The run's context (console, all fields) is collapsed, below the charts.
+    for (const box of ['.jp-mltrack-run-console', '.jp-mltrack-run-fields']) {
+      await expect(view.locator(`details${box}`)).not.toHaveAttribute(
+        'open',
+        ''
+      );
+    }
+    expect(await top('.jp-mltrack-run-console')).toBeGreaterThan(
+      await top('.jp-mltrack-chart')
+    );
+    await expect(view.locator('.jp-mltrack-console-text')).toBeHidden();
     // The image series: served by the files endpoint and decoded.
-    const image = view.locator('.jp-mltrack-gallery img');
+    const image = view.locator('.jp-mltrack-gallery .jp-mod-current img');
     await expect(image).toHaveCount(1);
     await expect
       .poll(() => image.evaluate(img => (img as HTMLImageElement).naturalWidth))
       .toBe(8);
-    // The field tree and the tags.
+    // The field tree (collapsed: its text is there) and the tags.
     await expect(
       view.locator(
         '.jp-mltrack-field[data-path="params/lr"] .jp-mltrack-field-value'
@@ -66,6 +108,7 @@ test.describe('run view', () => {
       view.locator('.jp-mltrack-run-facts'),
       view.locator('.jp-mltrack-run-id'),
       view.locator('.jp-mltrack-run-checkpoint-name'),
+      view.locator('.jp-mltrack-run-notebook-name'),
       view.locator('.jp-mltrack-field-value'),
       view.locator('.jp-mltrack-gallery figcaption'),
       view.locator('.u-legend')
@@ -74,18 +117,203 @@ test.describe('run view', () => {
       maxDiffPixelRatio: 0.05
     });
 
-    // The linked checkpoint: open it read-only, and diff it against the notebook now.
-    await expect(view.locator('.jp-mltrack-run-checkpoint-name')).toContainText(
-      'before training'
-    );
-    await view.locator('.jp-mltrack-open-checkpoint').click();
+    // The linked checkpoint: open it read-only, and diff it against the notebook now. The
+    // run has no end checkpoint (a script run through the client alone): said so.
+    const start = view.locator('.jp-mltrack-run-checkpoint[data-kind="start"]');
+    await expect(
+      start.locator('.jp-mltrack-run-checkpoint-name')
+    ).toContainText('before training');
+    await expect(
+      view.locator('.jp-mltrack-run-checkpoint[data-kind="end"]')
+    ).toContainText('not yet');
+    await start.locator('.jp-mltrack-open-checkpoint').click();
     await expect(
       page.locator(`#mltrack-checkpoint-${checkpoint.id}`)
     ).toBeVisible();
     await command(page, 'mltrack:open-run', { id: ids[0] });
-    await view.locator('.jp-mltrack-diff-current').click();
+    await start.locator('.jp-mltrack-diff-current').click();
     await expect(
       page.locator(`#mltrack-diff-${checkpoint.id}-current`)
+    ).toBeVisible();
+  });
+
+  test('gallery slider, histogram, fork lineage', async ({ page, request }) => {
+    const name = project('ui-lineage');
+    const ids = await fixture<{ parent: string; hist: string; fork: string }>(
+      request,
+      'lineage',
+      '--project',
+      name
+    );
+    // The gallery: the newest image first; the slider goes back to the first (8 px wide).
+    await command(page, 'mltrack:open-run', { id: ids.parent });
+    const parent = page.locator(`#mltrack-run-view-${ids.parent}`);
+    const current = parent.locator('.jp-mltrack-gallery .jp-mod-current img');
+    const width = () =>
+      current.evaluate(img => (img as HTMLImageElement).naturalWidth);
+    await expect.poll(width).toBe(24);
+    await expect(parent.locator('.jp-mltrack-gallery-step')).toHaveText(
+      'step 2'
+    );
+    await parent.locator('.jp-mltrack-gallery-slider').fill('0');
+    await expect(parent.locator('.jp-mltrack-gallery-step')).toHaveText(
+      'step 0'
+    );
+    await expect.poll(width).toBe(8);
+    // The parent lists its fork.
+    const fork = parent.locator('.jp-mltrack-run-forks .jp-mltrack-run-link');
+    await expect(fork).toContainText('fork');
+    await expect(parent.locator('.jp-mltrack-run-forks')).toContainText(
+      'at step 20'
+    );
+
+    // The fork: its parent (a link back) and the fork step, marked on its charts; its
+    // loss starts with the parent's 21 points up to step 20, then its own 19.
+    await fork.click();
+    const forkId = (await fork.getAttribute('data-run'))!;
+    const child = page.locator(`#mltrack-run-view-${forkId}`);
+    await expect(child.locator('.jp-mltrack-run-parent')).toContainText(
+      `main (${ids.parent})`
+    );
+    await expect(child.locator('.jp-mltrack-run-parent')).toContainText(
+      'at step 20'
+    );
+    const loss = child.locator('.jp-mltrack-chart[data-field="train/loss"]');
+    await expect(loss).toHaveAttribute('data-points', '40');
+    await expect(loss).toHaveAttribute('data-marker', '20');
+    await child.locator('.jp-mltrack-run-parent .jp-mltrack-run-link').click();
+    await expect(parent).toBeVisible();
+
+    // A histogram series (Neptune 3's log_histograms) draws as bars, one step at a time.
+    await command(page, 'mltrack:open-run', { id: ids.hist });
+    const hist = page.locator(
+      `#mltrack-run-view-${ids.hist} .jp-mltrack-histogram[data-field="weights/layer1"]`
+    );
+    await expect(hist.locator('canvas')).toHaveCount(1);
+    await expect(hist.locator('.jp-mltrack-histogram-chart')).toHaveAttribute(
+      'data-bins',
+      '10'
+    );
+    await expect(hist).toHaveAttribute('data-step', '4');
+    await hist.locator('.jp-mltrack-histogram-slider').fill('1');
+    await expect(hist).toHaveAttribute('data-step', '1');
+    // It is no console text.
+    await expect(
+      page.locator(`#mltrack-run-view-${ids.hist} .jp-mltrack-run-console`)
+    ).toHaveCount(0);
+  });
+
+  test('the demo run from a real kernel: both checkpoints, results in the end one, cells that logged', async ({
+    page,
+    request,
+    tmpPath
+  }) => {
+    test.setTimeout(180000);
+    const name = project('ui-demo');
+    const demo = JSON.parse(
+      fs.readFileSync(
+        path.resolve(__dirname, '..', '..', 'examples', 'demo.ipynb'),
+        'utf-8'
+      )
+    );
+    for (const cell of demo.cells) {
+      const source = Array.isArray(cell.source)
+        ? cell.source.join('')
+        : cell.source;
+      cell.source = source.replace('project="demo"', `project="${name}"`);
+    }
+    const nbPath = `${tmpPath}/demo.ipynb`;
+    await writeNotebook(request, nbPath, demo);
+    await page.notebook.openByPath(nbPath);
+    await page.notebook.activate(nbPath);
+    await page.notebook.run();
+    await expect(page.locator('.jp-OutputArea-output')).toContainText(
+      ['test accuracy'],
+      { timeout: 60000 }
+    );
+    // The run, once its end checkpoint (taken when it stopped) is linked.
+    let runId = '';
+    await expect
+      .poll(
+        async () => {
+          const table = await (
+            await request.get(
+              `/mltrack/api/runs?project=${encodeURIComponent(name)}`
+            )
+          ).json();
+          runId = table.items?.[0]?.['sys/id'] ?? '';
+          if (!runId) {
+            return false;
+          }
+          const detail = await (
+            await request.get(`/mltrack/api/runs/${runId}`)
+          ).json();
+          return detail.end_checkpoint !== null;
+        },
+        { timeout: 30000 }
+      )
+      .toBe(true);
+    await command(page, 'mltrack:open-run', { id: runId });
+    const view = page.locator(`#mltrack-run-view-${runId}`);
+    await expect(view.locator('.jp-mltrack-run-name')).toHaveText(
+      'numpy-logreg'
+    );
+    await expect(
+      view.locator(
+        '.jp-mltrack-run-params tr[data-path="parameters/lr"] .jp-mltrack-summary-value'
+      )
+    ).toHaveText('0.1');
+    await expect(
+      view.locator(
+        '.jp-mltrack-run-metrics tr[data-path="metrics/test_accuracy"]'
+      )
+    ).toHaveCount(1);
+    // Which cell logged which points: the training loop logged 200 of each series.
+    await expect(view.locator('.jp-mltrack-cell-logged')).toContainText([
+      /train\/loss: 200 points, steps 0–199/
+    ]);
+    // Hardware is there, collapsed: opening it draws its charts.
+    const hardware = view.locator('.jp-mltrack-run-hardware');
+    await expect(hardware.locator('.jp-mltrack-chart')).toHaveCount(0);
+    await hardware.locator('.jp-mltrack-section-toggle').click();
+    await expect(hardware.locator('.jp-mltrack-chart').first()).toBeVisible();
+    await hardware.locator('.jp-mltrack-section-toggle').click();
+    const both = view.locator(
+      '.jp-mltrack-run-checkpoint .jp-mltrack-open-checkpoint'
+    );
+    await expect(both).toHaveCount(2);
+    if (process.env.MLTRACK_SCREENSHOTS === '1') {
+      // docs/img/run-view.png: the top of the view, as a user first sees it.
+      await page.evaluate(() =>
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        (window as any).jupyterapp.shell.collapseLeft()
+      );
+      await view.evaluate(node => (node.scrollTop = 0));
+      await page.waitForTimeout(500); // the charts follow the new width
+      await view.screenshot({
+        path: path.resolve(__dirname, '..', '..', 'docs', 'img', 'run-view.png')
+      });
+    }
+    // "Notebook with results": the end checkpoint holds the outputs, accuracy included.
+    const detail = await (
+      await request.get(`/mltrack/api/runs/${runId}`)
+    ).json();
+    const end = view.locator('.jp-mltrack-run-checkpoint[data-kind="end"]');
+    await end.locator('.jp-mltrack-open-checkpoint').click();
+    const opened = page.locator(
+      `#mltrack-checkpoint-${detail.end_checkpoint.id}`
+    );
+    await expect(opened).toBeVisible();
+    await expect(opened).toContainText('test accuracy:');
+    // "Code when started": the start checkpoint opens read-only too.
+    await command(page, 'mltrack:open-run', { id: runId });
+    await view
+      .locator(
+        '.jp-mltrack-run-checkpoint[data-kind="start"] .jp-mltrack-open-checkpoint'
+      )
+      .click();
+    await expect(
+      page.locator(`#mltrack-checkpoint-${detail.checkpoint.id}`)
     ).toBeVisible();
   });
 

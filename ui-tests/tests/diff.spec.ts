@@ -86,12 +86,19 @@ test.describe('diff viewer', () => {
     await expect(
       diff.locator('.jp-mltrack-diff-remote .jp-mltrack-diff-name')
     ).toHaveText('Current notebook');
+    await expect(
+      page.locator(
+        '#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel'
+      )
+    ).toHaveText('credit.ipynb: baseline → current');
     const summary = diff.locator('.jp-mltrack-diff-summary');
-    await expect(summary).toHaveText('1 added, 5 modified cells');
+    // The count-only and the metadata-only cells are hidden by default.
+    await expect(summary).toHaveText(
+      '2 cells changed, 1 added, 1 output changed'
+    );
     // Unchanged cells are folded; markdown is rendered on both sides; images side by side.
     await expect(diff.locator('.jp-mltrack-folded')).toHaveText([
-      '1 unchanged cell',
-      '4 unchanged cells'
+      '7 unchanged cells'
     ]);
     const rendered = diff.locator('.jp-mltrack-rendered-markdown');
     await expect(rendered.locator('.jp-mltrack-side-base em')).toHaveText(
@@ -119,12 +126,18 @@ test.describe('diff viewer', () => {
       await diff.screenshot({ mask: [diff.locator('.jp-mltrack-diff-detail')] })
     ).toMatchSnapshot('diff-viewer.png');
 
+    await diff.getByLabel('Hide execution-count-only changes').uncheck();
+    await expect(summary).toHaveText(
+      '3 cells changed, 1 added, 1 output changed'
+    );
+    await diff.getByLabel('Hide metadata-only changes').uncheck();
+    await expect(summary).toHaveText(
+      '4 cells changed, 1 added, 1 output changed'
+    );
     await diff.getByLabel('Hide execution-count-only changes').check();
-    await expect(summary).toHaveText('1 added, 4 modified cells');
     await diff.getByLabel('Hide metadata-only changes').check();
-    await expect(summary).toHaveText('1 added, 3 modified cells');
     await diff.getByLabel('Hide outputs').check();
-    await expect(summary).toHaveText('1 added, 2 modified cells');
+    await expect(summary).toHaveText('2 cells changed, 1 added');
     await expect(
       diff.locator('.jp-Diff-outputsContainer img:visible')
     ).toHaveCount(0);
@@ -164,8 +177,18 @@ test.describe('diff viewer', () => {
       diff.locator('.jp-mltrack-diff-remote .jp-mltrack-diff-name')
     ).toHaveText('second');
     await expect(diff.locator('.jp-mltrack-diff-summary')).toHaveText(
-      '1 added, 5 modified cells'
+      '2 cells changed, 1 added, 1 output changed'
     );
+    const title = page.locator(
+      '#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel'
+    );
+    await expect(title).toHaveText('pair.ipynb: first → second');
+    // Comparing the same pair again reveals that tab rather than opening another.
+    const tabs = page.locator('#jp-main-dock-panel .lm-TabBar-tab');
+    const count = await tabs.count();
+    await page.locator('#mltrack-sidebar .jp-mltrack-compare-selected').click();
+    await expect(title).toHaveText('pair.ipynb: first → second');
+    await expect(tabs).toHaveCount(count);
   });
 
   test('a 1,000-cell notebook pair paints within two seconds', async ({
@@ -218,7 +241,7 @@ test.describe('diff viewer', () => {
     );
     expect(firstPaint).toBeLessThanOrEqual(2000);
     await expect(diff.locator('.jp-mltrack-diff-summary')).toHaveText(
-      '6 modified cells'
+      '6 cells changed, 6 outputs changed'
     );
     // 420 and 421 are neighbours: one change each, 5 folded runs between them.
     await expect(diff.locator('.jp-mltrack-change')).toHaveCount(6);

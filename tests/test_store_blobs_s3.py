@@ -254,6 +254,38 @@ def test_an_upload_during_an_outage_is_kept_and_stored_when_s3_is_back(
         run.stop()
 
 
+def test_an_upload_s3_never_took_is_spooled_at_stop_and_synced_later(
+    s3_server: S3Server,
+    s3_store: Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("MLTRACK_S3_RETRY_TIMEOUT", "0.5")
+    run = mlt.init_run(store=s3_store.config.url, blobs=s3_store.config.blob_url, flush_period=0.1)
+    run["before"] = 1
+    run.wait()
+    s3_server.stop()
+    try:
+        with pytest.warns(MLTrackWarning, match="kept in .*mltrack sync"):
+            run["report"].upload(File.from_content(b"never reached S3 during the run"))
+            run.stop(seconds=0.1)  # short waits between its last tries
+    finally:
+        s3_server.start()  # back, empty (moto)
+    assert run["before"].fetch() == 1
+    argv = ["--store", s3_store.config.url, "--blobs", s3_store.config.blob_url, "sync"]
+    assert main(argv) == 0, capsys.readouterr()
+    again = mlt.init_run(
+        with_id=run.id,
+        mode="read-only",
+        store=s3_store.config.url,
+        blobs=s3_store.config.blob_url,
+    )
+    meta = again["report"].fetch()
+    assert s3_store.blobs.get(meta["sha256"]) == b"never reached S3 during the run"
+    again.stop()
+
+
 # -- outages -----------------------------------------------------------------------------------
 def test_a_server_restart_mid_upload_never_serves_anything_corrupt(
     s3_server: S3Server, s3_blobs_url: str, monkeypatch: pytest.MonkeyPatch

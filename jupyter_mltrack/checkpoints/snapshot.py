@@ -438,13 +438,6 @@ class Stored:
 def store_plan(blobs: Blobs, p: Plan, parent: Manifest | None) -> Stored:
     """Write the pieces that are not stored yet, then the manifest (a delta when it pays)."""
     new: list[tuple[str, int, str]] = []
-
-    def put(data: bytes, sha: str) -> bool:
-        if blobs.exists(sha):
-            return False
-        blobs.put(data, sha)
-        return True
-
     split = p.split
     for sha, payload in split.binaries.items():
         # Images are registered (with their type) like any uploaded file; chunks and the
@@ -456,10 +449,11 @@ def store_plan(blobs: Blobs, p: Plan, parent: Manifest | None) -> Stored:
             new.append((sha, len(raw), payload.mime))
     # The parent's chunks are stored (its manifest keeps them from gc): no need to look.
     known = {sha for sha, _n in parent.chunks} if parent is not None else set()
-    for sha, data, _n in p.chunks:
-        if sha not in known:
-            put(data, sha)
-    put(split.metadata, p.metadata_sha)
+    pending = [(sha, data) for sha, data, _n in p.chunks if sha not in known]
+    pending.append((p.metadata_sha, split.metadata))
+    # What is stored already is skipped; the rest is one pack append on a folder and
+    # concurrent uploads on S3 (a request each, so one at a time would add their latencies).
+    blobs.put_many(pending)
     chunks: list[ChunkRef] = [(sha, n) for sha, _data, n in p.chunks]
     data, depth = encode_manifest(
         split.nbformat, split.nbformat_minor, p.metadata_sha, chunks, parent

@@ -363,18 +363,20 @@ class Lifecycle:
 
     def _report_backlog(self, w: Writer) -> None:
         points = sum(b.points for b in w.backlog)
-        updates = sum(len(b.changes) for b in w.backlog)
+        # Field updates, with file uploads the blob store would not take (packing.Batch.waiting).
+        updates = sum(len(b.changes) + len(b.waiting) for b in w.backlog)
+        error = w.last_error or next((b.blob_error for b in w.backlog if b.blob_error), None)
         spooled = w.spool_backlog() if self.spool_dir is None else None
         if spooled is not None:
             self.reporter.notice(
-                f"mltrack: the store is still unreachable ({w.last_error}); run {self.id}'s "
+                f"mltrack: the store is still unreachable ({error}); run {self.id}'s "
                 f"last {points:,} points and {updates} field updates are kept in {spooled}:"
                 " run `mltrack sync` when the store is back"
             )
         else:
             self.reporter.notice(
                 f"mltrack: run {self.id} stopped with {points:,} points and {updates} "
-                f"field updates not written ({w.last_error}); they are lost"
+                f"field updates not written ({error}); they are lost"
             )
 
     # -- fork --------------------------------------------------------------------------------

@@ -4,6 +4,8 @@
  * behind a toggle that the settings keep, moves shown as moves, a one-line summary, a tab
  * title naming the notebook and both sides, and one tab per comparison.
  */
+import * as path from 'path';
+
 import { expect, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
 
@@ -309,8 +311,11 @@ test.describe('docs screenshots', () => {
   test.use({ viewport: { width: 1280, height: 860 } });
 
   test('docs/img/diff-side-by-side.png', async ({ page, request, tmpPath }) => {
-    const path = `${tmpPath}/demo.ipynb`;
-    const { a, b } = await twoCheckpoints(request, path);
+    // A folder with a readable name for the header (not the test's temporary one).
+    await request.put('/api/contents/credit-model', {
+      data: { type: 'directory' }
+    });
+    const { a, b } = await twoCheckpoints(request, 'credit-model/demo.ipynb');
     await page.evaluate(() => {
       (
         window as unknown as {
@@ -321,6 +326,15 @@ test.describe('docs screenshots', () => {
     const diff = await compare(page, a.id, b.id);
     await expect(diff.locator('.jp-mltrack-moved')).toBeVisible();
     await page.waitForTimeout(500);
-    await page.screenshot({ path: '../docs/img/diff-side-by-side.png' });
+    await page.screenshot({
+      path: path.resolve(
+        __dirname,
+        '..',
+        '..',
+        'docs',
+        'img',
+        'diff-side-by-side.png'
+      )
+    });
   });
 });

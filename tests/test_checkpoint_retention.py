@@ -265,3 +265,13 @@ async def test_a_save_in_jupyterlab_thins_its_notebook(jp_fetch) -> None:
         assert listed[0].trigger == "save"
     finally:
         st.dispose()
+
+
+def test_a_save_is_recorded_even_when_thinning_fails(store: Store, monkeypatch, caplog) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("lock lost")
+
+    monkeypatch.setattr(retention, "thin", broken)
+    made = service.create(store, "a.ipynb", nb(1), trigger="save", retention=DEFAULT)
+    assert made is not None and ids(store) == [made.id]
+    assert "not thinned this time: lock lost" in caplog.text

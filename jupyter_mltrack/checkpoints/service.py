@@ -11,6 +11,7 @@ worker thread.
 from __future__ import annotations
 
 import itertools
+import logging
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -159,9 +160,21 @@ def create(
             repo.link_run(store, info.id, run.id)
             info = repo.get(store, info.id)
         elif retention is not None and info.trigger == "save":
-            retention_mod.thin(store, retention, now=info.created_at, notebook_id=info.notebook_id)
+            _thin_after(store, retention, info)
         return info
     raise StoreError(f"could not append a checkpoint to {path}: too many concurrent writers")
+
+
+def _thin_after(store: Store, policy: Retention, info: CheckpointInfo) -> None:
+    """Thin the notebook's older saves now that a save arrived. Best effort: the save is
+    recorded whatever happens here, and the next save or `mltrack gc` thins what this one
+    could not (a lost lock race, a store hiccup)."""
+    try:
+        retention_mod.thin(store, policy, now=info.created_at, notebook_id=info.notebook_id)
+    except Exception as e:
+        logging.getLogger("jupyter_mltrack").warning(
+            "save retention: %s not thinned this time: %s", info.notebook_path, e
+        )
 
 
 def content(store: Store, info: CheckpointInfo) -> Any:

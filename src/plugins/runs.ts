@@ -189,6 +189,8 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
                     path
                   })
               },
+              openRun: other =>
+                void commands.execute(RunsCommandIDs.openRun, { id: other }),
               trans
             })
         });

@@ -54,6 +54,15 @@ test.describe('run view', () => {
       await expect(chart).toHaveAttribute('data-y-title', field);
       await expect(chart).toHaveAttribute('data-x-title', 'step');
     }
+    // Hover values: the legend says the value under the cursor.
+    const loss = view.locator('.jp-mltrack-chart[data-field="train/loss"]');
+    const value = loss
+      .locator('.u-legend .u-series')
+      .nth(1)
+      .locator('.u-value');
+    await expect(value).toHaveText('--');
+    await loss.locator('.u-over').hover({ position: { x: 30, y: 20 } });
+    await expect(value).toHaveText(/^\d/);
     // The summary (parameters, final metrics) comes before the charts.
     const params = view.locator('.jp-mltrack-run-params');
     const metrics = view.locator('.jp-mltrack-run-metrics');
@@ -169,6 +178,8 @@ test.describe('run view', () => {
 
     // The fork: its parent (a link back) and the fork step, marked on its charts; its
     // loss starts with the parent's 21 points up to step 20, then its own 19.
+    // A link opens the run in the lab, without reloading the page.
+    await page.evaluate(() => ((window as any).beforeClick = true)); // eslint-disable-line @typescript-eslint/no-explicit-any
     await fork.click();
     const forkId = (await fork.getAttribute('data-run'))!;
     const child = page.locator(`#mltrack-run-view-${forkId}`);
@@ -183,6 +194,7 @@ test.describe('run view', () => {
     await expect(loss).toHaveAttribute('data-marker', '20');
     await child.locator('.jp-mltrack-run-parent .jp-mltrack-run-link').click();
     await expect(parent).toBeVisible();
+    expect(await page.evaluate(() => (window as any).beforeClick)).toBe(true); // eslint-disable-line @typescript-eslint/no-explicit-any
 
     // A histogram series (Neptune 3's log_histograms) draws as bars, one step at a time.
     await command(page, 'mltrack:open-run', { id: ids.hist });

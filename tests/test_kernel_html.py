@@ -208,3 +208,18 @@ def test_the_text_twin_is_left_aligned_columns() -> None:
         "text/html": pages["runs"],
         "text/plain": "Runs (1)\nsys/id  sys/name\n------  --------\nA-1     x",
     }
+
+
+def test_diff_shows_a_moved_cell_once_with_its_edit() -> None:
+    cells = [nbformat.v4.new_code_cell(f"step_{k} = {k}") for k in range(5)]
+    for k, c in enumerate(cells):
+        c["id"] = f"c{k}"
+    helper = nbformat.v4.new_code_cell("def helper():\n    return 1")
+    helper["id"] = "helper"
+    moved = nbformat.v4.new_code_cell("def helper():\n    return 2")
+    moved["id"] = "helper"
+    page = html.diff(_nb([*cells, helper]), _nb([moved, *cells]), "a", "b")
+    assert not active(page)
+    assert "0 added, 0 removed, 0 modified, 1 moved" in page
+    assert page.count("moved from #6 and edited: source") == 2  # the note on both sides
+    assert "return 1" in page and "return 2" in page

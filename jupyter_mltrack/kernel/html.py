@@ -213,14 +213,19 @@ def diff(
     context: bool = False,
 ) -> str:
     """Side by side: removed cells left, added right, modified cells both sides with the parts
-    that changed named (source, outputs, execution count, metadata). Unchanged cells are
+    that changed named (source, outputs, execution count, metadata), a moved cell once at its
+    new place, "moved from #i" (with its edit named), as the lab shows it. Unchanged cells are
     folded into a count unless `context`."""
-    from ..checkpoints.align import align  # rapidfuzz, and the checkpoints package: on use
+    # rapidfuzz, and the checkpoints package: on use
+    from ..checkpoints.align import align, find_moves
 
     a, b = base.get("cells") or [], remote.get("cells") or []
     rows: list[list[str]] = []
     same = 0
-    changes = {"added": 0, "removed": 0, "modified": 0}
+    changes = {"added": 0, "removed": 0, "modified": 0, "moved": 0}
+    alignment = align(a, b)
+    moved_to = {j: i for i, j in find_moves(a, b, alignment)}
+    moved_from = set(moved_to.values())
 
     def flush_same() -> None:
         nonlocal same
@@ -228,9 +233,25 @@ def diff(
             rows.append([f'<span class="mlt-muted">{same} unchanged cell(s)</span>'] * 2)
             same = 0
 
-    for i, j in align(a, b):
+    for i, j in alignment:
         left = a[i] if i is not None else None
         right = b[j] if j is not None else None
+        if i in moved_from:
+            continue  # drawn at its new place
+        if j is not None and j in moved_to:
+            flush_same()
+            changes["moved"] += 1
+            k = moved_to[j]
+            what = _parts_changed(a[k], b[j])
+            edit = f" and edited: {', '.join(what)}" if what else ""
+            note = f'<div class="mlt-muted">moved from #{k + 1}{esc(edit)}</div>'
+            rows.append(
+                [
+                    f'<div class="mlt-mod">{note}{cell(a[k])}</div>',
+                    f'<div class="mlt-mod">{note}{cell(b[j])}</div>',
+                ]
+            )
+            continue
         if left is not None and right is not None:
             what = _parts_changed(left, right)
             if not what:
@@ -262,7 +283,9 @@ def diff(
         meta = '<div class="mlt-muted">notebook metadata changed</div>'
     summary = (
         f'<div class="mlt-muted">{changes["added"]} added, {changes["removed"]} removed, '
-        f"{changes['modified']} modified</div>"
+        f"{changes['modified']} modified"
+        + (f", {changes['moved']} moved" if changes["moved"] else "")
+        + "</div>"
     )
     side_by_side = table([base_label, remote_label], rows, "mlt-diff")
     return page(summary + meta + side_by_side, f"Diff {base_label} → {remote_label}")

@@ -6,7 +6,6 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { toMillis } from '../time';
 import { ICheckpoint } from '../tokens';
 
 export type Handle = 'from' | 'to';
@@ -88,9 +87,8 @@ export class TimelineModel {
    * "from" to the one before it, as a fresh timeline starts.
    */
   setItems(items: readonly ICheckpoint[]): void {
-    const stops = [...items].sort(
-      (a, b) => toMillis(a.created_at) - toMillis(b.created_at)
-    );
+    // The server's order, reversed: checkpoints taken within one second keep theirs.
+    const stops = [...items].reverse();
     const same =
       stops.length === this._stops.length &&
       stops.every((s, i) => s.id === this._stops[i].id);

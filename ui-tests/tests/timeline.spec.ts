@@ -45,6 +45,14 @@ async function openTimeline(page: Page): Promise<void> {
   await expect(
     page.locator('#mltrack-sidebar .jp-mltrack-checkpoint[data-trigger="save"]')
   ).toHaveCount(0);
+  // The list is fetched again: scrub once it is back, not while it is empty.
+  await expect(page.locator('#mltrack-sidebar')).toHaveAttribute(
+    'data-history-status',
+    'ready'
+  );
+  await expect(
+    page.locator('#mltrack-sidebar .jp-mltrack-timeline-stop').first()
+  ).toBeAttached();
 }
 
 function timeline(page: Page) {
@@ -215,5 +223,52 @@ test.describe('timeline', () => {
     await expect(
       entry(page, 'fine one').locator('.jp-mltrack-validation-warning')
     ).toHaveCount(0);
+  });
+});
+
+test.describe('docs screenshot', () => {
+  test.skip(
+    process.env.MLTRACK_SCREENSHOTS !== '1',
+    'writes docs/img/sidebar-timeline.png; run with MLTRACK_SCREENSHOTS=1'
+  );
+  test.use({ viewport: { width: 1280, height: 800 } });
+
+  test('docs/img/sidebar-timeline.png', async ({ page, request, tmpPath }) => {
+    const path = `${tmpPath}/train.ipynb`;
+    const steps: [string, string][] = [
+      ['baseline', 'lr = 0.1\nepochs = 5'],
+      ['more epochs', 'lr = 0.1\nepochs = 20'],
+      ['', 'lr = 0.05\nepochs = 20'],
+      ['lr 0.05', 'lr = 0.05\nepochs = 20\nmomentum = 0.9'],
+      ['epochs 30', 'lr = 0.05\nepochs = 30\nmomentum = 0.9'],
+      ['best so far', 'lr = 0.03\nepochs = 30\nmomentum = 0.9']
+    ];
+    const entries: IEntry[] = [];
+    for (const [name, source] of steps) {
+      await writeNotebook(
+        request,
+        path,
+        notebook([
+          markdown('# Training'),
+          code(source),
+          code('model.fit(X, y)\nprint(model.score(X_test, y_test))', [
+            { output_type: 'stream', name: 'stdout', text: '0.91\n' }
+          ])
+        ])
+      );
+      entries.push(await checkpoint(request, path, name));
+    }
+    await page.notebook.openByPath(path);
+    await openTimeline(page);
+    const from = handle(page, 'from');
+    await from.focus();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight');
+    const to = handle(page, 'to');
+    await to.focus();
+    await page.keyboard.press('ArrowLeft');
+    await expect(preview(page)).toHaveAttribute('data-id', entries[4].id);
+    await expect(preview(page)).toContainText('epochs = 30');
+    await page.screenshot({ path: '../docs/img/sidebar-timeline.png' });
   });
 });

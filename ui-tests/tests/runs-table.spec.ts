@@ -64,6 +64,10 @@ async function load(page: Page, url: string): Promise<void> {
   );
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   await page.evaluate(() => (window as any).jupyterapp.started);
+  await page.waitForFunction(() =>
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    (window as any).jupyterapp.commands.hasCommand('mltrack:open-runs-table')
+  );
 }
 
 /** The columns of the table's header, in order. */

@@ -56,3 +56,11 @@ export function paramRows(runs: IRunDetail[]): IParamRow[] {
     .sort((a, b) => a.path.localeCompare(b.path));
   return [...sys, ...rest];
 }
+
+/**
+ * The rows "Differences only" keeps: those where some run's value differs from another's
+ * (a field only some runs have counts as different), or every row when `only` is off.
+ */
+export function visibleRows(rows: IParamRow[], only: boolean): IParamRow[] {
+  return only ? rows.filter(r => r.different) : rows;
+}

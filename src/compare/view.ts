@@ -1,20 +1,30 @@
 /**
- * Compare N runs: overlaid curves per metric (x by step or time, smoothing), a parameters
- * table with the rows that differ highlighted, and the notebook diff between two runs'
- * checkpoints (through the checkpoint diff command).
+ * Compare N runs: a legend of the runs in their colours, the notebook diff between their
+ * checkpoints (end checkpoints, with results, by default; start ones on request) through the
+ * checkpoint diff command, the parameters table ("Differences only" hides the rows where all
+ * runs agree), a parallel-coordinates plot of the parameters against a chosen metric, and one
+ * chart per metric with one line per run in the same colours (x by step or time, smoothing).
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Panel, Widget } from '@lumino/widgets';
 
 import { lineColor } from '../charts/chart';
+import { el } from '../dom';
 import { defaultTrans } from '../i18n';
 import { SeriesCharts } from '../run/charts';
-import { el, section } from '../run/sections';
 import { FLOAT_SERIES, IRunDetail, ISeries, ISeriesQuery } from '../runs/api';
-import { paramRows } from './params';
+import { CheckpointKind, notebookSides } from './notebooks';
+import { ParallelPlot } from './parallelView';
+import { paramRows, visibleRows } from './params';
 
 /** Milliseconds between live polls when some of the runs are running. */
 const LIVE_MS = 2000;
+
+function section(title: string, className: string): HTMLElement {
+  const node = el('section', `jp-mltrack-run-section ${className}`);
+  node.appendChild(el('h3', 'jp-mltrack-section-title', title));
+  return node;
+}
 
 export interface ICompareOptions {
   runIds: string[];
@@ -44,6 +54,8 @@ export class CompareView extends Panel {
   }
 
   readonly charts: SeriesCharts;
+  /** The parallel-coordinates plot, once the runs are loaded. */
+  parallel: ParallelPlot | null = null;
   /** Resolves once the tables and every chart are drawn. */
   readonly ready: Promise<void>;
 
@@ -52,15 +64,22 @@ export class CompareView extends Panel {
       this._options.runIds.map(id => this._options.getRun(id).catch(() => null))
     );
     const runs = details.filter((d): d is IRunDetail => d !== null);
-    this._top.node.replaceChildren(
-      this._legend(runs),
-      this._notebookDiff(runs),
-      this._params(runs)
-    );
     const labels = runs.map(r => ({
       id: r.id,
       label: `${r.id} ${String(r.sys['sys/name'] ?? '')}`.trim()
     }));
+    this.parallel = new ParallelPlot({
+      runs,
+      labels: new Map(runs.map(r => [r.id, String(r.sys['sys/name'] ?? '')])),
+      openRun: this._options.openRun,
+      trans: this._trans
+    });
+    this._top.node.replaceChildren(
+      this._legend(runs),
+      this._notebookDiff(runs),
+      this._params(runs),
+      this.parallel.node
+    );
     const series = new Set<string>();
     runs.forEach(r =>
       r.fields
@@ -71,13 +90,10 @@ export class CompareView extends Panel {
       // Running runs keep drawing; the view stops polling when it is closed.
       this._timer = window.setInterval(() => void this.charts.poll(), LIVE_MS);
     }
+    // Every chart holds one line per run, in the run's place, so a run has the same colour
+    // in each chart and in the legend above (a run without the series draws no line).
     await Promise.all(
-      [...series].sort().map(path => {
-        const having = labels.filter((_, i) =>
-          runs[i].fields.some(f => f.path === path && f.type === FLOAT_SERIES)
-        );
-        return this.charts.showField(path, having);
-      })
+      [...series].sort().map(path => this.charts.showField(path, labels))
     );
   }
 
@@ -85,6 +101,8 @@ export class CompareView extends Panel {
     const legend = el('div', 'jp-mltrack-compare-legend');
     runs.forEach((run, i) => {
       const item = el('button', 'jp-mltrack-compare-run');
+      item.type = 'button';
+      item.dataset.run = run.id;
       item.style.borderLeftColor = lineColor(i);
       item.append(
         el('span', 'jp-mltrack-run-id', run.id),
@@ -102,85 +120,114 @@ export class CompareView extends Panel {
     const trans = this._trans;
     const box = section(trans.__('Parameters'), 'jp-mltrack-compare-params');
     const only = el('label', 'jp-mltrack-only-diff');
-    const toggle = el('input');
+    const toggle = el('input', '');
     toggle.type = 'checkbox';
     only.append(
       toggle,
-      document.createTextNode(' ' + trans.__('only differences'))
+      document.createTextNode(' ' + trans.__('Differences only'))
     );
     box.appendChild(only);
     const table = el('table', 'jp-mltrack-params');
-    const head = el('tr');
+    const head = el('tr', '');
     head.appendChild(el('th', '', trans.__('field')));
-    runs.forEach(r => head.appendChild(el('th', '', r.id)));
-    table.appendChild(head);
-    for (const row of paramRows(runs)) {
-      const tr = el('tr');
-      tr.dataset.path = row.path;
-      tr.classList.toggle('jp-mod-different', row.different);
-      tr.appendChild(el('td', 'jp-mltrack-param-path', row.path));
-      row.values.forEach(v => tr.appendChild(el('td', '', v)));
-      table.appendChild(tr);
-    }
-    toggle.addEventListener('change', () =>
-      table.classList.toggle('jp-mod-only-different', toggle.checked)
+    runs.forEach((r, i) => {
+      const th = el('th', 'jp-mltrack-params-run', r.id);
+      th.style.borderBottomColor = lineColor(i);
+      head.appendChild(th);
+    });
+    const rows = paramRows(runs);
+    const render = (): void => {
+      const shown = visibleRows(rows, toggle.checked);
+      table.replaceChildren(
+        head,
+        ...shown.map(row => {
+          const tr = el('tr', '');
+          tr.dataset.path = row.path;
+          tr.classList.toggle('jp-mod-different', row.different);
+          tr.appendChild(el('td', 'jp-mltrack-param-path', row.path));
+          row.values.forEach(v => tr.appendChild(el('td', '', v)));
+          return tr;
+        })
+      );
+      table.classList.toggle('jp-mod-only-different', toggle.checked);
+      empty.hidden = shown.length > 0;
+    };
+    const empty = el(
+      'p',
+      'jp-mltrack-muted jp-mltrack-params-same',
+      trans.__('All these runs have the same parameters.')
     );
-    box.appendChild(table);
+    toggle.addEventListener('change', render);
+    render();
+    box.append(table, empty);
     return box;
   }
 
   private _notebookDiff(runs: IRunDetail[]): HTMLElement {
     const trans = this._trans;
     const box = el('div', 'jp-mltrack-compare-notebooks');
-    // Older checkpoint on the left, as the checkpoint history compares.
-    const linked = runs
-      .filter(r => r.checkpoint)
-      .sort(
-        (a, b) =>
-          Number(a.checkpoint!.created_at) - Number(b.checkpoint!.created_at)
-      );
-    if (linked.length < 2) {
-      box.appendChild(
-        el(
-          'span',
-          'jp-mltrack-muted',
-          trans.__(
-            'Notebook diff: fewer than two of these runs have a notebook checkpoint.'
-          )
-        )
-      );
-      return box;
+    const kind = el('select', 'jp-mltrack-diff-kind');
+    kind.setAttribute('aria-label', trans.__('Which checkpoints'));
+    for (const [value, label] of [
+      ['end', trans.__('notebooks with results (end checkpoints)')],
+      ['start', trans.__('code when started (start checkpoints)')]
+    ]) {
+      const option = el('option', '', label);
+      option.value = value;
+      kind.appendChild(option);
     }
-    const pick = (index: number): HTMLSelectElement => {
-      const select = el('select', 'jp-mltrack-diff-side');
-      for (const run of linked) {
-        const option = el(
-          'option',
-          '',
-          `${run.id} (${run.checkpoint!.notebook_path})`
+    kind.value = 'end';
+    const sidesBox = el('span', 'jp-mltrack-diff-sides');
+    const render = (): void => {
+      const sides = notebookSides(runs, kind.value as CheckpointKind);
+      if (sides.length < 2) {
+        sidesBox.replaceChildren(
+          el(
+            'span',
+            'jp-mltrack-muted',
+            trans.__('fewer than two of these runs have a notebook checkpoint.')
+          )
         );
-        option.value = run.checkpoint!.id;
-        select.appendChild(option);
+        return;
       }
-      select.selectedIndex = index;
-      return select;
+      const pick = (index: number): HTMLSelectElement => {
+        const select = el('select', 'jp-mltrack-diff-side');
+        for (const side of sides) {
+          const what =
+            side.kind === 'end' ? trans.__('end') : trans.__('start');
+          const path = side.checkpoint.notebook_path;
+          const option = el(
+            'option',
+            '',
+            `${side.runId} ${what}: ${path.split('/').pop() ?? path}`
+          );
+          option.title = path;
+          option.value = side.checkpoint.id;
+          option.dataset.kind = side.kind;
+          select.appendChild(option);
+        }
+        select.selectedIndex = index;
+        return select;
+      };
+      const base = pick(0);
+      const remote = pick(1);
+      const go = el(
+        'button',
+        'jp-mltrack-button jp-mltrack-diff-notebooks',
+        trans.__('Diff notebooks')
+      );
+      go.type = 'button';
+      go.addEventListener('click', () =>
+        this._options.diff(base.value, remote.value)
+      );
+      sidesBox.replaceChildren(base, el('span', '', ' → '), remote, go);
     };
-    const base = pick(0);
-    const remote = pick(1);
-    const go = el(
-      'button',
-      'jp-mltrack-button jp-mltrack-diff-notebooks',
-      trans.__('Diff notebooks')
-    );
-    go.addEventListener('click', () =>
-      this._options.diff(base.value, remote.value)
-    );
+    kind.addEventListener('change', render);
+    render();
     box.append(
       el('span', '', trans.__('Notebook diff:') + ' '),
-      base,
-      el('span', '', ' → '),
-      remote,
-      go
+      kind,
+      sidesBox
     );
     return box;
   }

@@ -1,9 +1,8 @@
 /**
  * The one ML Track left panel: a title, a row of labelled tabs (Checkpoints, Runs), and
  * the section widgets the plugins add. The panel only hosts them: each section keeps its
- * own DOM, model and refresh, so the plugins that own them need not know one another. It
- * carries the left-bar id the sidebar always had (`SIDEBAR_ID`), so links, shortcuts and
- * the layout restorer keep finding "the ML Track sidebar".
+ * own DOM, model and refresh, so the plugins that own them need not know one another. The
+ * checkpoint history keeps its DOM id (`SIDEBAR_ID`, `#mltrack-sidebar`) inside the panel.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 import { LabIcon } from '@jupyterlab/ui-components';
@@ -14,7 +13,9 @@ import { Panel, Widget } from '@lumino/widgets';
 import { el } from '../dom';
 import { defaultTrans } from '../i18n';
 import { mltrackIcon } from '../icons';
-import { SIDEBAR_ID } from '../tokens';
+
+/** DOM id of the panel, and of its entry in the left bar. */
+export const PANEL_ID = 'mltrack-panel';
 
 export interface ISectionOptions {
   /** The tab's words. */
@@ -54,7 +55,7 @@ export class MLTrackPanel extends Panel implements IMLTrackPanel {
     super();
     this._reveal = options.reveal;
     const trans = options.trans ?? defaultTrans();
-    this.id = SIDEBAR_ID;
+    this.id = PANEL_ID;
     this.addClass('jp-mltrack-panel');
     this.title.icon = mltrackIcon;
     this.title.caption = trans.__('ML Track');
@@ -150,7 +151,6 @@ export class MLTrackPanel extends Panel implements IMLTrackPanel {
       const selected = widget === this._current;
       tab.setAttribute('aria-selected', String(selected));
       tab.tabIndex = selected ? 0 : -1;
-      tab.classList.toggle('jp-mod-current', selected);
     }
   }
 

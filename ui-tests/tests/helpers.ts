@@ -100,15 +100,19 @@ export async function history(
   return ((await response.json()) as { items: IEntry[] }).items;
 }
 
-/** Open the ML Track sidebar. */
+/** Open the ML Track panel on its Checkpoints section (the history, `#mltrack-sidebar`). */
 export async function openSidebar(page: Page): Promise<void> {
-  const panel = page.locator('#mltrack-sidebar');
+  const panel = page.locator('#mltrack-panel');
   if (!(await panel.isVisible())) {
     await page
-      .locator('.jp-SideBar.jp-mod-left [data-id="mltrack-sidebar"]')
+      .locator('.jp-SideBar.jp-mod-left [data-id="mltrack-panel"]')
       .click();
   }
-  await panel.waitFor({ state: 'visible' });
+  const tab = panel.getByRole('tab', { name: 'Checkpoints' });
+  if ((await tab.getAttribute('aria-selected')) !== 'true') {
+    await tab.click();
+  }
+  await page.locator('#mltrack-sidebar').waitFor({ state: 'visible' });
 }
 
 /** The sidebar entry named `name`. */

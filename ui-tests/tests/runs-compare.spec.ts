@@ -16,16 +16,32 @@ test.describe('compare runs', () => {
       '--project',
       name
     );
-    // Two of the runs come from two versions of a notebook.
+    // Two of the runs come from two versions of a notebook: a checkpoint when each started
+    // and one when it ended, with its results.
     const path = `${tmpPath}/sweep.ipynb`;
     const checkpoints: string[] = [];
-    for (const [i, lr] of ['0.1', '0.01'].entries()) {
-      await writeNotebook(request, path, notebook([code(`lr = ${lr}`)]));
+    const ends: string[] = [];
+    const take = async (run: string, trigger: string): Promise<string> => {
       const response = await request.post('/mltrack/api/checkpoints', {
-        data: { path, run_id: ids[i], trigger: 'api' }
+        data: { path, run_id: run, trigger }
       });
       expect(response.status()).toBe(201);
-      checkpoints.push(((await response.json()) as { id: string }).id);
+      return ((await response.json()) as { id: string }).id;
+    };
+    for (const [i, lr] of ['0.1', '0.01'].entries()) {
+      await writeNotebook(request, path, notebook([code(`lr = ${lr}`)]));
+      checkpoints.push(await take(ids[i], 'api'));
+      const result = {
+        output_type: 'stream',
+        name: 'stdout',
+        text: `accuracy ${i ? '0.91' : '0.88'}\n`
+      };
+      await writeNotebook(
+        request,
+        path,
+        notebook([code(`lr = ${lr}`, [result])])
+      );
+      ends.push(await take(ids[i], 'run-end'));
     }
 
     await command(page, 'mltrack:open-runs-table', {
@@ -51,6 +67,26 @@ test.describe('compare runs', () => {
     const loss = view.locator('.jp-mltrack-chart[data-field="train/loss"]');
     await expect(loss).toHaveAttribute('data-points', '600');
     await expect(loss.locator('.u-legend .u-series')).toHaveCount(4); // x + three runs
+    // One line per run, each in its run's colour: the legend above and every chart agree.
+    const colours = await view.evaluate(node => {
+      const legend = [
+        ...node.querySelectorAll<HTMLElement>('.jp-mltrack-compare-run')
+      ].map(b => getComputedStyle(b).borderLeftColor);
+      const charts = [
+        ...node.querySelectorAll<HTMLElement>('.jp-mltrack-chart')
+      ].map(chart =>
+        [...chart.querySelectorAll<HTMLElement>('.u-legend .u-series')]
+          .slice(1)
+          .map(s => getComputedStyle(s.querySelector('.u-marker')!).borderColor)
+      );
+      return { legend, charts };
+    });
+    expect(colours.legend).toHaveLength(3);
+    expect(new Set(colours.legend).size).toBe(3);
+    expect(colours.charts.length).toBeGreaterThanOrEqual(2);
+    for (const chart of colours.charts) {
+      expect(chart).toEqual(colours.legend);
+    }
 
     const params = view.locator('.jp-mltrack-params');
     await expect(params.locator('tr[data-path="params/lr"]')).toHaveClass(
@@ -59,11 +95,45 @@ test.describe('compare runs', () => {
     await expect(
       params.locator('tr[data-path="params/epochs"]')
     ).not.toHaveClass(/jp-mod-different/);
-    await view.locator('.jp-mltrack-only-diff input').check();
-    await expect(params.locator('tr[data-path="params/epochs"]')).toBeHidden();
+    await expect(params.locator('tr[data-path="params/epochs"]')).toBeVisible();
+    await view.getByLabel('Differences only').check();
+    await expect(params.locator('tr[data-path="params/epochs"]')).toHaveCount(
+      0
+    );
+    await expect(params.locator('tr[data-path="sys/owner"]')).toHaveCount(0);
     await expect(
       params.locator('tr[data-path="params/optimizer"]')
     ).toBeVisible();
+    await expect(params.locator('tr[data-path="params/lr"]')).toBeVisible();
+    await expect(
+      params.locator('tr:not(.jp-mod-different)[data-path]')
+    ).toHaveCount(0);
+
+    // Parallel coordinates: an axis per varying parameter, then the metric; a line per run.
+    const parallel = view.locator('.jp-mltrack-parallel');
+    const axes = parallel.locator('.jp-mltrack-parallel-axis');
+    await expect(axes).toHaveCount(3);
+    expect(
+      await axes.evaluateAll(nodes =>
+        nodes.map(n => (n as SVGElement).dataset.path)
+      )
+    ).toEqual(['params/lr', 'params/optimizer', 'last(val/acc)']);
+    await expect(axes.nth(0)).toHaveAttribute('data-kind', 'numeric');
+    await expect(axes.nth(1)).toHaveAttribute('data-kind', 'categorical');
+    await expect(axes.nth(1).locator('.jp-mltrack-parallel-tick')).toHaveText([
+      'adam',
+      'sgd'
+    ]);
+    await expect(parallel.locator('.jp-mltrack-parallel-line')).toHaveCount(3);
+    await parallel.getByLabel('Metric').selectOption('metrics/f1');
+    await expect(axes.nth(2)).toHaveAttribute('data-path', 'metrics/f1');
+    // Coloured by f1: the lowest (alpha, 0.5) and the highest (gamma, 0.7) differ.
+    const stroke = (run: string) =>
+      parallel
+        .locator(`.jp-mltrack-parallel-line[data-run="${run}"]`)
+        .getAttribute('stroke');
+    expect(await stroke(ids[0])).toBe('#440154');
+    expect(await stroke(ids[2])).toBe('#fde725');
 
     const mask = [
       view.locator('.jp-mltrack-compare-legend'),
@@ -82,8 +152,27 @@ test.describe('compare runs', () => {
     await view.locator('.jp-mltrack-x-axis').selectOption('relative');
     await expect(loss).toHaveAttribute('data-points', '600');
 
-    // The notebook diff of the two runs' checkpoints, through the checkpoint diff view.
-    await view.locator('.jp-mltrack-diff-notebooks').click();
+    // The notebook diff of the two runs' checkpoints, through the checkpoint diff view:
+    // their end checkpoints (with results) by default, the start ones on request.
+    const notebooks = view.locator('.jp-mltrack-compare-notebooks');
+    await expect(notebooks.locator('.jp-mltrack-diff-side').nth(0)).toHaveValue(
+      ends[0]
+    );
+    await notebooks.locator('.jp-mltrack-diff-notebooks').click();
+    await expect(
+      page.locator(`#mltrack-diff-${ends[0]}-${ends[1]}`)
+    ).toBeVisible();
+    // Back to compare (the diff tab took the front).
+    const tab = await view.evaluate(
+      node => node.closest('.jp-MainAreaWidget')?.id ?? ''
+    );
+    await page.evaluate(
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      id => (window as any).jupyterapp.shell.activateById(id),
+      tab
+    );
+    await notebooks.getByLabel('Which checkpoints').selectOption('start');
+    await notebooks.locator('.jp-mltrack-diff-notebooks').click();
     await expect(
       page.locator(`#mltrack-diff-${checkpoints[0]}-${checkpoints[1]}`)
     ).toBeVisible();

@@ -12,10 +12,10 @@ test('the runs section lists the active notebook runs with their live state', as
   await page.notebook.openByPath(path);
   // The runs are the "Runs" section of the one ML Track panel.
   await page
-    .locator('.jp-SideBar.jp-mod-left [data-id="mltrack-sidebar"]')
+    .locator('.jp-SideBar.jp-mod-left [data-id="mltrack-panel"]')
     .click();
   await page
-    .locator('#mltrack-sidebar')
+    .locator('#mltrack-panel')
     .getByRole('tab', { name: 'Runs' })
     .click();
   const section = page.locator('#mltrack-runs-sidebar');

@@ -8,7 +8,7 @@ test.describe('ML Track panel', () => {
     page
   }) => {
     const tab = page.locator(
-      '.jp-SideBar.jp-mod-left [data-id="mltrack-sidebar"]'
+      '.jp-SideBar.jp-mod-left [data-id="mltrack-panel"]'
     );
     await expect(tab).toHaveAttribute('title', 'ML Track');
     // One ML Track entry in the left bar: the runs are a section, not a second panel.
@@ -17,31 +17,33 @@ test.describe('ML Track panel', () => {
     ).toHaveCount(0);
     await tab.click();
 
-    const panel = page.locator('#mltrack-sidebar');
+    const panel = page.locator('#mltrack-panel');
     await expect(panel).toBeVisible();
     await expect(panel.locator('.jp-mltrack-panel-title')).toHaveText(
       'ML Track'
     );
-    const tabs = panel.getByRole('tab');
-    await expect(tabs).toHaveText(['Checkpoints', 'Runs']);
+    await expect(panel.getByRole('tab')).toHaveText(['Checkpoints', 'Runs']);
     await expect(
       panel.getByRole('tab', { name: 'Checkpoints' })
     ).toHaveAttribute('aria-selected', 'true');
-    await expect(panel.locator('.jp-mltrack-store')).toContainText(
+    const checkpoints = panel.locator('#mltrack-sidebar');
+    await expect(checkpoints).toBeVisible();
+    await expect(checkpoints.locator('.jp-mltrack-store')).toContainText(
       'mltrack.db'
     );
-    await expect(panel.locator('.jp-mltrack-schema-revision')).not.toHaveText(
-      '—'
-    );
     await expect(
-      panel.locator('#mltrack-checkpoints .jp-mltrack-empty')
-    ).toContainText('Open a notebook');
-    await expect(panel.locator('#mltrack-runs-sidebar')).toBeHidden();
+      checkpoints.locator('.jp-mltrack-schema-revision')
+    ).not.toHaveText('—');
+    await expect(checkpoints.locator('.jp-mltrack-empty')).toContainText(
+      'Open a notebook'
+    );
+    const runs = panel.locator('#mltrack-runs-sidebar');
+    await expect(runs).toBeHidden();
 
     await panel.getByRole('tab', { name: 'Runs' }).click();
-    await expect(panel.locator('#mltrack-runs-sidebar')).toBeVisible();
-    await expect(panel.locator('#mltrack-checkpoints')).toBeHidden();
-    await expect(panel.locator('.jp-mltrack-runs-sidebar-path')).toContainText(
+    await expect(runs).toBeVisible();
+    await expect(checkpoints).toBeHidden();
+    await expect(runs.locator('.jp-mltrack-runs-sidebar-path')).toContainText(
       'Open a notebook'
     );
   });
@@ -83,10 +85,10 @@ test.describe('ML Track panel', () => {
     expect(response.status()).toBe(201);
     await page.notebook.openByPath(path);
     await page
-      .locator('.jp-SideBar.jp-mod-left [data-id="mltrack-sidebar"]')
+      .locator('.jp-SideBar.jp-mod-left [data-id="mltrack-panel"]')
       .click();
     const badge = page.locator(
-      `#mltrack-checkpoints .jp-mltrack-run[data-run="${ids[0]}"]`
+      `#mltrack-sidebar .jp-mltrack-run[data-run="${ids[0]}"]`
     );
     await expect(badge).toHaveText(`${ids[0]} finished`);
     await expect(badge).toHaveRole('button');

@@ -1,5 +1,5 @@
 import { IRunDetail, IRunField } from '../../runs/api';
-import { paramRows } from '../params';
+import { paramRows, visibleRows } from '../params';
 
 function run(id: string, fields: Omit<IRunField, 'updated_at'>[]): IRunDetail {
   return {
@@ -11,7 +11,7 @@ function run(id: string, fields: Omit<IRunField, 'updated_at'>[]): IRunDetail {
     checkpoint: null,
     end_checkpoint: null,
     cells: []
-  };
+  } as unknown as IRunDetail;
 }
 
 describe('paramRows', () => {
@@ -37,5 +37,31 @@ describe('paramRows', () => {
     expect(byPath.get('last(train/loss)')?.values).toEqual(['0.5', '']);
     expect(byPath.get('sys/name')?.different).toBe(false);
     expect(rows[0].path).toBe('sys/name');
+  });
+});
+
+describe('visibleRows ("Differences only")', () => {
+  const rows = paramRows([
+    run('A-1', [
+      { path: 'params/lr', type: 'float', value: 0.1 },
+      { path: 'params/epochs', type: 'int', value: 20 },
+      { path: 'params/seed', type: 'int', value: 1 }
+    ]),
+    run('A-2', [
+      { path: 'params/lr', type: 'float', value: 0.01 },
+      { path: 'params/epochs', type: 'int', value: 20 }
+    ])
+  ]);
+
+  it('hides the rows where every run agrees, keeps a field only some runs have', () => {
+    const shown = visibleRows(rows, true).map(r => r.path);
+    expect(shown).toContain('params/lr');
+    expect(shown).toContain('params/seed');
+    expect(shown).not.toContain('params/epochs');
+    expect(shown).not.toContain('sys/name');
+  });
+
+  it('keeps every row when off', () => {
+    expect(visibleRows(rows, false)).toEqual(rows);
   });
 });

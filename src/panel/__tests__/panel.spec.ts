@@ -1,7 +1,6 @@
 import { Widget } from '@lumino/widgets';
 
-import { SIDEBAR_ID } from '../../tokens';
-import { MLTrackPanel } from '../panel';
+import { MLTrackPanel, PANEL_ID } from '../panel';
 
 function section(id: string): Widget {
   const widget = new Widget();
@@ -31,8 +30,8 @@ describe('MLTrackPanel', () => {
   const tabs = (): HTMLElement[] =>
     Array.from(panel.node.querySelectorAll<HTMLElement>('[role="tab"]'));
 
-  it('keeps the left-bar id and shows labelled tabs by rank', () => {
-    expect(panel.id).toBe(SIDEBAR_ID);
+  it('has its own id and shows labelled tabs by rank', () => {
+    expect(panel.id).toBe(PANEL_ID);
     expect(
       panel.node.querySelector('.jp-mltrack-panel-title')?.textContent
     ).toBe('ML Track');

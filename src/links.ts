@@ -31,7 +31,9 @@ export type TabLink =
   | { kind: 'diff'; base: string; remote: string }
   | { kind: 'run'; id: string }
   | { kind: 'compare'; ids: string[] }
-  | { kind: 'runs'; query: string };
+  | { kind: 'runs'; query: string }
+  /** A shared view of the runs table (its value: src/runs/viewLink.ts). */
+  | { kind: 'view'; value: string };
 
 /** The query parameter of each kind; every link parameter starts with `mltrack-`. */
 export const LINK_PARAMS: Record<TabLink['kind'], string> = {
@@ -39,7 +41,8 @@ export const LINK_PARAMS: Record<TabLink['kind'], string> = {
   diff: LINK_DIFF,
   run: 'mltrack-run',
   compare: 'mltrack-compare',
-  runs: 'mltrack-runs'
+  runs: 'mltrack-runs',
+  view: 'mltrack-view'
 };
 
 /** The parameter and value of `link` (`mltrack-diff`, `a..b`). */
@@ -55,6 +58,8 @@ export function linkParam(link: TabLink): [string, string] {
       return [param, link.ids.join(',')];
     case 'runs':
       return [param, link.query];
+    case 'view':
+      return [param, link.value];
   }
 }
 
@@ -85,6 +90,8 @@ export function parseTabLink(search: string): TabLink | null {
       }
       case LINK_PARAMS.runs:
         return { kind: 'runs', query: value };
+      case LINK_PARAMS.view:
+        return value ? { kind: 'view', value } : null;
     }
   }
   return null;

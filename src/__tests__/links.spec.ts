@@ -36,7 +36,8 @@ describe('tab links', () => {
     { kind: 'diff', base: 'aa', remote: 'current' },
     { kind: 'run', id: 'DEMO-7' },
     { kind: 'compare', ids: ['DEMO-1', 'DEMO-2', 'DEMO-3'] },
-    { kind: 'runs', query: 'params/lr > 0.01 and state = "finished"' }
+    { kind: 'runs', query: 'params/lr > 0.01 and state = "finished"' },
+    { kind: 'view', value: 'eyJxIjoiIn0' }
   ];
 
   it('round-trips every kind through the address bar', () => {

@@ -162,7 +162,8 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
     follow(notebooks?.currentWidget ?? null);
 
     // Deep links (src/links.ts): ?mltrack-checkpoint=<id>, ?mltrack-diff=<a>..<b>, and the
-    // runs plugin's ?mltrack-run=<id>, ?mltrack-compare=<a>,<b>, ?mltrack-runs=<query>.
+    // runs plugin's ?mltrack-run=<id>, ?mltrack-compare=<a>,<b>, ?mltrack-runs=<query> and
+    // ?mltrack-view=<shared view>.
     // The link stays in the address bar: the tab it opens becomes active and shows it.
     const initialSearch = window.location.search;
     const openLink = (link: TabLink): Promise<unknown> => {
@@ -183,6 +184,10 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
           return commands.execute(RunsCommandIDs.openTable, {
             query: link.query
           });
+        case 'view':
+          return commands.execute(RunsCommandIDs.openTable, {
+            view: link.value
+          });
       }
     };
     app.commands.addCommand(OPEN_LINK, {
@@ -200,7 +205,7 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
         );
       }
     });
-    const pattern = /[?&]mltrack-(checkpoint|diff|run|compare|runs)=/;
+    const pattern = /[?&]mltrack-(checkpoint|diff|run|compare|runs|view)=/;
     if (router) {
       router.register({ command: OPEN_LINK, pattern, rank: 20 });
     } else {

@@ -2,7 +2,7 @@ import { Widget } from '@lumino/widgets';
 
 import { IRunsPage, IRunsQuery } from '../api';
 import { RunsTableModel } from '../model';
-import { ROW_HEIGHT, RunsGrid } from '../grid';
+import { columnWidth, notebookCell, ROW_HEIGHT, RunsGrid } from '../grid';
 
 async function grid(n: number) {
   const fetch = async (q: IRunsQuery): Promise<IRunsPage> => {
@@ -80,5 +80,29 @@ describe('RunsGrid', () => {
     ).click();
     expect(model.sort).toBe('sys/name');
     widget.dispose();
+  });
+});
+
+describe('grid cells', () => {
+  it("names the notebook, keeps the checkpoint for the link's tooltip", () => {
+    expect(
+      notebookCell({
+        'source_code/notebook': 'ab12cd',
+        'sys/notebook_path': 'work/demo.ipynb'
+      })
+    ).toEqual({ text: 'demo.ipynb', title: 'work/demo.ipynb @ ab12cd' });
+    expect(notebookCell({ 'source_code/notebook': 'ab12cd' })).toEqual({
+      text: 'ab12cd',
+      title: 'ab12cd'
+    });
+    expect(notebookCell({ 'sys/notebook_path': 'x.ipynb' }).text).toBe('');
+  });
+
+  it('sizes a field column to its path, within bounds', () => {
+    expect(columnWidth('sys/name')).toBe(180);
+    expect(columnWidth('metrics/test_accuracy')).toBeGreaterThan(
+      columnWidth('params/lr')
+    );
+    expect(columnWidth('a/' + 'x'.repeat(200))).toBe(240);
   });
 });

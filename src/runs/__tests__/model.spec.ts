@@ -281,6 +281,21 @@ describe('RunsTableModel columns', () => {
     expect(projectOfQuery('sys/name = "a"')).toBeNull();
   });
 
+  it('follows the settings once loaded, but not over a view just applied', async () => {
+    const { fetch } = server(3);
+    const store = layouts();
+    const model = new RunsTableModel({ fetch, layouts: store, query: '' });
+    await model.reload();
+    expect(model.columnsChosen).toBe(false);
+    // The settings arrive after the table opened (a tab restored on reload).
+    store.kept['*'] = { columns: ['sys/id', 'params/lr'], widths: {} };
+    model.syncLayout();
+    expect(model.columns).toEqual(['sys/id', 'params/lr']);
+    await model.applyView({ query: '', sort: '', columns: ['sys/id', 'x'] });
+    model.syncLayout(); // e.g. saving that view changes the settings
+    expect(model.columns).toEqual(['sys/id', 'x']);
+  });
+
   it('counts every run when the query matches none', async () => {
     const { calls, fetch } = server(12);
     const model = new RunsTableModel({ fetch, query: 'x > 1' });

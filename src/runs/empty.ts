@@ -53,7 +53,7 @@ export function emptyState(
   if (/\bsys\/state\b/.test(q)) {
     hints.push(
       trans.__(
-        'The query keeps only some states: remove its sys/state condition to include running, failed, aborted and crashed runs too.'
+        'The query keeps only some states: remove its sys/state condition to see runs in every state (running, finished, failed, aborted, crashed).'
       )
     );
   }

@@ -57,3 +57,6 @@ def test_store_from_an_earlier_revision_upgrades_with_data_intact(
         store.dispose()
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        # 0007: save retention finds a removed save's children by index.
+        indexes = {r[1] for r in conn.execute("PRAGMA index_list(checkpoints)")}
+        assert "ix_checkpoints_parent" in indexes

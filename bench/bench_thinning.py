@@ -1,0 +1,147 @@
+"""Save retention on a long history, with and without the index on checkpoints.parent_id
+(migration 0007): 20,000 checkpoints in one notebook's line, 12,900 of them unprotected saves
+removed by `thinning.remove_saves` (the children re-pointed, the rows deleted), on SQLite
+and, when it answers at 127.0.0.1, PostgreSQL.
+
+"without" drops the index first, as a store at revision 0006 was. The history is grown as
+rows after one real checkpoint (bench_history.py does the same). One run each: the figures
+differ by orders of magnitude, not percent.
+
+    python bench/bench_thinning.py [--checkpoints 20000] [--no-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from nbformat.v4 import new_code_cell, new_notebook
+from sqlalchemy import func, insert, select
+
+from jupyter_mltrack.checkpoints import service
+from jupyter_mltrack.store import thinning
+from jupyter_mltrack.store.config import StoreConfig
+from jupyter_mltrack.store.engine import Store, open_store
+from jupyter_mltrack.store.models import Checkpoint
+
+
+def notebook() -> Any:
+    return new_notebook(cells=[new_code_cell(f"x = {i}") for i in range(20)])
+
+
+def doomed(seq: int, n: int) -> bool:
+    """129 of every 200 checkpoints (12,900 of 20,000), never the first or the newest."""
+    return 1 < seq < n and (seq * 129) % 200 < 129
+
+
+def grow(store: Store, n: int) -> list[str]:
+    """A line of `n` checkpoints; the ids of those to remove."""
+    first = service.create(store, "long.ipynb", notebook())
+    assert first is not None
+    rows, victims, parent = [], [], first.id
+    for seq in range(2, n + 1):
+        cid = uuid.uuid4().hex[:12]
+        rows.append(
+            {
+                "id": cid,
+                "notebook_id": first.notebook_id,
+                "seq": seq,
+                "parent_id": parent,
+                "created_at": first.created_at + seq,
+                "name": "",
+                "description": "",
+                "trigger": "save",
+                "author": "",
+                "size": first.size,
+                "manifest_sha": first.manifest_sha,
+                "content_sha": first.content_sha,
+                "cells_added": 0,
+                "cells_removed": 0,
+                "cells_modified": 1,
+                "from_disk": False,
+                "notebook_path": "long.ipynb",
+            }
+        )
+        if doomed(seq, n):
+            victims.append(cid)
+        parent = cid
+    with store.write() as s:
+        for i in range(0, len(rows), 2000):
+            s.execute(insert(Checkpoint), rows[i : i + 2000])
+    if not store.is_sqlite:
+        with store.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "VACUUM ANALYZE checkpoints"
+            )
+    return victims
+
+
+def once(store: Store, n: int, indexed: bool) -> tuple[int, float]:
+    if not indexed:
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("DROP INDEX ix_checkpoints_parent")
+    victims = grow(store, n)
+    t = time.perf_counter()
+    removed, _moved = thinning.remove_saves(store, victims)
+    took = time.perf_counter() - t
+    with store.read() as s:
+        left = s.execute(select(func.count()).select_from(Checkpoint)).scalar_one()
+    assert removed == len(victims) and left == n - removed, (removed, left)
+    return removed, took
+
+
+def report(label: str, n: int, results: dict[bool, tuple[int, float]]) -> None:
+    removed = results[True][0]
+    before, after = results[False][1], results[True][1]
+    print(
+        f"{label:<11} {n:>7,} checkpoints, {removed:,} removed: "
+        f"without the index {before:7.2f} s, with it {after:6.2f} s ({before / after:,.0f}x)"
+    )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--checkpoints", type=int, default=20_000)
+    ap.add_argument("--no-postgres", action="store_true")
+    a = ap.parse_args()
+    n = a.checkpoints
+    with tempfile.TemporaryDirectory(prefix="bench-thinning-") as tmp:
+        results = {}
+        for indexed in (False, True):
+            url = f"sqlite:///{tmp}/t{int(indexed)}.db"
+            st = open_store(StoreConfig(url, Path(tmp) / "blobs"), cached=False)
+            results[indexed] = once(st, n, indexed)
+            st.dispose()
+        report("SQLite", n, results)
+        if a.no_postgres:
+            return 0
+        try:
+            import psycopg
+
+            admin = psycopg.connect(
+                "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
+            )
+        except Exception as e:  # any reason: the SQLite figures stand alone
+            print(f"(PostgreSQL skipped: {e})")
+            return 0
+        results = {}
+        for indexed in (False, True):
+            db = f"bench_thinning_{uuid.uuid4().hex[:8]}"
+            admin.execute(f"CREATE DATABASE {db}")
+            try:
+                url = f"postgresql://postgres@127.0.0.1:5432/{db}"
+                st = open_store(StoreConfig(url, Path(tmp) / "pgblobs"), cached=False)
+                results[indexed] = once(st, n, indexed)
+                st.dispose()
+            finally:
+                admin.execute(f"DROP DATABASE {db}")
+        report("PostgreSQL", n, results)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

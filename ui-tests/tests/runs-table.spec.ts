@@ -536,10 +536,8 @@ test.describe('runs table with the demo runs', () => {
     const value = new URL(link).searchParams.get('mltrack-view');
     expect(value).toBeTruthy();
 
-    // A colleague's lab: a fresh page at the link. The link's value reaches the table
-    // through the open-runs-table command (what the URL handling calls).
+    // A colleague's lab: a fresh page at the link opens the table on the view.
     await load(page, link);
-    await command(page, 'mltrack:open-runs-table', { view: value });
     const opened = page.locator(TABLE);
     await expect(opened.locator('.jp-mltrack-query input')).toHaveValue(q);
     await expect(

@@ -53,10 +53,16 @@ export interface ILineChartOptions {
   trans?: TranslationBundle;
 }
 
-/** A dashed vertical line at `x` with a label (a fork's step: inherited points end there). */
+/**
+ * A dashed vertical line at `x`, labelled on each side (a fork's step: its parent's points
+ * end there, its own begin).
+ */
 export interface IMarker {
   x: number;
+  /** Written left of the line. */
   label: string;
+  /** Written right of the line. */
+  after?: string;
 }
 
 export class LineChart extends Widget {
@@ -287,11 +293,14 @@ export class LineChart extends Widget {
     ctx.stroke();
     ctx.fillStyle = '#888';
     ctx.font = `${11 * devicePixelRatio}px sans-serif`;
-    ctx.fillText(
-      marker.label,
-      x + 4 * devicePixelRatio,
-      top + 12 * devicePixelRatio
-    );
+    ctx.textBaseline = 'top';
+    const y = top + 4 * devicePixelRatio;
+    ctx.textAlign = 'right';
+    ctx.fillText(marker.label, x - 4 * devicePixelRatio, y);
+    if (marker.after) {
+      ctx.textAlign = 'left';
+      ctx.fillText(marker.after, x + 4 * devicePixelRatio, y);
+    }
     ctx.restore();
   }
 

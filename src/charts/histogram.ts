@@ -97,7 +97,11 @@ export class HistogramChart extends Widget {
         title: this._options.title,
         width: this._width(),
         height: HEIGHT,
-        scales: { x: { time: false } },
+        // Bars stand on zero.
+        scales: {
+          x: { time: false },
+          y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1] }
+        },
         axes: [
           { ...axis, label: this._options.xTitle, labelSize: 20 },
           { ...axis, size: 60, label: this._options.yTitle, labelSize: 20 }

@@ -134,7 +134,11 @@ export class RunView extends Panel {
     const fork = detail.fork;
     const marker =
       fork?.parent && typeof fork.step === 'number'
-        ? { x: fork.step, label: this._trans.__('fork: inherited ←') }
+        ? {
+            x: fork.step,
+            label: this._trans.__('← parent'),
+            after: this._trans.__('this fork →')
+          }
         : null;
     const pending: Promise<unknown>[] = [];
     const line = [{ id: this.runId, label: this.runId }];

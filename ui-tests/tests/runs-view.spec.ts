@@ -300,6 +300,7 @@ test.describe('run view', () => {
         // eslint-disable-next-line @typescript-eslint/no-explicit-any
         (window as any).jupyterapp.shell.collapseLeft()
       );
+      await page.setViewportSize({ width: 1200, height: 1000 });
       await view.evaluate(node => (node.scrollTop = 0));
       await page.waitForTimeout(500); // the charts follow the new width
       await view.screenshot({

@@ -74,6 +74,19 @@ async def test_runs_table_pages_by_cursor(jp_fetch, server_store):
     assert code == 400 and "cursor" in err["message"]
 
 
+async def test_runs_table_aggregates_of_a_fork_include_inherited_points(jp_fetch, server_store):
+    parent = make_run(server_store, name="parent")
+    float_series(server_store, parent, "train/acc", [0.1 * i for i in range(10)])
+    fork = make_run(server_store, name="fork")
+    scalar(server_store, fork, "forking/parent", parent.short_id)
+    scalar(server_store, fork, "forking/step", 4.0)
+    params = dict(columns="last(train/acc),count(train/acc)", sort="sys/name")
+    body = await _get(jp_fetch, "runs", query="last(train/acc) < 0.5", **params)
+    assert [r["sys/name"] for r in body["items"]] == ["fork"]
+    assert body["items"][0]["last(train/acc)"] == pytest.approx(0.4)
+    assert body["items"][0]["count(train/acc)"] == 5
+
+
 async def test_bad_query_is_400_with_the_caret(jp_fetch, server_store):
     code, body = await _error(jp_fetch, "runs", query="metrics/f1 >> 2")
     assert code == 400 and body["error"] == "invalid"

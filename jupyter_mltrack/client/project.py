@@ -36,10 +36,12 @@ class Project:
         ascending: bool = False,
         limit: int | None = 100,
         offset: int = 0,
+        cursor: str | None = None,
         **neptune_kwargs: Any,
     ) -> RunsTable:
         """Runs matching `query` (docs/api.md, query language), newest first by default;
-        `.to_pandas()` gives a DataFrame. `columns` adds fields to the default columns."""
+        `.to_pandas()` gives a DataFrame. `columns` adds fields to the default columns.
+        `cursor`: the `next_cursor` of the page before (docs/query.md, pages)."""
         del neptune_kwargs  # neptune's progress_bar, trashed, ...: nothing to do here
         return runs_table(
             self._store,
@@ -49,6 +51,7 @@ class Project:
             sort=sort_by if ascending else f"-{sort_by}",
             limit=limit,
             offset=offset,
+            cursor=cursor,
         )
 
     def stop(self) -> None:

@@ -100,6 +100,10 @@ class Compiler:
         # after its rows (query/pages.py). Else `runs.id IN (...)`, the set of matching runs
         # built once: cheaper when every match is visited anyway (sorts, counts).
         self.correlated = correlated
+        # The `fields` rows the conditions test: the table, or (fork_rows.py) a fork's rows
+        # with the points it inherits, for the paths in `forks`.
+        self.F: Any = Field
+        self.forks: Any = None
 
     def error(self, reason: str, pos: int) -> QuerySyntaxError:
         return QuerySyntaxError(reason, self.query, pos)
@@ -130,13 +134,27 @@ class Compiler:
     def condition(self, cond: Condition) -> ColumnElement[bool]:
         if cond.operand.is_sys:
             return self.sys_condition(cond)
+        own = self.field_condition(cond)
+        path = cond.operand.path
+        if self.forks is None or path not in self.forks.paths():
+            return own
+        # Forks whose series at this path has inherited points: their effective row decides.
+        forked = self.forks.runs_for(path)
+        table, self.F = self.F, self.forks.table(self.dialect)
+        try:
+            rows = select(self.F.run_id).where(self.F.path == path, self.field_test(cond))
+        finally:
+            self.F = table
+        return or_(and_(own, Run.id.not_in(forked)), Run.id.in_(rows))
+
+    def field_condition(self, cond: Condition) -> ColumnElement[bool]:
         test = self.field_test(cond)
         if self.correlated:
-            probe = select(Field.id).where(
-                Field.run_id == Run.id, Field.path == cond.operand.path, test
+            probe = select(self.F.id).where(
+                self.F.run_id == Run.id, self.F.path == cond.operand.path, test
             )
             return probe.correlate(Run).exists()
-        subquery = select(Field.run_id).where(Field.path == cond.operand.path, test)
+        subquery = select(self.F.run_id).where(self.F.path == cond.operand.path, test)
         return Run.id.in_(subquery)
 
     def sys_condition(self, cond: Condition) -> ColumnElement[bool]:
@@ -195,10 +213,10 @@ class Compiler:
             text = self.string_value(value, cond)
             tests = []
             if hint in (None, "string_set"):
-                tests.append(self.member(Field.text, text))
+                tests.append(self.member(self.F.text, text))
             if hint in (None, "string", "string_series"):
                 types = STRING_TYPES if hint is None else (hint,)
-                tests.append(and_(Field.type.in_(types), self.substring(Field.text, text)))
+                tests.append(and_(self.F.type.in_(types), self.substring(self.F.text, text)))
             if not tests:
                 raise self.error(
                     f"CONTAINS applies to strings and string sets, not {hint}", cond.pos
@@ -209,7 +227,7 @@ class Compiler:
             if hint == "string_set":
                 raise self.error("MATCHES applies to strings; for sets use CONTAINS", cond.pos)
             types = STRING_TYPES if hint is None else (hint,)
-            return and_(Field.type.in_(types), self.regex(Field.text, text, value))
+            return and_(self.F.type.in_(types), self.regex(self.F.text, text, value))
         if operand.agg:
             return self.aggregate_test(cond, value)
         return self.value_test(cond, value, hint)
@@ -218,10 +236,10 @@ class Compiler:
         agg = cond.operand.agg
         if agg == "last" and isinstance(value.value, str):
             return and_(
-                Field.type == "string_series", self.compare(Field.text, cond.op, value.value)
+                self.F.type == "string_series", self.compare(self.F.text, cond.op, value.value)
             )
         number = self.number_value(value, cond)
-        col = {"last": Field.last, "min": Field.min, "max": Field.max, "count": Field.count}
+        col = {"last": self.F.last, "min": self.F.min, "max": self.F.max, "count": self.F.count}
         return self.compare(col[agg or ""], cond.op, number)
 
     def value_test(self, cond: Condition, value: Value, hint: str | None) -> ColumnElement[bool]:
@@ -237,29 +255,31 @@ class Compiler:
                 raise self.error(f"{hint} fields do not compare with true/false", value.pos)
             if op not in ("=", "!="):
                 raise self.error("true/false compare with = or != only", cond.pos)
-            return and_(Field.type == "bool", self.compare(Field.num, op, 1.0 if v else 0.0))
+            return and_(self.F.type == "bool", self.compare(self.F.num, op, 1.0 if v else 0.0))
         if isinstance(v, str):
             tests = []
             if hint in (None, "string", "string_series"):
                 types = STRING_TYPES if hint is None else (hint,)
-                tests.append(and_(Field.type.in_(types), self.compare(Field.text, op, v)))
+                tests.append(and_(self.F.type.in_(types), self.compare(self.F.text, op, v)))
             if hint in (None, "datetime"):
                 when = parse_time(v, self.now)
                 if when is None and hint == "datetime":
                     raise self.error(_TIME_HELP, value.pos)
                 if when is not None:
-                    tests.append(and_(Field.type == "datetime", self.compare(Field.num, op, when)))
+                    tests.append(
+                        and_(self.F.type == "datetime", self.compare(self.F.num, op, when))
+                    )
             if not tests:
                 raise self.error(f"{hint} fields compare with numbers, not strings", value.pos)
             return or_(*tests)
         if hint is None:
-            return or_(self.compare(Field.num, op, v), self.compare(Field.last, op, v))
+            return or_(self.compare(self.F.num, op, v), self.compare(self.F.last, op, v))
         if hint in ("string", "string_series"):
             raise self.error(f'{hint} fields compare with quoted strings: "{_fmt(v)}"', value.pos)
         if hint == "float_series":
-            return and_(Field.type == "float_series", self.compare(Field.last, op, v))
+            return and_(self.F.type == "float_series", self.compare(self.F.last, op, v))
         types = ("float", "int") if hint == "float" else (hint,)
-        return and_(Field.type.in_(types), self.compare(Field.num, op, v))
+        return and_(self.F.type.in_(types), self.compare(self.F.num, op, v))
 
     # -- values -------------------------------------------------------------------------------
     def string_value(self, value: Value, cond: Condition) -> str:
@@ -326,13 +346,13 @@ class Compiler:
             elements = func.json_each(col).table_valued("value")
             found = select(elements.c.value).where(elements.c.value == item).exists()
             test = and_(func.json_valid(col) == 1, found)
-        return case((Field.type == "string_set", test), else_=false())
+        return case((self.F.type == "string_set", test), else_=false())
 
     def type_is(self, hint: str) -> ColumnElement[bool]:
         if hint == "state":
             return false()
         types = ("float", "int") if hint == "float" else (hint,)
-        return Field.type.in_(types)
+        return self.F.type.in_(types)  # type: ignore[no-any-return]
 
 
 _TIME_HELP = 'expected a time: "-2h", "-30m", "-7d", "now", "2024-05-01" or "2024-05-01T12:00:00Z"'

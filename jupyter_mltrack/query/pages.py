@@ -10,8 +10,9 @@ counted exactly only when that is cheap:
   then the rest (no such field), each ordered by its tie-breaks and the run id. This is the
   order of the generic ORDER BY ... NULLS LAST, cut where an index can follow it.
 * A sort on a `sys/` column of `runs` (creation time, name, ...) reads its runs index.
-* Anything else (several keys, aggregates, derived columns such as `sys/state`, offsets past
-  FAST_OFFSET) is one generic statement: a LEFT JOIN per sort key, sorted by the database.
+* `sys/state` (derived: a stale running run reads crashed) is one segment per state.
+* Anything else (several keys, min/max/count, `sys/duration`, offsets past FAST_OFFSET) is
+  one generic statement: a LEFT JOIN per sort key, sorted by the database.
 
 In the index-ordered segments the filter is correlated (a probe per run the scan meets, see
 compiler.Compiler.correlated), so a page costs its rows, not the matches. A page ends with a
@@ -34,7 +35,8 @@ from sqlalchemy.orm import Session, aliased
 
 from .. import sysfields
 from ..errors import InvalidInput
-from ..store.models import SORT_NUMBER, Field, Run
+from ..store.models import RUN_STATES, SORT_NUMBER, Field, Run
+from ..store.runs import stale_cutoff
 from . import keyset
 from .compiler import Compiler
 from .syntax import Expr, Operand
@@ -79,6 +81,7 @@ class Request:
     limit: int | None
     offset: int
     cursor: str | None
+    forks: Any = None  # fork_rows.Forks: the forks' effective series rows, if any
 
 
 def read_page(s: Session, req: Request) -> Page:
@@ -130,6 +133,7 @@ def read_page(s: Session, req: Request) -> Page:
 
 def _where(req: Request, *, correlated: bool) -> list[Any]:
     compiler = Compiler(req.query, req.dialect, req.now, correlated=correlated)
+    compiler.forks = req.forks
     where = [compiler.compile(req.tree)]
     if req.project_id is not None:
         where.append(Run.project_id == req.project_id)
@@ -141,8 +145,12 @@ def _fast(req: Request) -> str | None:
     if len(req.keys) != 1:
         return None
     operand = req.keys[0][0]
+    if req.forks is not None and operand.path in req.forks.paths():
+        return None  # forks' inherited values are no index's: the generic plan sorts them
     if not operand.is_sys:
         return "field" if operand.agg in (None, "last") else None
+    if operand.path == "sys/state":
+        return "state"
     return "column" if _run_column(operand) is not None else None
 
 
@@ -154,6 +162,9 @@ def _as_fast(
     fast = _fast(req)
     if plan != "generic" or fast is None:
         return plan, segment, values
+    if fast == "state":
+        order = _state_order(req.keys[0][1])
+        return (fast, order.index(values[0]), []) if values[0] in order else (plan, segment, values)
     if fast == "column" or req.keys[0][0].agg == "last":
         return (fast, 0, values) if values[0] is not None else (fast, 1, [])
     number, text = values
@@ -169,6 +180,8 @@ def _plan(req: Request, where_probe: list[Any], wanted: str | None) -> tuple[str
     operand, desc = req.keys[0]
     if fast == "field":
         return "field", _field_segments(operand, desc, where_probe)
+    if fast == "state":
+        return "state", _state_segments(req, desc, where_probe)
     if fast == "column":
         column = _run_column(operand)
         term = keyset.Term(column, desc, bool(column.nullable))
@@ -187,6 +200,28 @@ def _run_column(operand: Operand) -> Any:
     if f is None or f.column is None or f.is_field:
         return None
     return Run.__table__.c[f.column]
+
+
+def _state_order(desc: bool) -> list[str]:
+    return sorted(RUN_STATES, reverse=desc)
+
+
+def _state_segments(req: Request, desc: bool, where_probe: list[Any]) -> list[Segment]:
+    """sys/state is derived (a running run with a stale heartbeat reads crashed): one segment
+    per state, in the sort's order, each read by id from ix_runs_project_state_id."""
+    cutoff = stale_cutoff(req.now)
+    stale = and_(Run.state == "running", Run.heartbeat_at < cutoff)
+    out = []
+    for state in _state_order(desc):
+        if state == "crashed":
+            test: Any = or_(Run.state == "crashed", stale)
+        elif state == "running":
+            fresh = or_(Run.heartbeat_at.is_(None), Run.heartbeat_at >= cutoff)
+            test = and_(Run.state == "running", fresh)
+        else:
+            test = Run.state == state
+        out.append(Segment(select(Run.id).where(test, *where_probe), [], Run.id))
+    return out
 
 
 def _field_segments(operand: Operand, desc: bool, where_probe: list[Any]) -> list[Segment]:

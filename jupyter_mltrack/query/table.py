@@ -24,11 +24,11 @@ from ..store import names
 from ..store.engine import Store
 from ..store.models import Field, Project, Run
 from ..store.runs import db_time, effective_state
-from . import keyset
+from . import fork_rows, keyset
 from .budget import bounded
 from .compiler import Compiler
 from .pages import Request, read_page
-from .syntax import Operand, parse, parse_columns, parse_sort
+from .syntax import Condition, Expr, Not, Operand, parse, parse_columns, parse_sort
 from .tokens import MAX_COLUMNS, QueryError
 
 if TYPE_CHECKING:
@@ -124,7 +124,7 @@ def runs_table(
     wanted = _columns(columns, compiler)
     sort_text = sort or DEFAULT_SORT
     sort_keys = parse_sort(sort_text)
-    terms, joins = _order_by(compiler, sort_keys, sort_text)
+    _order_by(compiler, sort_keys, sort_text, None)  # an unknown sys/ key: an error here
     owner = keyset.fingerprint(query or "", sort_text, project)
 
     with store.read() as s:
@@ -135,13 +135,26 @@ def runs_table(
             )
             if project_id is None:  # no such project: no runs (a cursor is still checked)
                 project_id = -1
+        # Forks see their inherited points in series aggregates (fork_rows.py).
+        forks = fork_rows.scope(s, store, project_id)
+        sort_paths = [o.path for o, _ in sort_keys if not o.is_sys]
+        if forks is not None:
+            forks.effective(s, forks.chains, _paths(tree) + sort_paths)
+        terms, joins = _order_by(compiler, sort_keys, sort_text, forks)
         request = Request(
             query or "", tree, dialect, now, project_id, sort_keys, terms, joins, owner,
-            limit, offset, cursor,
+            limit, offset, cursor, forks,
         )  # fmt: skip
         with bounded(s, timeout):  # the statements the user's query shapes
             page = read_page(s, request)
         rows = _page_rows(s, page.ids, wanted)
+        if forks is not None:
+            on_page = [i for i in page.ids if i in forks.chains]
+            forks.effective(s, on_page, [o.path for o in wanted if not o.is_sys])
+            rows = [
+                (run, name, {**fields, **_inherited(forks, run.id, fields)})
+                for run, name, fields in rows
+            ]
     plan = [(o.key, o.is_sys, o.path, o.agg) for o in wanted]
     items = [_item(run, project_name, fields, plan, now) for run, project_name, fields in rows]
     time_cols = [o.key for o in wanted if o.path in sysfields.TIME_PATHS]
@@ -174,10 +187,14 @@ def _columns(columns: str | Sequence[str] | None, compiler: Compiler) -> list[Op
 
 
 def _order_by(
-    compiler: Compiler, keys: list[tuple[Operand, bool]], text: str
+    compiler: Compiler,
+    keys: list[tuple[Operand, bool]],
+    text: str,
+    forks: fork_rows.Forks | None,
 ) -> tuple[list[keyset.Term], list[tuple[Any, str]]]:
     """The sort keys as ORDER BY terms (NULLs last; the run id follows them all), and the
-    `fields` joins they read: a field sorts by its number (a series' last value), then text."""
+    `fields` joins they read: a field sorts by its number (a series' last value), then text.
+    A fork's effective row (fork_rows.py), where it has one, stands for its own."""
     sort_compiler = Compiler(text, compiler.dialect, compiler.now)
     terms: list[keyset.Term] = []
     joins: list[tuple[Any, str]] = []
@@ -189,12 +206,41 @@ def _order_by(
             continue
         alias = aliased(Field)
         joins.append((alias, operand.path))
+        sources = [alias]
+        if forks is not None and operand.path in forks.paths():
+            inherited = forks.table(compiler.dialect)
+            joins.append((inherited, operand.path))
+            sources.insert(0, inherited)
+
+        def pick(get: Any, sources: list[Any] = sources) -> Any:
+            if len(sources) == 1:
+                return get(sources[0])
+            return case((sources[0].run_id.is_not(None), get(sources[0])), else_=get(sources[1]))
+
         if operand.agg:
-            terms.append(keyset.Term(getattr(alias, operand.agg), desc))
+            agg = operand.agg
+            terms.append(keyset.Term(pick(lambda a, agg=agg: getattr(a, agg)), desc))
         else:
-            number = case((alias.type.in_(SERIES_TYPES), alias.last), else_=alias.num)
-            terms += [keyset.Term(number, desc), keyset.Term(alias.text, desc)]
+            number = pick(lambda a: case((a.type.in_(SERIES_TYPES), a.last), else_=a.num))
+            terms += [keyset.Term(number, desc), keyset.Term(pick(lambda a: a.text), desc)]
     return terms, joins
+
+
+def _paths(tree: Expr | None) -> list[str]:
+    """The field paths a query's conditions read."""
+    if tree is None:
+        return []
+    if isinstance(tree, Condition):
+        return [] if tree.operand.is_sys else [tree.operand.path]
+    if isinstance(tree, Not):
+        return _paths(tree.expr)
+    return [p for item in tree.items for p in _paths(item)]
+
+
+def _inherited(forks: fork_rows.Forks, run_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+    """A fork's effective rows for the paths of its page row (fork_rows.py)."""
+    del fields  # a fork's effective row replaces its own, or stands where it has none
+    return {path: row for (rid, path), row in forks.rows.items() if rid == run_id}
 
 
 def _page_rows(

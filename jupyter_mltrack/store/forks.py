@@ -7,8 +7,8 @@ Neptune 3 names runs, or its `KEY-n`; looked up in the fork's project) and the s
 `forking/step`. `read_series` gives a fork's series as its parent's points with a step up to
 the fork step (the parent's own ancestry included, each cut at its own fork step), followed
 by the fork's own points. It serves the reads that draw or fetch a series (charts, the REST
-series, `fetch_values()`); the runs table's aggregates (last, min, max) and queries stay the
-fork's own, as do export and `mltrack sync`, which copy what a run holds.
+series, `fetch_values()`) and the runs table's aggregates (last, min, max, count) in cells,
+filters and sorts (query/fork_rows.py); export and `mltrack sync` copy what a run holds.
 """
 
 from __future__ import annotations

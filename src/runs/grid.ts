@@ -102,6 +102,7 @@ export class RunsGrid extends Widget {
     });
     this._header.addEventListener('click', e => this._onHeaderClick(e));
     this._header.addEventListener('pointerdown', e => this._onResizeStart(e));
+    this._header.addEventListener('keydown', e => this._onHeaderKey(e));
     this._header.addEventListener('dragstart', e => this._onDragStart(e));
     this._header.addEventListener('dragover', e => this._onDragOver(e));
     this._header.addEventListener('dragleave', () => this._markDrop(null));
@@ -203,7 +204,7 @@ export class RunsGrid extends Widget {
         cell.dataset.column = column;
         cell.setAttribute('role', 'columnheader');
         cell.title = trans.__(
-          '%1: click to sort, Shift+click to add a sort key, drag to move',
+          '%1: click or Enter to sort, Shift to add a sort key; drag or Alt+←/→ to move, Alt+Shift+←/→ to resize, Delete to remove',
           column
         );
         const label = document.createElement('span');
@@ -229,6 +230,7 @@ export class RunsGrid extends Widget {
           cell.appendChild(remove);
         }
         cell.draggable = true;
+        cell.tabIndex = 0;
         const grip = document.createElement('span');
         grip.className = 'jp-mltrack-col-resize';
         grip.title = trans.__('Drag to resize %1', column);
@@ -372,6 +374,52 @@ export class RunsGrid extends Widget {
       return;
     }
     void this.model.sortBy(column, event.shiftKey);
+  }
+
+  /**
+   * The header from the keyboard: Enter or Space sorts (Shift adds a key), Alt+←/→ moves the
+   * column, Alt+Shift+←/→ narrows or widens it by 20 px, Delete removes it.
+   */
+  private _onHeaderKey(event: KeyboardEvent): void {
+    const column = this._headerCell(event)?.dataset.column;
+    if (!column) {
+      return;
+    }
+    const columns = this.model.columns;
+    const at = columns.indexOf(column);
+    const step =
+      event.key === 'ArrowLeft' ? -1 : event.key === 'ArrowRight' ? 1 : 0;
+    if (event.key === 'Enter' || event.key === ' ') {
+      void this.model.sortBy(column, event.shiftKey);
+    } else if (step && event.altKey && event.shiftKey) {
+      const width = this.model.widthOf(column) ?? columnWidth(column);
+      this.model.setWidth(column, width + 20 * step);
+    } else if (step && event.altKey) {
+      const before = step < 0 ? columns[at - 1] : (columns[at + 2] ?? null);
+      if (before === undefined) {
+        return; // first column already
+      }
+      this.model.moveColumn(column, before);
+      this.render();
+      this._focusHeader(column);
+    } else if (event.key === 'Delete' && column !== 'sys/id') {
+      this._options.removeColumn(column);
+      this.render();
+      this._focusHeader(columns[at + 1] ?? columns[at - 1]);
+    } else {
+      return;
+    }
+    event.preventDefault();
+    event.stopPropagation(); // not the rows' keys (Enter opens the selected runs)
+  }
+
+  private _focusHeader(column: string | undefined): void {
+    const cells = this._header.querySelectorAll<HTMLElement>(
+      '.jp-mltrack-grid-hcell'
+    );
+    Array.from(cells)
+      .find(c => c.dataset.column === column)
+      ?.focus();
   }
 
   /** Drag a header's right edge: the width follows, the settings get where it ends. */

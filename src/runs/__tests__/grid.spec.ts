@@ -26,7 +26,7 @@ async function grid(n: number) {
     model,
     openRun: id => opened.push(id),
     openCheckpoint: () => undefined,
-    removeColumn: () => undefined
+    removeColumn: column => void model.removeColumn(column)
   });
   Widget.attach(widget, document.body);
   return { model, widget, opened };
@@ -104,5 +104,35 @@ describe('grid cells', () => {
       columnWidth('params/lr')
     );
     expect(columnWidth('a/' + 'x'.repeat(200))).toBe(240);
+  });
+});
+
+describe('grid header from the keyboard', () => {
+  it('moves, resizes, sorts and removes columns', async () => {
+    const { model, widget } = await grid(3);
+    widget.render();
+    const header = (column: string) =>
+      widget.node.querySelector(
+        `.jp-mltrack-grid-hcell[data-column="${column}"]`
+      ) as HTMLElement;
+    const key = (column: string, init: KeyboardEventInit) =>
+      header(column).dispatchEvent(
+        new KeyboardEvent('keydown', { bubbles: true, ...init })
+      );
+    key('sys/state', { key: 'ArrowLeft', altKey: true });
+    expect(model.columns.slice(0, 3)).toEqual([
+      'sys/id',
+      'sys/state',
+      'sys/name'
+    ]);
+    expect(document.activeElement).toBe(header('sys/state'));
+    key('sys/state', { key: 'ArrowRight', altKey: true, shiftKey: true });
+    expect(model.widthOf('sys/state')).toBe(104);
+    key('sys/owner', { key: 'Delete' });
+    expect(model.columns).not.toContain('sys/owner');
+    key('sys/name', { key: 'Enter' });
+    await new Promise(r => setTimeout(r, 0));
+    expect(model.sort).toBe('sys/name');
+    widget.dispose();
   });
 });

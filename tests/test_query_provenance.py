@@ -6,10 +6,11 @@ from __future__ import annotations
 from query_helpers import float_series, make_run, scalar
 
 from jupyter_mltrack.query.detail import run_detail
-from jupyter_mltrack.query.provenance import cell_provenance
+from jupyter_mltrack.query.provenance import _per_cell, _per_cell_python, cell_provenance
 from jupyter_mltrack.store import cells
 from jupyter_mltrack.store.engine import Store
 from jupyter_mltrack.store.entities import CellExecutionInfo
+from jupyter_mltrack.store.fields import SeriesData
 
 
 def _cell(cell_id: str, count: int, start: float, end: float | None) -> CellExecutionInfo:
@@ -49,6 +50,19 @@ def test_each_point_goes_to_the_cell_that_ran_when_it_was_logged(store: Store) -
         {"path": "train/loss", "count": 5, "first_step": 6, "last_step": 10},
         {"path": "val/acc", "count": 1, "first_step": 3, "last_step": 3},
     ]
+
+
+def test_the_pure_python_path_gives_the_same_answer() -> None:
+    executions = [_cell("a", 1, 100.0, 110.0), _cell("b", 2, 120.0, None)]
+    data = SeriesData(
+        "float_series",
+        [5.0, 1.0, 2.0, 3.0, 4.0, 9.0],
+        [0.0] * 6,
+        [99.0, 100.0, 105.0, 111.0, 120.0, 1e9],
+    )
+    expected = {0: (2, 1.0, 2.0), 1: (2, 4.0, 9.0)}
+    assert _per_cell_python(executions, [100.0, 120.0], data) == expected
+    assert _per_cell(executions, [100.0, 120.0], data) == expected
 
 
 def test_a_run_without_cells_has_none(store: Store) -> None:

@@ -35,7 +35,7 @@ def cell_provenance(store: Store, run_id: str | int) -> dict[str, Any]:
     starts = [c.started_at for c in executions]
     logged: list[list[dict[str, Any]]] = [[] for _ in executions]
     for info in series[:MAX_SERIES] if executions else []:
-        data = fields.read_series(store, run.id, info.path)
+        data = fields.read_series(store, run.id, info.path, as_numpy=True)
         if data is None:
             continue
         for i, (count, first, last) in _per_cell(executions, starts, data).items():
@@ -65,6 +65,33 @@ def _per_cell(
     executions: list[Any], starts: list[float], data: fields.SeriesData
 ) -> dict[int, tuple[int, float, float]]:
     """Cell index -> (points, first step, last step) of one series."""
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - numpy is in every test environment
+        return _per_cell_python(executions, starts, data)
+    stamps = np.asarray(data.timestamps, dtype="float64")
+    steps = np.asarray(data.steps, dtype="float64")
+    ends = np.array([np.inf if c.ended_at is None else c.ended_at for c in executions])
+    cell = np.searchsorted(np.asarray(starts, dtype="float64"), stamps, side="right") - 1
+    inside = cell >= 0
+    inside[inside] = stamps[inside] <= ends[cell[inside]]
+    cell, steps = cell[inside], steps[inside]
+    if not len(cell):
+        return {}
+    n = len(executions)
+    counts = np.bincount(cell, minlength=n)
+    lows = np.full(n, np.inf)
+    highs = np.full(n, -np.inf)
+    np.minimum.at(lows, cell, steps)
+    np.maximum.at(highs, cell, steps)
+    return {
+        int(i): (int(counts[i]), float(lows[i]), float(highs[i])) for i in np.flatnonzero(counts)
+    }
+
+
+def _per_cell_python(
+    executions: list[Any], starts: list[float], data: fields.SeriesData
+) -> dict[int, tuple[int, float, float]]:
     out: dict[int, tuple[int, float, float]] = {}
     for step, stamp in zip(data.steps, data.timestamps, strict=True):
         i = bisect.bisect_right(starts, stamp) - 1

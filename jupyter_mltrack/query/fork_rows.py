@@ -23,12 +23,13 @@ from __future__ import annotations
 import json
 import math
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Float, Integer, String, column, or_, select, text
+from sqlalchemy import Float, Integer, String, column, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from ..store import forks
@@ -39,6 +40,8 @@ SERIES = ("float_series", "string_series")  # file series keep their own rows
 _cache: dict[tuple[str, int, str], tuple[Any, SimpleNamespace | None]] = {}
 _cache_lock = threading.Lock()
 MAX_CACHE = 50_000
+SCOPE_TTL = 30.0  # seconds a project's fork lineage is reused while its forks are the same
+_scopes: dict[tuple[str, int | None], tuple[tuple[int, int], float, Any]] = {}
 
 
 @dataclass
@@ -68,8 +71,8 @@ class Forks:
         for fork in ids:
             chain = self.chains[fork]
             for path in wanted:
-                if not any((a, path) in stamps for a, _ in chain):
-                    continue  # no ancestor has it: the fork's own row stands
+                if not any(stamps.get((a, path), (0, ""))[1] in SERIES for a, _ in chain):
+                    continue  # no ancestor has it as a series: the fork's own row stands
                 own = stamps.get((fork, path))
                 if own is not None and own[1] not in SERIES:
                     continue  # a scalar of the fork's own
@@ -135,7 +138,30 @@ def _finite(v: float | None) -> float | None:
 
 
 def scope(s: Session, store: Store, project_id: int | None) -> Forks | None:
-    """The forks among the runs of a project (all projects: None); None when there are none."""
+    """The forks among the runs of a project (all projects: None); None when there are none.
+
+    One index-only probe when nothing changed since the last call: the lineage is rebuilt
+    only when a fork's `forking/*` rows come or go (their number and run ids), or after
+    SCOPE_TTL seconds (a parent created after its fork, a run deleted)."""
+    marks = (Field.path.in_((forks.PARENT, forks.STEP)),)
+    count, total = s.execute(select(func.count(), func.sum(Field.run_id)).where(*marks)).one()
+    if not count:
+        return None
+    key = (str(store.engine.url), project_id)
+    stamp = (int(count), int(total or 0))
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _scopes.get(key)
+    if hit is not None and hit[0] == stamp and now - hit[1] < SCOPE_TTL:
+        chains = hit[2]
+    else:
+        chains = _chains(s, project_id)
+        with _cache_lock:
+            _scopes[key] = (stamp, now, chains)
+    return Forks(store, chains) if chains else None
+
+
+def _chains(s: Session, project_id: int | None) -> dict[int, list[tuple[int, float]]]:
     q = (
         select(Field.run_id, Field.path, Field.text, Field.num, Run.project_id)
         .join(Run, Run.id == Field.run_id)
@@ -148,10 +174,13 @@ def scope(s: Session, store: Store, project_id: int | None) -> Forks | None:
         project_of[run_id] = pid
     parents = {r: p for r, p in points.items() if p.get(forks.PARENT)}
     if not parents:
-        return None
+        return {}
     names = {str(p[forks.PARENT]) for p in parents.values()}
     numeric = [int(n) for n in names if n.isdigit() and int(n) < 2**63]
-    found = s.execute(
+    by_short: dict[tuple[int, str], int] = {}
+    by_custom: dict[tuple[int, str], int] = {}
+    by_id: dict[int, int] = {}
+    for rid, short_id, custom, pid in s.execute(
         select(Run.id, Run.short_id, Run.custom_run_id, Run.project_id).where(
             or_(
                 Run.short_id.in_([n.upper() for n in names]),
@@ -159,17 +188,19 @@ def scope(s: Session, store: Store, project_id: int | None) -> Forks | None:
                 Run.id.in_(numeric),
             )
         )
-    ).all()
+    ):
+        by_short[pid, short_id] = rid
+        if custom is not None:
+            by_custom[pid, custom] = min(rid, by_custom.get((pid, custom), rid))
+        by_id[rid] = pid
 
     def resolve(name: str, project: int) -> int | None:
         """As store.runs.get(name, project=...): id, short id or custom id; the lowest id."""
-        hits = [
-            r.id
-            for r in found
-            if r.project_id == project
-            and (r.short_id == name.upper() or r.custom_run_id == name or str(r.id) == name)
-        ]
-        return min(hits) if hits else None
+        hits = [by_short.get((project, name.upper())), by_custom.get((project, name))]
+        if name.isdigit() and by_id.get(int(name)) == project:
+            hits.append(int(name))
+        found = [h for h in hits if h is not None]
+        return min(found) if found else None
 
     chains: dict[int, list[tuple[int, float]]] = {}
     for fork in parents:
@@ -188,7 +219,7 @@ def scope(s: Session, store: Store, project_id: int | None) -> Forks | None:
             current = parent
         if chain:
             chains[fork] = chain
-    return Forks(store, chains) if chains else None
+    return chains
 
 
 def _aggregate(store: Store, fork: int, path: str) -> SimpleNamespace | None:

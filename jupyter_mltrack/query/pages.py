@@ -293,7 +293,7 @@ def _population_of(s: Session, project_id: int | None, scope: list[Any]) -> int:
     """Runs in the project (all runs: None), reused for POPULATION_TTL seconds: it only
     decides between counting and estimating, and scales the estimate (a count that is a few
     seconds old is exact enough for both; counting 100,000 runs is 10-30 ms)."""
-    key = (str(s.get_bind().engine.url), project_id)
+    key = (str(s.get_bind().engine.url), project_id)  # the URL: a store, whatever engine
     now = time.monotonic()
     with _population_lock:
         hit = _population.get(key)

@@ -13,7 +13,7 @@ import { Panel, Widget } from '@lumino/widgets';
 
 import { defaultTrans } from '../i18n';
 import { FLOAT_SERIES, IRunDetail, ISeries, ISeriesQuery } from '../runs/api';
-import { formatCell } from '../runs/format';
+import { columnLabel, formatCell } from '../runs/format';
 import { LISTED_SYS_FIELDS } from '../sysfields';
 import { getRunCells, IRunCells } from './api';
 import { SeriesCharts } from './charts';
@@ -215,7 +215,7 @@ export class RunView extends Panel {
         const fact = el('span', 'jp-mltrack-run-fact');
         fact.dataset.path = path;
         fact.append(
-          el('span', 'jp-mltrack-label', path.slice(4).replace('_', ' ')),
+          el('span', 'jp-mltrack-label', columnLabel(path, trans)),
           ` ${value}`
         );
         facts.appendChild(fact);

@@ -289,6 +289,10 @@ test.describe('run view', () => {
     await expect(hardware.locator('.jp-mltrack-chart')).toHaveCount(0);
     await hardware.locator('.jp-mltrack-section-toggle').click();
     await expect(hardware.locator('.jp-mltrack-chart').first()).toBeVisible();
+    // Units where known: the hardware series' (docs/run-context.md).
+    await expect(
+      hardware.locator('.jp-mltrack-chart[data-field="monitoring/memory"]')
+    ).toHaveAttribute('data-y-title', 'monitoring/memory (GiB)');
     await hardware.locator('.jp-mltrack-section-toggle').click();
     const both = view.locator(
       '.jp-mltrack-run-checkpoint .jp-mltrack-open-checkpoint'

@@ -204,6 +204,10 @@ export class RunsTableModel {
   get total(): number | null {
     return this._total;
   }
+  /** Whether `total` is the server's estimate (large projects: docs/query.md). */
+  get totalEstimated(): boolean {
+    return this._totalEstimated;
+  }
   /** The last error (a bad query shows its caret message), or null. */
   get error(): string | null {
     return this._error;
@@ -510,6 +514,7 @@ export class RunsTableModel {
       }
       this._pages.set(page, answer.items);
       this._total = answer.total;
+      this._totalEstimated = !!answer.total_estimated;
       this._error = null;
     } catch (reason) {
       if (generation !== this._generation) {
@@ -578,6 +583,7 @@ export class RunsTableModel {
   private _widths: Record<string, number> = {};
   private _project: string | null;
   private _total: number | null = null;
+  private _totalEstimated = false;
   private _error: string | null = null;
   private _pages = new Map<number, RunRow[]>();
   private _inflight = new Set<number>();

@@ -288,9 +288,15 @@ export class RunsTableView extends Panel {
       text = model.query ? trans.__('No match') : trans.__('No runs');
     } else {
       const total = model.total.toLocaleString(pageLocale());
-      text = selected
-        ? trans.__('%1 runs, %2 selected', total, selected)
-        : trans.__('%1 runs', total);
+      if (model.totalEstimated) {
+        text = selected
+          ? trans.__('about %1 runs, %2 selected', total, selected)
+          : trans.__('about %1 runs', total);
+      } else {
+        text = selected
+          ? trans.__('%1 runs, %2 selected', total, selected)
+          : trans.__('%1 runs', total);
+      }
     }
     this._status.textContent = text;
     this._status.classList.toggle('jp-mod-error', !!model.error);

@@ -296,6 +296,18 @@ describe('RunsTableModel columns', () => {
     expect(model.columns).toEqual(['sys/id', 'x']);
   });
 
+  it("keeps the server's word that a total is estimated", async () => {
+    const fetch = async (): Promise<IRunsPage> => ({
+      items: [{ 'sys/id': 'A-1' }],
+      total: 9988,
+      total_estimated: true,
+      columns: ['sys/id']
+    });
+    const model = new RunsTableModel({ fetch });
+    await model.reload();
+    expect(model.totalEstimated).toBe(true);
+  });
+
   it('counts every run when the query matches none', async () => {
     const { calls, fetch } = server(12);
     const model = new RunsTableModel({ fetch, query: 'x > 1' });

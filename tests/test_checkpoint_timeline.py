@@ -189,5 +189,5 @@ async def test_rest_history_without_saves_counts_against_the_previous_visible(
     await post("second")
     page = await call(jp_fetch, "checkpoints", path="b.ipynb", exclude_trigger="save")
     assert [i["name"] for i in page["items"]] == ["second", "first"]
-    assert page["items"][0]["changes"] == {"added": 2, "removed": 1, "modified": 1}
-    assert page["items"][1]["changes"] == {"added": 3, "removed": 0, "modified": 0}
+    assert page["items"][0]["changes"] == {"added": 2, "removed": 1, "modified": 1, "moved": 0}
+    assert page["items"][1]["changes"] == {"added": 3, "removed": 0, "modified": 0, "moved": 0}

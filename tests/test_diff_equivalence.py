@@ -227,7 +227,7 @@ def test_summary_names_the_parts_that_changed():
     parts = {m["base"]: m["parts"] for m in summary["modified"]}
     assert parts[code[0]] == ["source"]
     assert parts[code[1]] == ["outputs", "execution_count"]
-    assert count_changes(base.cells, remote.cells) == (1, 1, 2)
+    assert count_changes(base.cells, remote.cells) == (1, 1, 2, 0)
 
 
 @pytest.mark.parametrize("rows", [150, 1700], ids=["lcs", "past-LCS_CELLS"])

@@ -140,7 +140,7 @@ async def test_diff_between_checkpoints_and_current(jp_fetch, root):
     patch = to_diffentry_dicts(out["diff"])
     assert nbdime.patch_notebook(nbformat.from_dict(out["base"]), patch) == nb
     second = await call(jp_fetch, "checkpoints", method="POST", body={"path": "a.ipynb"})
-    assert second["changes"] == {"added": 1, "removed": 0, "modified": 1}
+    assert second["changes"] == {"added": 1, "removed": 0, "modified": 1, "moved": 0}
     between = await call(jp_fetch, "diff", base=first["id"], remote=second["id"])
     assert between["diff"] == out["diff"]
     code, _ = await status_of(jp_fetch, "diff", base="nope", remote="current")

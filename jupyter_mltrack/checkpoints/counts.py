@@ -1,5 +1,6 @@
-"""Honest counts (issue 17.2): cells added, removed and changed against the previous entry
-of the history *as listed*.
+"""Honest counts (issue 17.2): cells added, removed, changed and moved against the previous
+entry of the history *as listed*, counted as the diff's summary counts them (a moved cell,
+edited or not, is moved, neither added nor removed).
 
 A checkpoint's stored counts are against its parent, the checkpoint before it in the
 notebook's line. When the list is filtered (the lab hides `save` checkpoints), the parent is
@@ -24,7 +25,7 @@ from ..store.engine import Store
 from ..store.entities import CheckpointInfo
 from . import snapshot
 
-Counts = tuple[int, int, int]
+Counts = tuple[int, int, int, int]  # added, removed, modified, moved
 
 
 class _PairCache:
@@ -55,13 +56,13 @@ def _units(store: Store, info: CheckpointInfo) -> list[bytes]:
 
 
 def between(store: Store, older: CheckpointInfo | None, newer: CheckpointInfo) -> Counts:
-    """(added, removed, modified) cells from `older` (None: nothing) to `newer`."""
+    """(added, removed, modified, moved) cells from `older` (None: nothing) to `newer`."""
     if older is not None and older.id == newer.parent_id:
-        return newer.cells_added, newer.cells_removed, newer.cells_modified
+        return newer.cells_added, newer.cells_removed, newer.cells_modified, newer.cells_moved
     if older is None:
-        return len(_units(store, newer)), 0, 0
+        return len(_units(store, newer)), 0, 0, 0
     if older.manifest_sha == newer.manifest_sha:
-        return 0, 0, 0
+        return 0, 0, 0, 0
     key = (store.blobs.location, older.manifest_sha, newer.manifest_sha)
     hit = PAIRS.get(key)
     if hit is None:
@@ -78,10 +79,14 @@ def as_listed(
     out = []
     for i, info in enumerate(page):
         before = page[i + 1] if i + 1 < len(page) else older
-        added, removed, modified = between(store, before, info)
+        added, removed, modified, moved = between(store, before, info)
         out.append(
             dataclasses.replace(
-                info, cells_added=added, cells_removed=removed, cells_modified=modified
+                info,
+                cells_added=added,
+                cells_removed=removed,
+                cells_modified=modified,
+                cells_moved=moved,
             )
         )
     return out

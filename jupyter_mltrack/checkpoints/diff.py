@@ -318,17 +318,20 @@ def diff_notebooks(
     return builder.validated(), summary
 
 
-def count_changes(base: Sequence[Cell], remote: Sequence[Cell]) -> tuple[int, int, int]:
-    """(added, removed, modified) cells, from the same alignment the diff uses."""
+def count_changes(base: Sequence[Cell], remote: Sequence[Cell]) -> tuple[int, int, int, int]:
+    """(added, removed, modified, moved) cells, from the same alignment and moves the diff
+    uses: a moved cell (edited or not) is neither added nor removed, as in its summary."""
+    alignment = align(base, remote)
     added = removed = modified = 0
-    for i, j in align(base, remote):
+    for i, j in alignment:
         if i is None:
             added += 1
         elif j is None:
             removed += 1
         elif base[i] != remote[j]:
             modified += 1
-    return added, removed, modified
+    moved = len(find_moves(base, remote, alignment))
+    return added - moved, removed - moved, modified, moved
 
 
 __all__ = ["align", "count_changes", "diff_cell", "diff_notebooks", "find_moves"]

@@ -206,9 +206,9 @@ def _recount(store: Store, moved: thinning.Reparented) -> thinning.Recount:
     one (the history's unfiltered counts read them as they are)."""
     new_units = _units(store, moved.manifest_sha)
     if moved.parent_manifest_sha is None:
-        counts = (len(new_units), 0, 0)
+        counts = (len(new_units), 0, 0, 0)
     elif moved.parent_manifest_sha == moved.manifest_sha:
-        counts = (0, 0, 0)
+        counts = (0, 0, 0, 0)
     else:
         old_units = _units(store, moved.parent_manifest_sha)
         counts = snapshot.count_unit_changes(old_units, new_units)

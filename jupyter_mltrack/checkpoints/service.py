@@ -126,9 +126,11 @@ def create(
         stored = snapshot.store_plan(blobs, planned, parent_manifest)
         if parent_manifest is not None:
             old_units = snapshot.UNITS.get(blobs, parent_manifest)
-            added, removed, modified = snapshot.count_unit_changes(old_units, planned.split.units)
+            added, removed, modified, moved = snapshot.count_unit_changes(
+                old_units, planned.split.units
+            )
         else:
-            added, removed, modified = len(planned.split.units), 0, 0
+            added, removed, modified, moved = len(planned.split.units), 0, 0, 0
         try:
             info = repo.append(
                 store,
@@ -146,6 +148,7 @@ def create(
                     cells_added=added,
                     cells_removed=removed,
                     cells_modified=modified,
+                    cells_moved=moved,
                     from_disk=from_disk,
                     blobs=stored.new_blobs,
                     skip_if_unchanged=skip_if_unchanged,

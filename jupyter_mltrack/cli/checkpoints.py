@@ -37,11 +37,12 @@ def _row(e: dict[str, Any]) -> str:
     """One line per checkpoint; paths, names and authors are stored text, escaped."""
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e["created_at"]))
     ch = e["changes"]
+    moved = f", {ch['moved']} moved" if ch.get("moved") else ""  # as the diff counts them
     runs = ",".join(f"{r['id']}({r['state']})" for r in e["runs"])
     gone = " [deleted]" if e["notebook_deleted"] else ""
     return escape(
         f"{e['id']}  {when}  {e['trigger']:<7} {e['notebook_path']}{gone}  "
-        f"+{ch['added']} -{ch['removed']} ~{ch['modified']}  {e['author']}  "
+        f"+{ch['added']} -{ch['removed']} ~{ch['modified']}{moved}  {e['author']}  "
         f"{e['name']!r}{'  ' + runs if runs else ''}"
     )
 

@@ -104,6 +104,7 @@ class CheckpointInfo:
     cells_added: int
     cells_removed: int
     cells_modified: int
+    cells_moved: int = 0  # moved cells (edited or not) are not in added/removed
     runs: tuple[LinkedRun, ...] = field(default_factory=tuple)
     from_disk: bool = False  # read from the saved file: unsaved edits may be missing
     validation_warning: str | None = None  # invalid, but Jupyter opens it (and warns)
@@ -131,6 +132,7 @@ class CheckpointInfo:
                 "added": self.cells_added,
                 "removed": self.cells_removed,
                 "modified": self.cells_modified,
+                "moved": self.cells_moved,
             },
             "runs": [{"id": r.id, "state": r.state, "project": r.project} for r in self.runs],
             "from_disk": self.from_disk,
@@ -166,3 +168,4 @@ class NewCheckpoint:
     blobs: Sequence[tuple[str, int, str]]
     skip_if_unchanged: bool = False
     validation_warning: str | None = None
+    cells_moved: int = 0

@@ -207,6 +207,9 @@ class Checkpoint(Base):
     notebook_path: Mapped[str] = mapped_column(String(MAX_PATH))
     # nbformat's message when the notebook was invalid but opens in Jupyter (which warns).
     validation_warning: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Cells moved (edited or not), as the diff's summary counts them: not in added/removed.
+    # Last, where migration 0008 added it (a new store's columns are in the migrated order).
+    cells_moved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class CheckpointCount(Base):

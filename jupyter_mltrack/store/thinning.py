@@ -52,6 +52,7 @@ class Recount:
     added: int
     removed: int
     modified: int
+    moved: int = 0  # cells moved (the diff's summary.moved), not in added/removed
 
 
 def _head_seq() -> Any:
@@ -181,5 +182,10 @@ def set_counts(store: Store, recounts: Sequence[Recount]) -> None:
             s.execute(
                 update(Checkpoint)
                 .where(and_(Checkpoint.id == r.id, same_parent))
-                .values(cells_added=r.added, cells_removed=r.removed, cells_modified=r.modified)
+                .values(
+                    cells_added=r.added,
+                    cells_removed=r.removed,
+                    cells_modified=r.modified,
+                    cells_moved=r.moved,
+                )
             )

@@ -452,11 +452,13 @@ export interface components {
             size: number;
             /** @description nbformat's message when the notebook is invalid but Jupyter opens it */
             validation_warning: string | null;
-            /** @description cells added, removed and modified since the previous checkpoint */
+            /** @description cells added, removed, modified and moved since the previous entry (as listed), counted as the diff's summary counts them */
             changes: {
                 added: number;
                 removed: number;
                 modified: number;
+                /** @description cells moved, edited or not, as the diff's summary.cells_moved; not counted in added or removed. Always sent by this server (optional for older servers); 0 on checkpoints stored before schema 0008, which counted a move as added + removed */
+                moved?: number;
             };
             runs: components["schemas"]["LinkedRun"][];
         };

@@ -64,14 +64,29 @@ export function displayName(
   return entry.name || trans.__('Checkpoint %1', entry.id.slice(0, 8));
 }
 
-/** "+1 −0 ~3 cells", or "no cell changed". */
+/** "+1 −0 ~3 cells", "+0 −0 ~1 cells, 2 moved", or "no cell changed". A moved cell (edited
+ * or not) is counted as the diff's summary counts it: moved, not in the + and −. */
 export function changesText(
   entry: ICheckpoint,
   trans: TranslationBundle = defaultTrans()
 ): string {
-  const { added = 0, removed = 0, modified = 0 } = entry.changes ?? {};
-  if (!added && !removed && !modified) {
+  const {
+    added = 0,
+    removed = 0,
+    modified = 0,
+    moved = 0
+  } = entry.changes ?? {};
+  if (!added && !removed && !modified && !moved) {
     return trans.__('no cell changed');
+  }
+  if (moved) {
+    return trans.__(
+      '+%1 −%2 ~%3 cells, %4 moved',
+      added,
+      removed,
+      modified,
+      moved
+    );
   }
   return trans.__('+%1 −%2 ~%3 cells', added, removed, modified);
 }

@@ -1,0 +1,97 @@
+"""A history entry's `changes` count cells as the diff's summary does: a cell cut and pasted
+elsewhere is 1 moved, not 1 added + 1 removed; moved and edited is moved (the edit is the
+move's, as in the summary's `moved[].edited`), on both backends, stored at creation and
+measured again for a filtered list (the previous listed entry is not the parent)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from jupyter_mltrack.checkpoints import counts, service
+from jupyter_mltrack.checkpoints.diff import diff_notebooks
+from jupyter_mltrack.store.engine import Store
+from jupyter_mltrack.store.entities import CheckpointInfo
+
+
+def notebook(ids: bool) -> Any:
+    cells = [new_markdown_cell("# Loading the data")]
+    cells += [new_code_cell(f"frame_{i} = load_table('part-{i}.csv')") for i in range(6)]
+    cells.append(new_markdown_cell("## Training\nThe model, fitted on every part."))
+    nb = new_notebook(cells=cells)
+    if not ids:
+        nb.nbformat_minor = 4
+        for c in nb.cells:
+            del c["id"]
+    return nb
+
+
+def changes(info: CheckpointInfo | dict[str, Any] | None) -> dict[str, int]:
+    assert info is not None
+    entry = info.as_dict() if isinstance(info, CheckpointInfo) else info
+    return dict(entry["changes"])
+
+
+def summary_counts(a: Any, b: Any) -> dict[str, int]:
+    _diff, s = diff_notebooks(a, b)
+    return {
+        "added": s["cells_added"],
+        "removed": s["cells_removed"],
+        "modified": s["cells_modified"],
+        "moved": s["cells_moved"],
+    }
+
+
+@pytest.mark.parametrize("ids", [True, False], ids=["ids", "no-ids"])
+def test_a_moved_cell_lists_as_moved_not_added_and_removed(store: Store, ids: bool) -> None:
+    base = notebook(ids)
+    service.create(store, "m.ipynb", base, trigger="manual")
+    moved = copy.deepcopy(base)
+    moved.cells.append(moved.cells.pop(1))  # frame_0 to the end
+
+    info = service.create(store, "m.ipynb", moved, trigger="manual")
+
+    want = {"added": 0, "removed": 0, "modified": 0, "moved": 1}
+    assert changes(info) == want == summary_counts(base, moved)
+    page, _total = counts.history(store, "m.ipynb")
+    assert changes(page[0]) == want
+
+
+def test_a_move_with_an_edit_counts_as_the_diff_does(store: Store) -> None:
+    base = notebook(ids=True)
+    service.create(store, "e.ipynb", base, trigger="manual")
+    remote = copy.deepcopy(base)
+    heading = remote.cells.pop(7)
+    heading.source = "## Training the model\nThe model, fitted on every part."
+    remote.cells.insert(0, heading)  # moved and edited
+    remote.cells[3].source += "\nframe_1.describe()"  # and one cell edited in place
+    remote.cells.append(new_code_cell("model = fit(frames)"))  # and one added
+
+    info = service.create(store, "e.ipynb", remote, trigger="manual")
+
+    assert changes(info) == summary_counts(base, remote)
+    assert changes(info) == {"added": 1, "removed": 0, "modified": 1, "moved": 1}
+
+
+def test_a_filtered_list_counts_the_move_against_the_previous_listed_entry(
+    store: Store,
+) -> None:
+    """The lab hides saves: the manual checkpoint after a save that moved a cell is measured
+    against the manual one before it, which is not its parent."""
+    base = notebook(ids=False)
+    service.create(store, "f.ipynb", base, trigger="manual")
+    moved = copy.deepcopy(base)
+    moved.cells.insert(0, moved.cells.pop(5))
+    service.create(store, "f.ipynb", moved, trigger="save")
+    edited = copy.deepcopy(moved)
+    edited.cells[3].source = "frame_1 = load_table('part-1.parquet')"
+    service.create(store, "f.ipynb", edited, trigger="manual")
+
+    page, total = counts.history(store, "f.ipynb", exclude_triggers=["save"])
+
+    assert total == 2
+    assert changes(page[0]) == summary_counts(base, edited)
+    assert changes(page[0]) == {"added": 0, "removed": 0, "modified": 1, "moved": 1}

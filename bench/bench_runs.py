@@ -1,17 +1,22 @@
-"""Runs table and series charts at scale (issue 9): a generated store of 10,000 runs x 30
-fields and 100 runs x 5 series x 100,000 points, plus one 1,000,000-point series.
+"""Runs table and series charts at scale (issues 9 and 19.4).
 
-    .venv/bin/python bench/bench_runs.py                 # build once under /tmp/bench, measure
+    .venv/bin/python bench/bench_runs.py                 # the runs table at 1k/10k/100k runs
     .venv/bin/python bench/bench_runs.py --rebuild --mlflow /tmp/bench/venvs/mlflow/bin/python
 
-Prints, as medians over repetitions after a warm-up:
+First (bench/runs_scale.py): the runs table at 1,000, 10,000 and 100,000 runs on SQLite and
+PostgreSQL, a filter + a sort + 100 rows, first page and a deep page (by offset and by keyset
+cursor), and the common sys/ sorts, each against the 150 ms goal. Stores built once with bulk
+INSERTs (COPY on PostgreSQL) under /tmp/bench/runs-scale and databases mltrack_bench_runs_<N>.
+
+Then, with --detail (or --mlflow), on a store of 10,000 runs x 30 fields and 100 runs x 5
+series x 100,000 points, plus one 1,000,000-point series, medians after a warm-up:
   * runs_table with a metric filter and a sort over 10,000 runs (target <= 150 ms), in
     process and as an HTTP round trip through a real jupyter_server with the extension;
   * a 1,000,000-point series downsampled to 2,000 points (target <= 100 ms);
   * five 100,000-point series downsampled for one overlaid chart;
   * with --mlflow, MLflow's search_runs on the same 10,000 runs in an MLflow sqlite store
     (bench/mlflow_search.py, run in the MLflow venv), and the ratio.
-The store is built with bulk INSERTs straight into the schema (the client's writer is
+That store is built with bulk INSERTs straight into the schema (the client's writer is
 measured elsewhere): what is measured here is reading.
 """
 
@@ -277,7 +282,24 @@ def main() -> None:
         help="measure another store, e.g. an empty PostgreSQL database made with createdb "
         "(built on first use; default: SQLite under /tmp/bench/mltrack-runs)",
     )
+    ap.add_argument("--detail", action="store_true", help="also the 10,000-run detail section")
+    ap.add_argument("--sizes", default="1000,10000,100000", help="runs per scale store")
+    ap.add_argument("--backends", default="sqlite,postgresql", help="scale stores' backends")
+    ap.add_argument(
+        "--pg-admin",
+        default=os.environ.get("MLTRACK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        help="PostgreSQL URL to create the scale databases through",
+    )
     args = ap.parse_args()
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import runs_scale
+
+    backends = [b for b in args.backends.split(",") if b]
+    sizes = [int(n) for n in args.sizes.split(",") if n]
+    runs_scale.run(backends, sizes, args.pg_admin, args.reps, args.rebuild)
+    if not (args.detail or args.mlflow or args.url):
+        return
 
     url = args.url or f"sqlite:///{ROOT}/mltrack.db"
     blobs = ROOT / "blobs"

@@ -10,11 +10,14 @@ from typing import Any
 
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from sqlalchemy import update
 
-from jupyter_mltrack.checkpoints import counts, service
+from jupyter_mltrack.checkpoints import counts, retention, service
 from jupyter_mltrack.checkpoints.diff import diff_notebooks
+from jupyter_mltrack.store import checkpoints as repo
 from jupyter_mltrack.store.engine import Store
 from jupyter_mltrack.store.entities import CheckpointInfo
+from jupyter_mltrack.store.models import Checkpoint
 
 
 def notebook(ids: bool) -> Any:
@@ -95,3 +98,34 @@ def test_a_filtered_list_counts_the_move_against_the_previous_listed_entry(
     assert total == 2
     assert changes(page[0]) == summary_counts(base, edited)
     assert changes(page[0]) == {"added": 0, "removed": 0, "modified": 1, "moved": 1}
+
+
+def test_counts_measured_again_after_thinning_keep_the_move(store: Store) -> None:
+    """A save thinned between two entries: the kept one is measured again against its new
+    parent (retention._recount), and its move is stored as a move."""
+    hour, now = 3600.0, 20000 * 86400.0 + 12.5 * 3600
+
+    def taken(nb: Any, when: float, **kw: Any) -> str:
+        info = service.create(store, "t.ipynb", nb, trigger="save", **kw)
+        assert info is not None
+        with store.write() as s:
+            s.execute(update(Checkpoint).where(Checkpoint.id == info.id).values(created_at=when))
+        return info.id
+
+    base = notebook(ids=True)
+    first = taken(base, now - 3 * hour - 20 * 60, name="kept")
+    moved = copy.deepcopy(base)
+    moved.cells.append(moved.cells.pop(2))
+    taken(moved, now - 3 * hour - 10 * 60)  # thinned: the next one follows `first`
+    grown = copy.deepcopy(moved)
+    grown.cells.append(new_code_cell("model = fit(frames)"))
+    kept = taken(grown, now - 3 * hour)
+    before = {"added": 1, "removed": 0, "modified": 0, "moved": 0}
+    assert changes(repo.get(store, kept)) == before  # against the save it follows now
+    taken(notebook(ids=False), now)  # the head
+
+    assert retention.thin(store, retention.parse(retention.DEFAULT), now=now).removed == 1
+
+    entry = repo.get(store, kept)
+    assert entry.parent_id == first
+    assert changes(entry) == {"added": 1, "removed": 0, "modified": 0, "moved": 1}

@@ -26,10 +26,9 @@ import json
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Any, overload
+from typing import Any
 
 from ..errors import CorruptBlob, InvalidNotebook
 from ..store.blob_api import Blobs
@@ -332,64 +331,26 @@ def _unwrap(unit: bytes) -> dict[str, Any]:
     return cell if "cell_type" in cell else cell["cell"]  # type: ignore[no-any-return]
 
 
-class _Cells(Sequence[dict[str, Any]]):
-    """A notebook's cells parsed from its units only when asked for (move search reads the
-    removed and added cells, and every cell only to learn whether a notebook without ids
-    has ids)."""
-
-    def __init__(self, units: list[bytes], parsed: dict[int, dict[str, Any]]) -> None:
-        self._units = units
-        self._parsed = parsed
-
-    def __len__(self) -> int:
-        return len(self._units)
-
-    @overload
-    def __getitem__(self, i: int) -> dict[str, Any]: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[dict[str, Any]]: ...
-    def __getitem__(self, i: int | slice) -> dict[str, Any] | Sequence[dict[str, Any]]:
-        if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        cell = self._parsed.get(i)
-        if cell is None:
-            cell = self._parsed[i] = _unwrap(self._units[i])
-        return cell
-
-
 def count_unit_changes(old: list[bytes], new: list[bytes]) -> tuple[int, int, int, int]:
-    """(added, removed, modified, moved) cells, as the diff's summary counts them. Equal
-    units are equal cells, so only the regions that differ are parsed and aligned like the
-    diff does; moves are then searched across the whole notebook (a cell cut at the top and
-    pasted at the bottom is two regions), a moved cell being neither added nor removed."""
-    from .align import align, find_moves
+    """(added, removed, modified, moved) cells, as the diff's summary counts them (a moved
+    cell, edited or not, is neither added nor removed). Equal units are equal cells, so only
+    the regions that differ are parsed and aligned like the diff does. A move is one cell
+    removed here and added there, often in two regions (cut at the top, pasted at the
+    bottom): when cells were both removed and added, the whole notebook is counted as the
+    diff counts it (alignment and move search over every cell), so the two agree."""
+    from .diff import count_changes
 
-    parsed_a: dict[int, dict[str, Any]] = {}
-    parsed_b: dict[int, dict[str, Any]] = {}
-    alignment: list[tuple[int | None, int | None]] = []
     added = removed = modified = 0
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         if tag == "equal":
-            alignment.extend((i1 + k, j1 + k) for k in range(i2 - i1))
             continue
-        a = [_unwrap(u) for u in old[i1:i2]]
-        b = [_unwrap(u) for u in new[j1:j2]]
-        parsed_a.update((i1 + k, c) for k, c in enumerate(a))
-        parsed_b.update((j1 + k, c) for k, c in enumerate(b))
-        for i, j in align(a, b):
-            if i is None:
-                added += 1
-            elif j is None:
-                removed += 1
-            elif a[i] != b[j]:
-                modified += 1
-            alignment.append((None if i is None else i1 + i, None if j is None else j1 + j))
-    moved = 0
+        a, r, m, mv = count_changes(
+            [_unwrap(u) for u in old[i1:i2]], [_unwrap(u) for u in new[j1:j2]]
+        )
+        added, removed, modified = added + a + mv, removed + r + mv, modified + m
     if added and removed:
-        moved = len(find_moves(_Cells(old, parsed_a), _Cells(new, parsed_b), alignment))
-    return added - moved, removed - moved, modified, moved
+        return count_changes([_unwrap(u) for u in old], [_unwrap(u) for u in new])
+    return added, removed, modified, 0
 
 
 def load_notebook(blobs: Blobs, manifest: Manifest) -> dict[str, Any]:

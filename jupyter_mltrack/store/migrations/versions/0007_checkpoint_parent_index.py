@@ -4,7 +4,7 @@ Save retention (checkpoints/retention.py, store/thinning.py) looks up the childr
 saves it removes to re-point them, and the foreign key's ON DELETE SET NULL looks them up
 again for every deleted row. Without an index each lookup scanned the table: removing 12,900
 of 20,000 checkpoints took 83 s on SQLite and 98 s on PostgreSQL as reported;
-bench/bench_thinning.py measured 250 s -> 3.1 s (SQLite) and 99 s -> 13.5 s (PostgreSQL).
+bench/bench_thinning.py measured 48 s -> 0.6 s (SQLite) and 29 s -> 5 s (PostgreSQL).
 
 Revision ID: 0007
 Revises: 0006

@@ -138,17 +138,20 @@ export function describeLogged(
 }
 
 /**
- * Per-cell provenance of a notebook run: each cell execution (execution count, start, wall
- * time, peak memory, error) and, when known, the series points it logged.
+ * Per-cell provenance of a notebook run: each cell execution (execution count, its code's
+ * first line when `sources` knows the cell id, start, wall time, peak memory, error) and,
+ * when known, the series points it logged.
  */
 export function cellsTable(
   cells: (ICellTiming & { series?: ICellSeries[] })[],
-  trans: TranslationBundle = defaultTrans()
+  trans: TranslationBundle = defaultTrans(),
+  sources: ReadonlyMap<string, string> = new Map()
 ): HTMLElement {
   const table = el('table', 'jp-mltrack-cells');
   const head = el('tr');
   for (const title of [
     trans.__('cell'),
+    trans.__('code'),
     trans.__('started'),
     trans.__('duration'),
     trans.__('peak RSS'),
@@ -171,7 +174,9 @@ export function cellsTable(
         : (cell.cell_id ?? '');
     for (const text of [
       label,
-      cell.started_at !== null ? formatTime(cell.started_at) : '',
+      sources.get(cell.cell_id ?? '') ?? '',
+      // The time of day: the day is the run's.
+      cell.started_at !== null ? formatTime(cell.started_at).slice(11) : '',
       seconds !== null
         ? seconds < 60
           ? `${seconds.toFixed(2)}s`
@@ -263,4 +268,28 @@ export function formatBytes(bytes: number): string {
 
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Cell id to the first non-blank line of its source (cut at `width`), from a notebook. */
+export function firstLines(
+  notebook:
+    { cells?: { id?: string; source?: string | string[] }[] } | undefined,
+  width = 48
+): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const cell of notebook?.cells ?? []) {
+    const source = Array.isArray(cell.source)
+      ? cell.source.join('')
+      : (cell.source ?? '');
+    const line = source.split('\n').find(l => l.trim()) ?? '';
+    if (cell.id) {
+      out.set(
+        cell.id,
+        line.length > width
+          ? line.slice(0, width - 1).replace(/\s+$/, '') + '…'
+          : line
+      );
+    }
+  }
+  return out;
 }

@@ -11,10 +11,12 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Panel, Widget } from '@lumino/widgets';
 
+import { getCheckpoint } from '../api';
 import { defaultTrans } from '../i18n';
 import { FLOAT_SERIES, IRunDetail, ISeries, ISeriesQuery } from '../runs/api';
 import { columnLabel, formatCell } from '../runs/format';
 import { LISTED_SYS_FIELDS } from '../sysfields';
+import { ICheckpointWithContent } from '../tokens';
 import { getRunCells, IRunCells } from './api';
 import { SeriesCharts } from './charts';
 import { HardwareCharts, RunContext } from './context';
@@ -25,6 +27,7 @@ import {
   cellsTable,
   el,
   filesList,
+  firstLines,
   ICheckpointActions,
   section
 } from './sections';
@@ -43,6 +46,8 @@ export interface IRunViewOptions {
   checkpoint: ICheckpointActions;
   /** Which cell logged which points (default: `GET runs/<id>/cells`). */
   getCells?: (id: string) => Promise<IRunCells>;
+  /** A checkpoint with its notebook, for the cells' code (default: `GET checkpoints/<id>`). */
+  getCheckpoint?: (id: string) => Promise<ICheckpointWithContent>;
   /** Open another run (a fork's parent, a parent's forks); default: follow its link. */
   openRun?: (id: string) => void;
   /** Milliseconds between live polls of the points (default 1000). */
@@ -215,7 +220,11 @@ export class RunView extends Panel {
         const fact = el('span', 'jp-mltrack-run-fact');
         fact.dataset.path = path;
         fact.append(
-          el('span', 'jp-mltrack-label', columnLabel(path, trans)),
+          el(
+            'span',
+            'jp-mltrack-label',
+            columnLabel(path, trans).replace(/^sys\//, '')
+          ),
           ` ${value}`
         );
         facts.appendChild(fact);
@@ -328,10 +337,13 @@ export class RunView extends Panel {
     if (!box || !detail.cells.length) {
       return;
     }
-    const draw = (cells: Parameters<typeof cellsTable>[0]) => {
+    const draw = (
+      cells: Parameters<typeof cellsTable>[0],
+      sources?: Map<string, string>
+    ) => {
       box.replaceChildren(
         box.firstElementChild!,
-        cellsTable(cells, this._trans)
+        cellsTable(cells, this._trans, sources)
       );
       box.hidden = false;
     };
@@ -343,18 +355,37 @@ export class RunView extends Panel {
         .map(f => f.path)
     );
     try {
-      const answer = await (this._options.getCells ?? getRunCells)(this.runId);
+      const [answer, sources] = await Promise.all([
+        (this._options.getCells ?? getRunCells)(this.runId),
+        this._cellSources(detail)
+      ]);
       if (!this.isDisposed && box === this._cellsBox) {
         draw(
           answer.cells.map(cell => ({
             ...cell,
             series: cell.series.filter(s => !sampled.has(s.path))
-          }))
+          })),
+          sources
         );
       }
     } catch {
       // The timings stay; the points per cell come with the next refresh.
       this._cellCount = -1;
+    }
+  }
+
+  /** Each cell's first line, from the notebook as the run ended (else as it started). */
+  private async _cellSources(detail: IRunDetail): Promise<Map<string, string>> {
+    const id = (detail.end_checkpoint ?? detail.checkpoint)?.id;
+    if (!id) {
+      return new Map();
+    }
+    try {
+      return firstLines(
+        (await (this._options.getCheckpoint ?? getCheckpoint)(id)).content
+      );
+    } catch {
+      return new Map(); // the cells without their code
     }
   }
 

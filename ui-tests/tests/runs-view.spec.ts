@@ -280,10 +280,14 @@ test.describe('run view', () => {
         '.jp-mltrack-run-metrics tr[data-path="metrics/test_accuracy"]'
       )
     ).toHaveCount(1);
-    // Which cell logged which points: the training loop logged 200 of each series.
-    await expect(view.locator('.jp-mltrack-cell-logged')).toContainText([
-      /train\/loss: 200 points, steps 0–199/
-    ]);
+    // Which cell logged which points: the training loop (its code's first line) logged
+    // 200 of each series.
+    const loop = view
+      .locator('.jp-mltrack-cells tr')
+      .filter({ hasText: 'def sigmoid(z):' });
+    await expect(loop.locator('.jp-mltrack-cell-logged')).toContainText(
+      'train/loss: 200 points, steps 0–199'
+    );
     // Hardware is there, collapsed: opening it draws its charts.
     const hardware = view.locator('.jp-mltrack-run-hardware');
     await expect(hardware.locator('.jp-mltrack-chart')).toHaveCount(0);

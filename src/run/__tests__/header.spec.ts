@@ -7,7 +7,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { defaultTrans } from '../../i18n';
 import { ICheckpoint } from '../../tokens';
 import { lineageBlock, notebookBlock, summaryBlock } from '../header';
-import { cellsTable } from '../sections';
+import { cellsTable, firstLines } from '../sections';
 
 const plain = defaultTrans();
 /** A bundle that marks what it translates: «text». */
@@ -147,5 +147,24 @@ describe('summaryBlock and cellsTable', () => {
     expect(
       untranslated(table, ['[3]', 'train/loss: «2 points», «steps 0–1»'])
     ).toEqual([]);
+  });
+});
+
+describe('firstLines', () => {
+  it("gives each cell id its code's first non-blank line, cut to a width", () => {
+    const lines = firstLines(
+      {
+        cells: [
+          { id: 'a', source: ['\n', 'def sigmoid(z):\n', '    return z'] },
+          { id: 'b', source: 'x = 1  # ' + 'long '.repeat(20) },
+          { source: 'no id' }
+        ]
+      },
+      20
+    );
+    expect(Array.from(lines.entries())).toEqual([
+      ['a', 'def sigmoid(z):'],
+      ['b', 'x = 1  # long long…']
+    ]);
   });
 });

@@ -11,26 +11,19 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Panel, Widget } from '@lumino/widgets';
 
-import { getCheckpoint } from '../api';
 import { defaultTrans } from '../i18n';
 import { FLOAT_SERIES, IRunDetail, ISeries, ISeriesQuery } from '../runs/api';
 import { columnLabel, formatCell } from '../runs/format';
 import { LISTED_SYS_FIELDS } from '../sysfields';
 import { ICheckpointWithContent } from '../tokens';
-import { getRunCells, IRunCells } from './api';
+import { CellsSection } from './cells';
+import { IRunCells } from './api';
 import { SeriesCharts } from './charts';
 import { HardwareCharts, RunContext } from './context';
 import { lineageBlock, notebookBlock, summaryBlock } from './header';
 import { HistogramBlock } from './histograms';
 import { GalleryBlock } from './media';
-import {
-  cellsTable,
-  el,
-  filesList,
-  firstLines,
-  ICheckpointActions,
-  section
-} from './sections';
+import { el, filesList, ICheckpointActions, section } from './sections';
 import {
   isContextField,
   isHistogramSeries,
@@ -323,69 +316,18 @@ export class RunView extends Panel {
       box.appendChild(filesList(this.runId, files));
       nodes.push(box);
     }
-    this._cellsBox = section(trans.__('Cells'), 'jp-mltrack-run-cells');
-    this._cellsBox.hidden = true;
-    nodes.push(this._cellsBox);
+    this._cells = new CellsSection(this.runId, trans, this._options);
+    nodes.push(this._cells.node);
     this._body.node.replaceChildren(...nodes);
     this._cellCount = -1; // the box is new: draw the cells again
     await Promise.all(pending);
   }
 
-  /** Per-cell provenance: the timings of the detail, then the points each cell logged. */
+  /** Per-cell provenance; drawn again with the next refresh when it could not be read. */
   private async _renderCells(detail: IRunDetail): Promise<void> {
-    const box = this._cellsBox;
-    if (!box || !detail.cells.length) {
-      return;
-    }
-    const draw = (
-      cells: Parameters<typeof cellsTable>[0],
-      sources?: Map<string, string>
-    ) => {
-      box.replaceChildren(
-        box.firstElementChild!,
-        cellsTable(cells, this._trans, sources)
-      );
-      box.hidden = false;
-    };
-    draw(detail.cells);
-    // Hardware samples are taken by a thread, not logged by the cell that was running.
-    const sampled = new Set(
-      detail.fields
-        .filter(f => f.type === FLOAT_SERIES && isContextField(f.path))
-        .map(f => f.path)
-    );
-    try {
-      const [answer, sources] = await Promise.all([
-        (this._options.getCells ?? getRunCells)(this.runId),
-        this._cellSources(detail)
-      ]);
-      if (!this.isDisposed && box === this._cellsBox) {
-        draw(
-          answer.cells.map(cell => ({
-            ...cell,
-            series: cell.series.filter(s => !sampled.has(s.path))
-          })),
-          sources
-        );
-      }
-    } catch {
-      // The timings stay; the points per cell come with the next refresh.
+    const cells = this._cells;
+    if (cells && !(await cells.render(detail)) && cells === this._cells) {
       this._cellCount = -1;
-    }
-  }
-
-  /** Each cell's first line, from the notebook as the run ended (else as it started). */
-  private async _cellSources(detail: IRunDetail): Promise<Map<string, string>> {
-    const id = (detail.end_checkpoint ?? detail.checkpoint)?.id;
-    if (!id) {
-      return new Map();
-    }
-    try {
-      return firstLines(
-        (await (this._options.getCheckpoint ?? getCheckpoint)(id)).content
-      );
-    } catch {
-      return new Map(); // the cells without their code
     }
   }
 
@@ -456,7 +398,7 @@ export class RunView extends Panel {
   private _body: Widget;
   private _hardware: HardwareCharts;
   private _context: RunContext;
-  private _cellsBox: HTMLElement | null = null;
+  private _cells: CellsSection | null = null;
   private _cellCount = -1;
   private _detail: IRunDetail | null = null;
   private _shape = '';

@@ -89,7 +89,13 @@ test.describe('run view', () => {
       .locator('.jp-mltrack-run-metric-charts .jp-mltrack-log-scale')
       .uncheck();
     // The run's context (console, all fields) is collapsed, below the charts.
-    for (const box of ['.jp-mltrack-run-console', '.jp-mltrack-run-fields']) {
+    for (const box of [
+      '.jp-mltrack-run-console',
+      '.jp-mltrack-run-git',
+      '.jp-mltrack-run-environment',
+      '.jp-mltrack-run-fields'
+    ]) {
+      await expect(view.locator(`details${box}`)).toHaveCount(1);
       await expect(view.locator(`details${box}`)).not.toHaveAttribute(
         'open',
         ''

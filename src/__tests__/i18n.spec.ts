@@ -42,7 +42,9 @@ function untranslated(root: HTMLElement, data: string[]): string[] {
   const found: string[] = [];
   const check = (text: string | null | undefined): void => {
     const t = (text ?? '').trim();
-    if (t && !t.includes('«') && !data.some(d => t === d.trim())) {
+    // Text with no letter in it (an arrow, a sort mark, a number) has nothing to translate.
+    const words = /\p{L}/u.test(t);
+    if (words && !t.includes('«') && !data.some(d => t === d.trim())) {
       found.push(t);
     }
   };

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..store import cells, checkpoints, fields, forks, runs
 from ..store.engine import Store
-from ..store.entities import RunInfo
+from ..store.entities import CellExecutionInfo, RunInfo
 from ..sysfields import LISTED
 from .table import json_safe, sys_value
 
@@ -38,18 +38,6 @@ def run_detail(store: Store, run_id: str | int) -> dict[str, Any]:
     checkpoint = checkpoints.checkpoint_of_run(store, run.id)
     end = checkpoints.checkpoint_of_run(store, run.id, end=True)
     executions, _ = cells.list_for_run(store, run.id, limit=MAX_CELLS)
-    cell_rows = [
-        {
-            "cell_id": c.cell_id,
-            "execution_count": c.execution_count,
-            "started_at": c.started_at,
-            "ended_at": c.ended_at,
-            "peak_rss": c.peak_rss,
-            "peak_gpu_memory": c.peak_gpu_memory,
-            "error": c.error,
-        }
-        for c in executions
-    ]
     detail: dict[str, Any] = json_safe(
         {
             "id": run.short_id,
@@ -59,11 +47,25 @@ def run_detail(store: Store, run_id: str | int) -> dict[str, Any]:
             "files": [f for f in items if f["type"] in FILE_TYPES],
             "checkpoint": checkpoint.as_dict() if checkpoint is not None else None,
             "end_checkpoint": end.as_dict() if end is not None else None,
-            "cells": cell_rows,
+            "cells": [cell_row(c) for c in executions],
             "fork": _fork(store, run),
         }
     )
     return detail
+
+
+def cell_row(c: CellExecutionInfo) -> dict[str, Any]:
+    """One cell execution as the run view's REST shapes have it (the detail's `cells`, and
+    `GET runs/<id>/cells`, which adds its series): no row id, no derived duration."""
+    return {
+        "cell_id": c.cell_id,
+        "execution_count": c.execution_count,
+        "started_at": c.started_at,
+        "ended_at": c.ended_at,
+        "peak_rss": c.peak_rss,
+        "peak_gpu_memory": c.peak_gpu_memory,
+        "error": c.error,
+    }
 
 
 def _fork(store: Store, run: RunInfo) -> dict[str, Any]:

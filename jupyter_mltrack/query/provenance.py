@@ -21,7 +21,7 @@ from typing import Any
 from ..store import cells, fields
 from ..store.engine import Store
 from ..store.runs import get as get_run
-from .detail import MAX_CELLS
+from .detail import MAX_CELLS, cell_row
 
 MAX_SERIES = 500
 
@@ -45,19 +45,7 @@ def cell_provenance(store: Store, run_id: str | int) -> dict[str, Any]:
     return {
         "id": run.short_id,
         "truncated": truncated,
-        "cells": [
-            {
-                "cell_id": c.cell_id,
-                "execution_count": c.execution_count,
-                "started_at": c.started_at,
-                "ended_at": c.ended_at,
-                "peak_rss": c.peak_rss,
-                "peak_gpu_memory": c.peak_gpu_memory,
-                "error": c.error,
-                "series": logged[i],
-            }
-            for i, c in enumerate(executions)
-        ],
+        "cells": [{**cell_row(c), "series": logged[i]} for i, c in enumerate(executions)],
     }
 
 

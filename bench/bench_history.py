@@ -2,9 +2,10 @@
 (first page of 50, newest first, with and without save checkpoints, and the total) and
 `create`, on SQLite and, when it answers at 127.0.0.1, PostgreSQL.
 
-The histories are grown as rows after one real checkpoint (their length is what is
-measured, not how they were written); on PostgreSQL they are then `VACUUM ANALYZE`d, as
-autovacuum would have by the time a history is that long. Times are the best of 15 runs.
+The histories are grown as rows after one real checkpoint (tests/history_helpers.py: their
+length is what is measured, not how they were written); on PostgreSQL they are then
+`VACUUM ANALYZE`d, as autovacuum would have by the time a history is that long. Times are
+the best of 15 runs.
 
     python bench/bench_history.py [--no-postgres]
 """
@@ -12,60 +13,23 @@ autovacuum would have by the time a history is that long. Times are the best of 
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from nbformat.v4 import new_code_cell, new_notebook
-from sqlalchemy import insert
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from history_helpers import analyze, grow_history, notebook
 
 from jupyter_mltrack.checkpoints import service
 from jupyter_mltrack.store import checkpoints as repo
 from jupyter_mltrack.store.config import StoreConfig
 from jupyter_mltrack.store.engine import Store, open_store
-from jupyter_mltrack.store.models import Checkpoint
 
 LENGTHS = (100, 1_000, 10_000)
-
-
-def notebook(tag: str) -> Any:
-    return new_notebook(cells=[new_code_cell(f"x = {i}  # {tag}") for i in range(20)])
-
-
-def grow(store: Store, path: str, n: int) -> None:
-    first = service.create(store, path, notebook(path))
-    assert first is not None
-    rows, parent = [], first.id
-    for seq in range(2, n + 1):
-        cid = uuid.uuid4().hex[:12]
-        rows.append(
-            {
-                "id": cid,
-                "notebook_id": first.notebook_id,
-                "seq": seq,
-                "parent_id": parent,
-                "created_at": first.created_at + seq,
-                "name": "",
-                "description": "",
-                "trigger": "save" if seq % 3 else "manual",
-                "author": "",
-                "size": first.size,
-                "manifest_sha": first.manifest_sha,
-                "content_sha": first.content_sha,
-                "cells_added": 0,
-                "cells_removed": 0,
-                "cells_modified": 1,
-                "from_disk": False,
-                "notebook_path": path,
-            }
-        )
-        parent = cid
-    with store.write() as s:
-        for i in range(0, len(rows), 2000):
-            s.execute(insert(Checkpoint), rows[i : i + 2000])
 
 
 def best(fn: Callable[[], object], reps: int = 15) -> float:
@@ -79,12 +43,8 @@ def best(fn: Callable[[], object], reps: int = 15) -> float:
 
 def bench(store: Store, label: str) -> None:
     for n in LENGTHS:
-        grow(store, f"h{n}.ipynb", n)
-    if not store.is_sqlite:
-        with store.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                "VACUUM ANALYZE checkpoints"
-            )
+        grow_history(store, f"h{n}.ipynb", n, manual_every=3)
+    analyze(store)
     print(f"\n## {label}: ms, best of 15")
     print(f"{'checkpoints':>12} {'first page':>11} {'no saves':>9} {'create':>8}")
     counter = iter(range(10**9))

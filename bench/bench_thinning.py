@@ -4,8 +4,8 @@ removed by `thinning.remove_saves` (the children re-pointed, the rows deleted), 
 and, when it answers at 127.0.0.1, PostgreSQL.
 
 "without" drops the index first, as a store at revision 0006 was. The history is grown as
-rows after one real checkpoint (bench_history.py does the same). One run each: the figures
-differ by orders of magnitude, not percent.
+rows after one real checkpoint (tests/history_helpers.py, as for bench_history.py). One run
+each: the figures differ by orders of magnitude, not percent.
 
     python bench/bench_thinning.py [--checkpoints 20000] [--no-postgres]
 """
@@ -13,24 +13,22 @@ differ by orders of magnitude, not percent.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any
 
-from nbformat.v4 import new_code_cell, new_notebook
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from jupyter_mltrack.checkpoints import service
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from history_helpers import analyze, grow_history
+
 from jupyter_mltrack.store import thinning
 from jupyter_mltrack.store.config import StoreConfig
 from jupyter_mltrack.store.engine import Store, open_store
 from jupyter_mltrack.store.models import Checkpoint
-
-
-def notebook() -> Any:
-    return new_notebook(cells=[new_code_cell(f"x = {i}") for i in range(20)])
 
 
 def doomed(seq: int, n: int) -> bool:
@@ -38,53 +36,13 @@ def doomed(seq: int, n: int) -> bool:
     return 1 < seq < n and (seq * 129) % 200 < 129
 
 
-def grow(store: Store, n: int) -> list[str]:
-    """A line of `n` checkpoints; the ids of those to remove."""
-    first = service.create(store, "long.ipynb", notebook())
-    assert first is not None
-    rows, victims, parent = [], [], first.id
-    for seq in range(2, n + 1):
-        cid = uuid.uuid4().hex[:12]
-        rows.append(
-            {
-                "id": cid,
-                "notebook_id": first.notebook_id,
-                "seq": seq,
-                "parent_id": parent,
-                "created_at": first.created_at + seq,
-                "name": "",
-                "description": "",
-                "trigger": "save",
-                "author": "",
-                "size": first.size,
-                "manifest_sha": first.manifest_sha,
-                "content_sha": first.content_sha,
-                "cells_added": 0,
-                "cells_removed": 0,
-                "cells_modified": 1,
-                "from_disk": False,
-                "notebook_path": "long.ipynb",
-            }
-        )
-        if doomed(seq, n):
-            victims.append(cid)
-        parent = cid
-    with store.write() as s:
-        for i in range(0, len(rows), 2000):
-            s.execute(insert(Checkpoint), rows[i : i + 2000])
-    if not store.is_sqlite:
-        with store.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                "VACUUM ANALYZE checkpoints"
-            )
-    return victims
-
-
 def once(store: Store, n: int, indexed: bool) -> tuple[int, float]:
     if not indexed:
         with store.engine.begin() as conn:
             conn.exec_driver_sql("DROP INDEX ix_checkpoints_parent")
-    victims = grow(store, n)
+    ids = grow_history(store, "long.ipynb", n)
+    victims = [cid for seq, cid in enumerate(ids, start=1) if doomed(seq, n)]
+    analyze(store)
     t = time.perf_counter()
     removed, _moved = thinning.remove_saves(store, victims)
     took = time.perf_counter() - t

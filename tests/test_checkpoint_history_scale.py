@@ -18,53 +18,13 @@ from typing import Any
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
-from sqlalchemy import delete, event, insert, select
+from history_helpers import analyze, grow_history, notebook
+from sqlalchemy import delete, event, select
 
 from jupyter_mltrack.checkpoints import service
 from jupyter_mltrack.store import checkpoints as repo
 from jupyter_mltrack.store.engine import WAL_LIMIT, Store
 from jupyter_mltrack.store.models import Checkpoint
-
-
-def notebook(tag: str) -> Any:
-    return new_notebook(cells=[new_code_cell(f"x = {i}  # {tag}") for i in range(20)])
-
-
-def grow(store: Store, path: str, n: int) -> None:
-    """A history of `n` checkpoints: the first taken for real, the others added as rows
-    (the history's length is what is measured, not how it was written)."""
-    first = service.create(store, path, notebook(path))
-    assert first is not None
-    rows = []
-    parent = first.id
-    for seq in range(2, n + 1):
-        cid = f"{path[:4]}{seq:08d}"
-        rows.append(
-            {
-                "id": cid,
-                "notebook_id": first.notebook_id,
-                "seq": seq,
-                "parent_id": parent,
-                "created_at": first.created_at + seq,
-                "name": "",
-                "description": "",
-                "trigger": "save" if seq % 3 else "manual",
-                "author": "",
-                "size": first.size,
-                "manifest_sha": first.manifest_sha,
-                "content_sha": first.content_sha,
-                "cells_added": 0,
-                "cells_removed": 0,
-                "cells_modified": 1,
-                "from_disk": False,
-                "notebook_path": path,
-            }
-        )
-        parent = cid
-    with store.write() as s:
-        for i in range(0, len(rows), 2000):
-            s.execute(insert(Checkpoint), rows[i : i + 2000])
 
 
 @contextmanager
@@ -126,16 +86,9 @@ def assert_indexed(store: Store, fn: Callable[[], object]) -> int:
 
 @pytest.fixture
 def histories(store: Store) -> Store:
-    grow(store, "short.ipynb", 100)
-    grow(store, "long.ipynb", 10_000)
-    if not store.is_sqlite:
-        # A history that grew to 10,000 checkpoints has been seen by autovacuum: statistics
-        # (without them PostgreSQL guesses 5 rows and sorts) and a visibility map (so the
-        # count reads the index only). Rows bulk-inserted a moment ago have neither.
-        with store.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                "VACUUM ANALYZE checkpoints"
-            )
+    grow_history(store, "short.ipynb", 100, manual_every=3)
+    grow_history(store, "long.ipynb", 10_000, manual_every=3)
+    analyze(store)  # a history that grew to 10,000 checkpoints has been seen by autovacuum
     return store
 
 

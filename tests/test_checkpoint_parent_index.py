@@ -11,49 +11,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nbformat.v4 import new_code_cell, new_notebook
-from sqlalchemy import event, insert
+from history_helpers import grow_history
+from sqlalchemy import event
 
-from jupyter_mltrack.checkpoints import service
 from jupyter_mltrack.store import thinning
 from jupyter_mltrack.store.engine import Store
-from jupyter_mltrack.store.models import Checkpoint
-
-
-def grow(store: Store, n: int) -> list[str]:
-    """A line of `n` checkpoints after one real one (saves); their ids, oldest first."""
-    nb = new_notebook(cells=[new_code_cell(f"x = {i}") for i in range(3)])
-    first = service.create(store, "line.ipynb", nb)
-    assert first is not None
-    ids, parent, rows = [first.id], first.id, []
-    for seq in range(2, n + 1):
-        cid = f"line{seq:08d}"
-        rows.append(
-            {
-                "id": cid,
-                "notebook_id": first.notebook_id,
-                "seq": seq,
-                "parent_id": parent,
-                "created_at": first.created_at + seq,
-                "name": "",
-                "description": "",
-                "trigger": "save",
-                "author": "",
-                "size": first.size,
-                "manifest_sha": first.manifest_sha,
-                "content_sha": first.content_sha,
-                "cells_added": 0,
-                "cells_removed": 0,
-                "cells_modified": 1,
-                "from_disk": False,
-                "notebook_path": "line.ipynb",
-            }
-        )
-        ids.append(cid)
-        parent = cid
-    with store.write() as s:
-        s.execute(insert(Checkpoint), rows)
-    return ids
 
 
 def children_lookups(store: Store, ids: list[str]) -> list[tuple[str, Any]]:
@@ -85,7 +47,7 @@ def plan(store: Store, sql: str, params: Any) -> str:
 
 
 def test_removing_saves_finds_their_children_by_the_parent_index(store: Store) -> None:
-    ids = grow(store, 300)
+    ids = grow_history(store, "line.ipynb", 300)
     doomed = ids[1:-1:2]  # every other save, never the first or the newest
     lookups = children_lookups(store, doomed)
     assert lookups, "remove_saves no longer looks children up by parent_id"

@@ -157,6 +157,32 @@ def test_the_total_is_exact_when_small_and_estimated_when_large(
     assert deep.total >= matching
 
 
+def test_the_last_page_by_cursor_knows_the_exact_total(
+    paged_store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scrolling by cursors ends, as paging by offsets does, on an exact total: the cursor
+    carries its page's position (the lab's status line stops saying "about")."""
+    monkeypatch.setattr(pages, "SAMPLE", 6)
+    monkeypatch.setattr(pages, "_population", {})
+    kw = dict(project="credit", query="metrics/f1 >= 0.5", limit=3)
+    matching = sum(1 for f in F1 if isinstance(f, float) and f >= 0.5)
+    for sort in ("-sys/creation_time", "-metrics/f1", "max(train/loss)"):
+        page = runs_table(paged_store, sort=sort, **kw)
+        seen, answers = len(page.items), [page]
+        while page.next_cursor is not None:
+            page = runs_table(paged_store, sort=sort, cursor=page.next_cursor, **kw)
+            seen += len(page.items)
+            answers.append(page)
+        assert seen == matching
+        assert all(a.total_estimated for a in answers[:-1]), sort
+        assert (page.total, page.total_estimated) == (matching, False), sort
+    # A page that ends exactly where the rows do: the empty page after it is exact too.
+    full = runs_table(paged_store, sort="-sys/creation_time", **{**kw, "limit": matching})
+    assert full.next_cursor is not None
+    after = runs_table(paged_store, sort="-sys/creation_time", cursor=full.next_cursor, **kw)
+    assert (after.items, after.total, after.total_estimated) == ([], matching, False)
+
+
 def test_the_answer_carries_the_cursor_and_whether_the_total_is_estimated(paged_store: Any) -> None:
     page = runs_table(paged_store, project="credit", sort="-metrics/f1", limit=3).to_dict()
     assert page["total_estimated"] is False and isinstance(page["next_cursor"], str)

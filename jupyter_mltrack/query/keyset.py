@@ -70,20 +70,36 @@ def fingerprint(*parts: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def encode(owner: str, plan: str, segment: int, values: Sequence[Any], last_id: int) -> str:
-    """An opaque, URL-safe cursor. JSON keeps floats exact (and NaN/Infinity as tokens)."""
-    raw = json.dumps([owner, plan, segment, list(values), last_id], separators=(",", ":"))
+def encode(
+    owner: str,
+    plan: str,
+    segment: int,
+    values: Sequence[Any],
+    last_id: int,
+    position: int | None = None,
+) -> str:
+    """An opaque, URL-safe cursor. JSON keeps floats exact (and NaN/Infinity as tokens).
+    `position`: the rows before the page it starts, when known, so that the last page
+    reached by cursors knows the exact total as the last page by offset does."""
+    parts: list[Any] = [owner, plan, segment, list(values), last_id]
+    if position is not None:
+        parts.append(position)
+    raw = json.dumps(parts, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode(cursor: str, owner: str) -> tuple[str, int, list[Any], int]:
-    """(plan, segment, values, last id) of a cursor made by `encode` for the same `owner`."""
+def decode(cursor: str, owner: str) -> tuple[str, int, list[Any], int, int | None]:
+    """(plan, segment, values, last id, position or None) of a cursor made by `encode` for
+    the same `owner` (cursors without a position, from before it was kept, still read)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        got, plan, segment, values, last_id = json.loads(raw)
+        parts = json.loads(raw)
+        got, plan, segment, values, last_id = parts[:5]
+        position = parts[5] if len(parts) == 6 else None
         ok = isinstance(plan, str) and isinstance(segment, int) and isinstance(values, list)
-        ok = ok and isinstance(last_id, int)
-    except (ValueError, TypeError):
+        ok = ok and isinstance(last_id, int) and len(parts) in (5, 6)
+        ok = ok and (position is None or (isinstance(position, int) and position >= 0))
+    except (ValueError, TypeError, KeyError):
         ok = False
     if not ok:
         raise InvalidInput("cursor is not one this server made (take next_cursor as it is)")
@@ -91,4 +107,4 @@ def decode(cursor: str, owner: str) -> tuple[str, int, list[Any], int]:
         raise InvalidInput(
             "cursor belongs to another query, sort or project: start again without it"
         )
-    return plan, segment, values, last_id
+    return plan, segment, values, last_id, position

@@ -18,7 +18,8 @@ In the index-ordered segments the filter is correlated (a probe per run the scan
 compiler.Compiler.correlated), so a page costs its rows, not the matches. A page ends with a
 keyset cursor (keyset.py) for the next one, at the same cost however deep. Offsets still work.
 
-The total is exact when the page shows it (the last page), or when the project holds at most
+The total is exact when the page shows it (the last page, by offset or by cursor: a cursor
+carries the position of the page it starts), or when the project holds at most
 SAMPLE runs (counted). Past that it is estimated: the share of the newest SAMPLE runs that
 match, times the project's runs, and said so (`total_estimated`).
 """
@@ -90,8 +91,9 @@ def read_page(s: Session, req: Request) -> Page:
         raise InvalidInput("give a cursor or an offset, not both")
     where_probe = _where(req, correlated=True)
     start, values, last_id, wanted = 0, None, 0, None
+    base: int | None = req.offset  # rows before this page, when known
     if req.cursor is not None:  # the plan of the page before (an offset may have chosen it)
-        wanted, start, values, last_id = keyset.decode(req.cursor, req.owner)
+        wanted, start, values, last_id, base = keyset.decode(req.cursor, req.owner)
     plan, segments = _plan(req, where_probe, wanted)
     if values is not None and (
         plan != wanted
@@ -126,8 +128,9 @@ def read_page(s: Session, req: Request) -> Page:
     if rows and req.limit is not None and len(rows) == req.limit:
         i, r = rows[-1]
         plan, i, values = _as_fast(req, plan, i, list(r[1:]))
-        next_cursor = keyset.encode(req.owner, plan, i, values, int(r[0]))
-    total, estimated = _total(s, req, where_probe, len(ids), next_cursor is not None)
+        position = None if base is None else base + len(ids)
+        next_cursor = keyset.encode(req.owner, plan, i, values, int(r[0]), position)
+    total, estimated = _total(s, req, where_probe, base, len(ids), next_cursor is not None)
     return Page(ids, total, estimated, next_cursor)
 
 
@@ -268,12 +271,16 @@ def _count(s: Session, stmt: Any) -> int:
 
 
 def _total(
-    s: Session, req: Request, where_probe: list[Any], found: int, more: bool
+    s: Session, req: Request, where_probe: list[Any], base: int | None, found: int, more: bool
 ) -> tuple[int, bool]:
     """(total, estimated): exact from the page itself or a count of a small project, else the
-    share of the newest SAMPLE runs that match times the project's runs."""
-    if req.cursor is None and not more and (found or not req.offset) and req.limit != 0:
-        return req.offset + found, False
+    share of the newest SAMPLE runs that match times the project's runs. `base`: the rows
+    before the page (its offset, or the position its cursor carries; None: unknown). The
+    last page knows the total, reached by offset or by cursor alike (an offset past the end
+    does not: nothing shows where the rows end)."""
+    shown = base is not None and (found or not base or req.cursor is not None)
+    if base is not None and shown and not more and req.limit != 0:
+        return base + found, False
     scope = [Run.project_id == req.project_id] if req.project_id is not None else []
     population = _population_of(s, req.project_id, scope)
     if population <= SAMPLE:
@@ -285,7 +292,7 @@ def _total(
     matches = select(Run.id).where(Run.id == sample.c.id, *where_probe).correlate(sample)
     matched = s.scalar(select(func.count()).select_from(sample).where(matches.exists()))
     estimate = round((matched or 0) * population / SAMPLE)
-    floor = req.offset + found + (1 if more else 0)  # what the pages have shown to exist
+    floor = (base or 0) + found + (1 if more else 0)  # what the pages have shown to exist
     return max(estimate, floor), True
 
 

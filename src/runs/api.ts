@@ -27,6 +27,8 @@ export interface IRunsQuery {
   sort?: string;
   limit?: number;
   offset?: number;
+  /** The `next_cursor` of the page before (instead of an offset): the page after it. */
+  cursor?: string;
   project?: string | null;
 }
 
@@ -80,6 +82,7 @@ export function listRuns(q: IRunsQuery): Promise<IRunsPage> {
         sort: q.sort,
         limit: q.limit,
         offset: q.offset,
+        cursor: q.cursor,
         project: q.project
       }),
     { method: 'GET' }

@@ -3,6 +3,11 @@
  * and the selection. Rows come from the server in pages (500 by default) fetched only when
  * the table scrolls near them, so 10,000 runs cost one small request to paint.
  *
+ * A page whose page before is loaded (or on its way) is asked for with that page's
+ * `next_cursor`: the server seeks to it in index order, at the same cost at any depth. Only a
+ * jump (the scrollbar dragged far) asks by offset, which costs the rows it skips
+ * (docs/query.md). An exact total (the last page's) holds over later estimates.
+ *
  * Columns are automatic until the user touches them: the `sys/` ones, then the parameters
  * and metrics the matching runs share (`suggest`, see columns.ts). Adding, removing or
  * moving a column makes the list the user's; it and the widths are kept per project
@@ -62,6 +67,8 @@ export interface IRunsTableModelOptions {
   project?: string | null;
   /** The query of the first load. */
   query?: string;
+  /** The sort of the first load (a restored tab's); default: newest first. */
+  sort?: string;
 }
 
 /** The project a query names (`sys/project = "x"`), or null. */
@@ -148,6 +155,7 @@ export class RunsTableModel {
     this.pageSize = options.pageSize ?? 500;
     this._project = options.project ?? null;
     this._query = (options.query ?? '').trim();
+    this._sort = options.sort?.trim() || DEFAULT_SORT;
     this._loadLayout();
   }
 
@@ -214,6 +222,18 @@ export class RunsTableModel {
   }
   get loading(): boolean {
     return this._inflight.size > 0;
+  }
+
+  /**
+   * How page `page` is asked for: after the last row of the page before when that page is
+   * loaded (a cursor), else by offset. Null: the page before was the last.
+   */
+  pageRequest(page: number): { cursor?: string; offset?: number } | null {
+    if (page > 0 && this._cursors.has(page - 1)) {
+      const cursor = this._cursors.get(page - 1);
+      return cursor ? { cursor } : null;
+    }
+    return { offset: page * this.pageSize };
   }
 
   /** The view as saved in the settings or shared: the columns as shown. */
@@ -400,7 +420,9 @@ export class RunsTableModel {
   async reload(): Promise<void> {
     const generation = ++this._generation;
     this._pages.clear();
+    this._cursors.clear();
     this._inflight.clear();
+    this._exactTotal = false;
     this._viewChanged.emit();
     const key = JSON.stringify([this._query, this._project]);
     if (this._suggest && !this._chosen && this._suggestedFor !== key) {
@@ -433,9 +455,15 @@ export class RunsTableModel {
     if (first !== undefined && last !== undefined) {
       const lo = Math.floor(Math.max(0, first) / this.pageSize);
       const hi = Math.floor(Math.max(0, last) / this.pageSize);
-      pages.filter(p => p < lo || p > hi).forEach(p => this._pages.delete(p));
+      pages
+        .filter(p => p < lo || p > hi)
+        .forEach(p => {
+          this._pages.delete(p);
+          this._cursors.delete(p);
+        });
       pages = pages.filter(p => p >= lo && p <= hi);
     }
+    pages.sort((a, b) => a - b); // each page after the one before: by its cursor
     await Promise.all((pages.length ? pages : [0]).map(p => this._load(p)));
   }
 
@@ -485,6 +513,17 @@ export class RunsTableModel {
     this._changed.emit();
   }
 
+  /**
+   * Select runs by id (a restored tab's selection), whether their rows are loaded or not;
+   * the rows scrolled to later show as selected.
+   */
+  selectIds(ids: readonly string[]): void {
+    this._selected = new Set(ids);
+    this._anchor = null;
+    this._cursor = null;
+    this._changed.emit();
+  }
+
   clearSelection(): void {
     this._selected.clear();
     this._anchor = null;
@@ -497,24 +536,60 @@ export class RunsTableModel {
     return typeof id === 'string' ? id : null;
   }
 
-  private async _load(page: number): Promise<void> {
+  /**
+   * Fetch page `page`. When the page before is on its way, wait for it and continue after
+   * its last row (scrolling loads pages in order); without it, ask by offset.
+   */
+  private _load(page: number): Promise<void> {
+    const before = this._inflight.get(page - 1);
+    if (!before && this.pageRequest(page) === null) {
+      return Promise.resolve(); // the page before was the last: nothing follows it
+    }
+    const slot: { loading?: Promise<void> } = {};
+    const loading = this._fetchPage(page, before, slot);
+    slot.loading = loading;
+    this._inflight.set(page, loading);
+    return loading;
+  }
+
+  private async _fetchPage(
+    page: number,
+    before: Promise<void> | undefined,
+    slot: { loading?: Promise<void> } // filled by _load before the first await ends
+  ): Promise<void> {
     const generation = this._generation;
-    this._inflight.add(page);
     try {
+      if (before) {
+        await before;
+      }
+
+      if (generation !== this._generation) {
+        return;
+      }
+      const how = this.pageRequest(page);
+      if (how === null) {
+        return; // the page before was the last: nothing follows it
+      }
       const answer = await this._fetch({
         query: this._query,
         sort: this._sort,
         columns: this._fetchColumns(),
         project: this._project,
         limit: this.pageSize,
-        offset: page * this.pageSize
+        ...how
       });
       if (generation !== this._generation) {
         return; // a newer query replaced this one
       }
       this._pages.set(page, answer.items);
-      this._total = answer.total;
-      this._totalEstimated = !!answer.total_estimated;
+      this._cursors.set(page, answer.next_cursor ?? null);
+      const estimated = !!answer.total_estimated;
+      if (!estimated || !this._exactTotal) {
+        // An estimate does not replace an exact total (pages answer in any order).
+        this._total = answer.total;
+        this._totalEstimated = estimated;
+        this._exactTotal = !estimated;
+      }
       this._error = null;
     } catch (reason) {
       if (generation !== this._generation) {
@@ -524,10 +599,11 @@ export class RunsTableModel {
       if (page === 0) {
         this._total = 0;
         this._pages.clear();
+        this._cursors.clear();
       }
     } finally {
-      if (generation === this._generation) {
-        this._inflight.delete(page);
+      if (this._inflight.get(page) === slot.loading) {
+        this._inflight.delete(page); // unless a newer load of the page took its place
       }
     }
     this._changed.emit();
@@ -586,7 +662,11 @@ export class RunsTableModel {
   private _totalEstimated = false;
   private _error: string | null = null;
   private _pages = new Map<number, RunRow[]>();
-  private _inflight = new Set<number>();
+  /** Each loaded page's `next_cursor` (null on the last page). */
+  private _cursors = new Map<number, string | null>();
+  private _inflight = new Map<number, Promise<void>>();
+  /** The total shown is exact (no estimate replaces it until a reload). */
+  private _exactTotal = false;
   private _generation = 0;
   private _selected = new Set<string>();
   private _anchor: number | null = null;

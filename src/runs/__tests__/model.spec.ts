@@ -12,24 +12,41 @@ import {
   viewColumns
 } from '../model';
 
-/** A fake server over `n` runs RUN-0..RUN-n-1 that records every request. */
-function server(n: number) {
+/**
+ * A fake server over `n` runs RUN-0..RUN-n-1 that records every request. Pages end with a
+ * cursor (`after:<next row>`) as the server's keyset pages do; with `estimate`, totals are
+ * that estimate except on the last page, as the server answers past 2,000 runs.
+ */
+function server(n: number, estimate?: number) {
   const calls: IRunsQuery[] = [];
   const fetch = async (q: IRunsQuery): Promise<IRunsPage> => {
     calls.push(q);
-    const offset = q.offset ?? 0;
+    if (q.cursor !== undefined && q.offset !== undefined) {
+      throw new Error('give a cursor or an offset, not both');
+    }
+    const offset = q.cursor ? Number(q.cursor.slice(6)) : (q.offset ?? 0);
     const limit = q.limit ?? 100;
     const items = [];
     for (let i = offset; i < Math.min(n, offset + limit); i++) {
       items.push({ 'sys/id': `RUN-${i}`, 'sys/name': `r${i}` });
     }
+    const last = offset + limit >= n;
     return {
       items,
-      total: n,
+      total: estimate === undefined || last ? n : estimate,
+      total_estimated: estimate !== undefined && !last,
+      next_cursor: last ? null : `after:${offset + limit}`,
       columns: ['sys/id', 'sys/name', ...(q.columns ?? [])]
     };
   };
   return { calls, fetch };
+}
+
+/** How each request asked for its page: `o<offset>` or `c<cursor's row>`. */
+function asked(calls: IRunsQuery[]): string[] {
+  return calls.map(c =>
+    c.cursor ? `c${c.cursor.slice(6)}` : `o${c.offset ?? 0}`
+  );
 }
 
 describe('sort strings', () => {
@@ -59,12 +76,44 @@ describe('RunsTableModel', () => {
     expect(model.rowAt(500)).toBeUndefined();
 
     await model.ensure(4990, 5030);
-    expect(calls.map(c => c.offset)).toEqual([0, 4500, 5000]);
+    // A jump: the first page by offset, the one after it by its cursor.
+    expect(asked(calls)).toEqual(['o0', 'o4500', 'c5000']);
     expect(model.rowAt(5030)?.['sys/id']).toBe('RUN-5030');
     await model.ensure(4990, 5030); // loaded already: no request
     expect(calls).toHaveLength(3);
     await model.ensure(9990, 20000); // clamped to the total
-    expect(calls.map(c => c.offset)).toEqual([0, 4500, 5000, 9500]);
+    expect(asked(calls)).toEqual(['o0', 'o4500', 'c5000', 'o9500']);
+  });
+
+  it('scrolls on by cursor and jumps by offset', async () => {
+    const { calls, fetch } = server(10_000);
+    const model = new RunsTableModel({ fetch, pageSize: 500 });
+    await model.reload();
+    expect(model.pageRequest(1)).toEqual({ cursor: 'after:500' });
+    expect(model.pageRequest(7)).toEqual({ offset: 3500 });
+    for (let row = 0; row + 40 < 2000; row += 40) {
+      await model.ensure(row, row + 40); // scrolling down a screen at a time
+    }
+    expect(asked(calls)).toEqual(['o0', 'c500', 'c1000', 'c1500']);
+    await model.ensure(8000, 8040); // the scrollbar dragged far
+    await model.ensure(8480, 8520); // and on from there
+    expect(asked(calls).slice(4)).toEqual(['o8000', 'c8500']);
+    expect(model.rowAt(8519)?.['sys/id']).toBe('RUN-8519');
+    // Several pages at once: each after the one before, in order.
+    await model.ensure(4000, 5600);
+    expect(asked(calls).slice(6)).toEqual(['o4000', 'c4500', 'c5000', 'c5500']);
+    expect(model.rowAt(5600)?.['sys/id']).toBe('RUN-5600');
+    expect(model.loading).toBe(false);
+  });
+
+  it('starts over by offset after a reload', async () => {
+    const { calls, fetch } = server(2000);
+    const model = new RunsTableModel({ fetch, pageSize: 500 });
+    await model.reload();
+    await model.ensure(0, 600);
+    await model.sortBy('sys/name');
+    await model.ensure(500, 600);
+    expect(asked(calls)).toEqual(['o0', 'c500', 'o0', 'c500']);
   });
 
   it('sorts: a new column ascending, again descending, shift adds a key', async () => {
@@ -149,9 +198,13 @@ describe('RunsTableModel', () => {
     await model.ensure(1400, 1600);
     calls.length = 0;
     await model.refresh(1450, 1480);
-    expect(calls.map(c => c.offset)).toEqual([1000]);
+    expect(asked(calls)).toEqual(['o1000']);
     expect(model.rowAt(0)).toBeUndefined(); // fetched again when scrolled back to
     expect(model.rowAt(1499)?.['sys/id']).toBe('RUN-1499');
+    calls.length = 0;
+    await model.ensure(1400, 1600);
+    await model.refresh(1400, 1600); // the first page in view by offset, on by cursor
+    expect(asked(calls)).toEqual(['c1500', 'o1000', 'c1500']);
   });
 
   it('selects one, toggles, and extends a range', async () => {
@@ -306,6 +359,19 @@ describe('RunsTableModel columns', () => {
     const model = new RunsTableModel({ fetch });
     await model.reload();
     expect(model.totalEstimated).toBe(true);
+  });
+
+  it('keeps the exact total of the last page over later estimates', async () => {
+    const { fetch } = server(10_000, 9_800);
+    const model = new RunsTableModel({ fetch, pageSize: 500 });
+    await model.reload();
+    expect([model.total, model.totalEstimated]).toEqual([9_800, true]);
+    await model.ensure(9_000, 9_799); // pages 18 and 19, the last: its total is exact
+    expect([model.total, model.totalEstimated]).toEqual([10_000, false]);
+    await model.refresh(9_400, 9_499); // page 18 alone answers with the estimate
+    expect([model.total, model.totalEstimated]).toEqual([10_000, false]);
+    await model.setQuery('x > 1'); // another query: estimated again
+    expect([model.total, model.totalEstimated]).toEqual([9_800, true]);
   });
 
   it('counts every run when the query matches none', async () => {

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from notebook_helpers import without_cell_ids
 from sqlalchemy import update
 from test_diff_corpus import corpus_dir as corpus_dir  # the corpus fixture
 from test_diff_corpus import sample
@@ -28,11 +29,7 @@ def notebook(ids: bool) -> Any:
     cells += [new_code_cell(f"frame_{i} = load_table('part-{i}.csv')") for i in range(6)]
     cells.append(new_markdown_cell("## Training\nThe model, fitted on every part."))
     nb = new_notebook(cells=cells)
-    if not ids:
-        nb.nbformat_minor = 4
-        for c in nb.cells:
-            del c["id"]
-    return nb
+    return nb if ids else without_cell_ids(nb)
 
 
 def changes(info: CheckpointInfo | dict[str, Any] | None) -> dict[str, int]:

@@ -14,6 +14,7 @@ import nbformat
 import pytest
 from blob_helpers import tamper
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from notebook_helpers import without_cell_ids
 
 from jupyter_mltrack import checkpoints as ckpt
 from jupyter_mltrack.checkpoints import files, payloads, service, snapshot
@@ -61,10 +62,7 @@ def test_checkpoint_round_trip_is_exact(store):
 
 
 def test_old_nbformat_without_ids_round_trips(store):
-    nb = notebook()
-    nb.nbformat_minor = 4
-    for c in nb.cells:
-        del c["id"]
+    nb = without_cell_ids(notebook())
     nbformat.validate(nb)
     info = service.create(store, "old.ipynb", nb)
     assert info is not None

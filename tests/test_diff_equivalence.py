@@ -22,6 +22,7 @@ import nbformat
 import pytest
 from nbdime.diff_format import validate_diff
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from notebook_helpers import without_cell_ids
 
 from jupyter_mltrack.checkpoints.diff import count_changes, diff_notebooks
 
@@ -86,11 +87,7 @@ def generated(rnd: random.Random, n: int, ids: bool = True) -> Any:
     nb = new_notebook(
         cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}}
     )
-    if not ids:
-        nb.nbformat_minor = 4
-        for c in nb.cells:
-            del c["id"]
-    return nb
+    return nb if ids else without_cell_ids(nb)
 
 
 def mutate(nb: Any, rnd: random.Random, steps: int) -> Any:

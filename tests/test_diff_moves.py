@@ -11,6 +11,7 @@ import nbdime
 import pytest
 from nbdime.patching import patch
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from notebook_helpers import without_cell_ids
 
 from jupyter_mltrack.checkpoints.align import MAX_LOOKAHEAD
 from jupyter_mltrack.checkpoints.diff import diff_notebooks
@@ -27,11 +28,7 @@ def notebook(ids: bool) -> Any:
     cells.append(new_markdown_cell("## Training\nThe model, fitted on every part."))
     cells.append(new_code_cell("model = fit(frames)\nmodel.score(test)"))
     nb = new_notebook(cells=cells)
-    if not ids:
-        nb.nbformat_minor = 4
-        for c in nb.cells:
-            del c["id"]
-    return nb
+    return nb if ids else without_cell_ids(nb)
 
 
 def summarize(base: Any, remote: Any) -> dict[str, Any]:

@@ -60,6 +60,23 @@ def test_runs_lists_and_filters(
     assert code == 1 and "mltrack:" in err
 
 
+def test_runs_says_when_the_total_is_an_estimate(
+    capsys: pytest.CaptureFixture[str],
+    store: Store,
+    two_runs: tuple[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past pages.SAMPLE runs the total is estimated: "about N", as the lab says it."""
+    from jupyter_mltrack.query import pages
+
+    monkeypatch.setattr(pages, "SAMPLE", 1)
+    monkeypatch.setattr(pages, "_population", {})
+    code, out, _ = _cli(capsys, store, "runs", "-n", "1")
+    assert code == 0 and "1 of about 2 run(s) (use --offset for more)" in out
+    code, out, _ = _cli(capsys, store, "runs", "-n", "5", "--offset", "1")  # the last page
+    assert code == 0 and "1 of 2 run(s)" in out and "about" not in out
+
+
 def test_show_and_compare(
     capsys: pytest.CaptureFixture[str], store: Store, two_runs: tuple[str, str]
 ) -> None:

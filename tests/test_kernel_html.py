@@ -142,6 +142,10 @@ def test_runs_table_escapes_values_and_says_how_many() -> None:
     items = [{"sys/id": "A-1", "sys/name": EVIL, "sys/tags": [EVIL]}]
     page = html.runs_table(items, ["sys/id", "sys/name", "sys/tags"], total=7)
     assert not active(page) and "1 of 7 runs shown" in page
+    # Past 2,000 runs the total is the server's estimate, and says so.
+    page = html.runs_table(items, ["sys/id"], total=120_000, estimated=True)
+    assert "1 of about 120000 runs shown" in page and "Runs (about 120000)" in page
+    assert "about" not in html.runs_table(items, ["sys/id"], total=7)
 
 
 def _pages() -> dict[str, str]:

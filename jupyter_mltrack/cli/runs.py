@@ -127,8 +127,8 @@ def _runs(args: argparse.Namespace) -> int:
     rows = [[cell(r.get(c), time_column=c in times) for c in table.columns] for r in table.items]
     print_table(rows, table.columns)
     shown = len(table.items)
-    print(
-        f"\n{shown} of {table.total} run(s)"
-        + (" (use --offset for more)" if shown < table.total else "")
-    )
+    # Past 2,000 runs the server estimates the total (query/pages.py): say so.
+    total = f"about {table.total}" if table.total_estimated else str(table.total)
+    more = args.offset + shown < table.total or table.next_cursor is not None
+    print(f"\n{shown} of {total} run(s)" + (" (use --offset for more)" if more else ""))
     return 0

@@ -305,14 +305,22 @@ def _cell_value(key: str, v: Any) -> str:
     return number(v)
 
 
-def runs_table(items: Sequence[dict[str, Any]], columns: Sequence[str], total: int) -> str:
+def runs_table(
+    items: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    total: int,
+    estimated: bool = False,
+) -> str:
+    """The runs a query matches; `estimated`: `total` is the server's estimate (past 2,000
+    runs, query/pages.py), shown as "about N"."""
     if not items:
         return message("No runs match.")
     rows = [[_cell_value(c, it.get(c)) for c in columns] for it in items[:MAX_ROWS]]
+    count = f"about {total}" if estimated else str(total)
     more = ""
-    if total > len(rows):
-        more = f'<div class="mlt-muted">{len(rows)} of {total} runs shown</div>'
-    return page(table(columns, rows) + more, f"Runs ({total})")
+    if total > len(rows) or estimated:
+        more = f'<div class="mlt-muted">{len(rows)} of {count} runs shown</div>'
+    return page(table(columns, rows) + more, f"Runs ({count})")
 
 
 def chart(title: str, steps: Sequence[float], values: Sequence[Any], w: int = 320) -> str:

@@ -259,7 +259,7 @@ class MLTrackMagics:
             sort=a.sort,
             limit=max(1, min(a.limit, html.MAX_ROWS)),
         )
-        _display(html.runs_table(table.items, table.columns, table.total))
+        _display(html.runs_table(table.items, table.columns, table.total, table.total_estimated))
 
     def render_run(self, store: Any, run_id: str) -> tuple[str, bool]:
         from ..query.detail import run_detail

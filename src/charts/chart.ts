@@ -5,11 +5,10 @@
  * Lines with different x values are aligned with `uPlot.join` and drawn across the gaps.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
-import { Message } from '@lumino/messaging';
-import { Widget } from '@lumino/widgets';
 import uPlot from 'uplot';
 
 import { defaultTrans } from '../i18n';
+import { PlotWidget } from './plot';
 import { smooth } from './smooth';
 
 /** One line: its label and its points (x ascending). */
@@ -65,10 +64,9 @@ export interface IMarker {
   after?: string;
 }
 
-export class LineChart extends Widget {
+export class LineChart extends PlotWidget {
   constructor(options: ILineChartOptions) {
-    super();
-    this.addClass('jp-mltrack-chart');
+    super(HEIGHT);
     this._title = options.title;
     this._xAxis = options.xAxis ?? 'step';
     this._smoothing = options.smoothing ?? 0;
@@ -91,7 +89,7 @@ export class LineChart extends Widget {
     if (on !== this._log) {
       this._log = on;
       this._setTitles();
-      this._rebuild();
+      this.rebuild();
     }
   }
 
@@ -99,7 +97,7 @@ export class LineChart extends Widget {
   set marker(marker: IMarker | null) {
     this._marker = marker;
     this.node.dataset.marker = marker ? String(marker.x) : '';
-    this._plot?.redraw(false, false);
+    this.plot?.redraw(false, false);
   }
 
   /** Milliseconds the last draw took (setData to the draw hook), for the browser tests. */
@@ -115,7 +113,7 @@ export class LineChart extends Widget {
     if (axis !== this._xAxis) {
       this._xAxis = axis;
       this._setTitles();
-      this._rebuild();
+      this.rebuild();
     }
   }
 
@@ -130,11 +128,11 @@ export class LineChart extends Widget {
   setLines(lines: ILine[]): void {
     const labels = lines.map(l => l.label).join('\u0000');
     this._lines = lines;
-    if (this._plot && labels === this._labels) {
+    if (this.plot && labels === this._labels) {
       this._redraw();
     } else {
       this._labels = labels;
-      this._rebuild();
+      this.rebuild();
     }
   }
 
@@ -152,37 +150,6 @@ export class LineChart extends Widget {
       }
     }
     this._redraw();
-  }
-
-  protected onAfterAttach(msg: Message): void {
-    super.onAfterAttach(msg);
-    this._observer = new ResizeObserver(() => {
-      const width = this._width();
-      if (this._plot && width !== this._plot.width) {
-        this._plot.setSize({ width, height: HEIGHT });
-      }
-    });
-    this._observer.observe(this.node);
-    if (!this._plot) {
-      this._rebuild();
-    }
-  }
-
-  protected onBeforeDetach(msg: Message): void {
-    this._observer?.disconnect();
-    this._observer = null;
-    super.onBeforeDetach(msg);
-  }
-
-  dispose(): void {
-    this._observer?.disconnect();
-    this._plot?.destroy();
-    this._plot = null;
-    super.dispose();
-  }
-
-  private _width(): number {
-    return Math.max(200, this.node.clientWidth || 400);
   }
 
   private _data(): uPlot.AlignedData {
@@ -203,40 +170,28 @@ export class LineChart extends Widget {
   }
 
   private _redraw(): void {
-    if (!this._plot) {
-      this._rebuild();
+    if (!this.plot) {
+      this.rebuild();
       return;
     }
     this._started = performance.now();
-    this._plot.setData(this._data());
+    this.plot.setData(this._data());
   }
 
-  private _rebuild(): void {
-    this._plot?.destroy();
-    this._plot = null;
+  protected rebuild(): void {
+    this.destroyPlot();
     if (!this.isAttached) {
       return;
     }
-    const style = getComputedStyle(this.node);
-    const ink = style.getPropertyValue('--jp-ui-font-color2').trim() || '#555';
-    const grid = style.getPropertyValue('--jp-border-color2').trim() || '#ddd';
-    const axis = {
-      stroke: ink,
-      grid: { stroke: grid, width: 1 },
-      ticks: { stroke: grid }
-    };
     const opts: uPlot.Options = {
       title: this._title,
-      width: this._width(),
+      width: this.plotWidth(),
       height: HEIGHT,
       scales: {
         x: { time: this._xAxis === 'time' },
         y: this._log ? { distr: 3 } : {}
       },
-      axes: [
-        { ...axis, label: this._xLabel(), labelSize: 20 },
-        { ...axis, size: 60, label: this._yTitle, labelSize: 20 }
-      ],
+      axes: this.axes({ x: this._xLabel(), y: this._yTitle }),
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
       series: [
@@ -263,7 +218,7 @@ export class LineChart extends Widget {
       }
     };
     this._started = performance.now();
-    this._plot = new uPlot(opts, this._data(), this.node);
+    this.plot = new uPlot(opts, this._data(), this.node);
   }
 
   private _setTitles(): void {
@@ -326,8 +281,6 @@ export class LineChart extends Widget {
   private _smoothing: number;
   private _lines: ILine[] = [];
   private _labels = '';
-  private _plot: uPlot | null = null;
-  private _observer: ResizeObserver | null = null;
   private _started = 0;
   private _lastDrawMs = 0;
 }

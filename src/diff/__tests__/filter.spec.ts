@@ -7,42 +7,20 @@ import {
   IDiffEntry,
   NO_FILTERS
 } from '../filter';
+import { cellsDiff, newCount, patch } from './diffs';
 
 /** An nbdime notebook diff: cell 0 changed its source and count, 1 only its count, 2 only
  * its metadata, 3 only its outputs; one cell added and two removed; notebook metadata. */
 const DIFF: IDiffEntry[] = [
-  {
-    op: 'patch',
-    key: 'cells',
-    diff: [
-      {
-        op: 'patch',
-        key: 0,
-        diff: [
-          { op: 'patch', key: 'source', diff: [] },
-          { op: 'replace', key: 'execution_count', value: 2 }
-        ]
-      },
-      {
-        op: 'patch',
-        key: 1,
-        diff: [{ op: 'replace', key: 'execution_count', value: 3 }]
-      },
-      {
-        op: 'patch',
-        key: 2,
-        diff: [{ op: 'patch', key: 'metadata', diff: [] }]
-      },
-      {
-        op: 'patch',
-        key: 3,
-        diff: [{ op: 'patch', key: 'outputs', diff: [] }]
-      },
-      { op: 'addrange', key: 4, valuelist: [{ cell_type: 'code' }] },
-      { op: 'removerange', key: 5, length: 2 }
-    ]
-  },
-  { op: 'patch', key: 'metadata', diff: [] }
+  ...cellsDiff(
+    patch(0, [patch('source'), newCount(2)]),
+    patch(1, [newCount(3)]),
+    patch(2, [patch('metadata')]),
+    patch(3, [patch('outputs')]),
+    { op: 'addrange', key: 4, valuelist: [{ cell_type: 'code' }] },
+    { op: 'removerange', key: 5, length: 2 }
+  ),
+  patch('metadata')
 ];
 
 function cellKeys(diff: IDiffEntry[]): (string | number)[] {
@@ -74,23 +52,9 @@ describe('filterDiff', () => {
   });
 
   it('drops a cell whose changes are all hidden by the combination', () => {
-    const diff: IDiffEntry[] = [
-      {
-        op: 'patch',
-        key: 'cells',
-        diff: [
-          {
-            op: 'patch',
-            key: 0,
-            diff: [
-              { op: 'replace', key: 'execution_count', value: 2 },
-              { op: 'patch', key: 'metadata', diff: [] },
-              { op: 'patch', key: 'outputs', diff: [] }
-            ]
-          }
-        ]
-      }
-    ];
+    const diff = cellsDiff(
+      patch(0, [newCount(2), patch('metadata'), patch('outputs')])
+    );
     const all = {
       hideOutputs: true,
       hideExecutionCount: true,
@@ -140,22 +104,7 @@ describe('countChanges and describeChanges', () => {
   });
 
   it('counts a new count beside new outputs with the outputs, not as a changed cell', () => {
-    const rerun: IDiffEntry[] = [
-      {
-        op: 'patch',
-        key: 'cells',
-        diff: [
-          {
-            op: 'patch',
-            key: 0,
-            diff: [
-              { op: 'replace', key: 'execution_count', value: 5 },
-              { op: 'patch', key: 'outputs', diff: [] }
-            ]
-          }
-        ]
-      }
-    ];
+    const rerun = cellsDiff(patch(0, [newCount(5), patch('outputs')]));
     expect(countChanges(rerun)).toMatchObject({ changed: 0, outputs: 1 });
     expect(describeChanges(countChanges(rerun))).toBe('1 output changed');
   });

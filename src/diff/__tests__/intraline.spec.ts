@@ -10,18 +10,7 @@ import {
   refineNotebookDiff,
   splitLines
 } from '../intraline';
-
-/** The server's whole-line diff of `a` into `b` when line `at` of `a` became `lines`. */
-function replaceLines(
-  at: number,
-  count: number,
-  lines: string[]
-): IDiffEntry[] {
-  return [
-    { op: 'addrange', key: at, valuelist: lines },
-    { op: 'removerange', key: at, length: count }
-  ];
-}
+import { cellsDiff, newCount, patch, replaceLines } from './diffs';
 
 /** What nbdime's model makes of `diff` on `base`: the patched text and the marked text. */
 function rendered(base: string, diff: IDiffEntry[]) {
@@ -70,7 +59,7 @@ describe('charDiff', () => {
   it('patched by nbdime gives the new line, marking only the changes', () => {
     const a = 'model = fit(data, lr=0.5, epochs=3)\n';
     const b = 'model = fit(data, lr=0.05, epochs=30)\n';
-    const out = rendered(a, [{ op: 'patch', key: 0, diff: charDiff(a, b) }]);
+    const out = rendered(a, [patch(0, charDiff(a, b))]);
     expect(out.remote).toBe(b);
     expect(out.added).toEqual(['0', '0']);
     expect(out.removed).toEqual([]);
@@ -79,7 +68,7 @@ describe('charDiff', () => {
   it('puts an insertion before a removal at the same place', () => {
     const a = 'x = old_value\n';
     const b = 'x = new_value\n';
-    const out = rendered(a, [{ op: 'patch', key: 0, diff: charDiff(a, b) }]);
+    const out = rendered(a, [patch(0, charDiff(a, b))]);
     expect(out.remote).toBe(b);
     expect(out.added).toEqual(['new']);
     expect(out.removed).toEqual(['old']);
@@ -92,11 +81,7 @@ describe('refineLineDiff', () => {
     const diff = replaceLines(1, 1, ['lr = 0.05\n']);
     const refined = refineLineDiff(base, diff);
     expect(refined).toEqual([
-      {
-        op: 'patch',
-        key: 1,
-        diff: [{ op: 'addrange', key: 7, valuelist: '0' }]
-      }
+      patch(1, [{ op: 'addrange', key: 7, valuelist: '0' }])
     ]);
     const out = rendered(base, refined);
     expect(out.remote).toBe('import torch\nlr = 0.05\nepochs = 10\n');
@@ -151,37 +136,13 @@ describe('refineNotebookDiff', () => {
     const base = {
       cells: [{ source: 'lr = 0.5\n' }, { source: ['a = 1\n', 'b = 2'] }]
     };
-    const diff: IDiffEntry[] = [
-      {
-        op: 'patch',
-        key: 'cells',
-        diff: [
-          {
-            op: 'patch',
-            key: 0,
-            diff: [
-              {
-                op: 'patch',
-                key: 'source',
-                diff: replaceLines(0, 1, ['lr = 0.05\n'])
-              },
-              { op: 'replace', key: 'execution_count', value: 3 }
-            ]
-          },
-          {
-            op: 'patch',
-            key: 1,
-            diff: [
-              {
-                op: 'patch',
-                key: 'source',
-                diff: replaceLines(1, 1, ['b = 3'])
-              }
-            ]
-          }
-        ]
-      }
-    ];
+    const diff = cellsDiff(
+      patch(0, [
+        patch('source', replaceLines(0, 1, ['lr = 0.05\n'])),
+        newCount(3)
+      ]),
+      patch(1, [patch('source', replaceLines(1, 1, ['b = 3']))])
+    );
     const copy = JSON.parse(JSON.stringify(diff));
     const refined = refineNotebookDiff(base, diff);
     expect(diff).toEqual(copy);
@@ -189,14 +150,10 @@ describe('refineNotebookDiff', () => {
     expect(cells[0].diff![0].diff![0].op).toBe('patch');
     expect(cells[0].diff![1]).toEqual(copy[0].diff[0].diff[1]);
     expect(cells[1].diff![0].diff).toEqual([
-      {
-        op: 'patch',
-        key: 1,
-        diff: [
-          { op: 'addrange', key: 4, valuelist: '3' },
-          { op: 'removerange', key: 4, length: 1 }
-        ]
-      }
+      patch(1, [
+        { op: 'addrange', key: 4, valuelist: '3' },
+        { op: 'removerange', key: 4, length: 1 }
+      ])
     ]);
     expect(refineCellDiff({}, cells[0].diff!)).toEqual(cells[0].diff);
   });

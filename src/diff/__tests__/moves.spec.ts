@@ -7,14 +7,10 @@ import type { IDiffEntry as NbdimeDiffEntry } from 'nbdime/lib/diff/diffentries'
 import { NotebookDiffModel } from 'nbdime/lib/diff/model';
 
 import { IDiffMove } from '../../tokens';
-import {
-  countChanges,
-  describeChanges,
-  IDiffEntry,
-  NO_FILTERS
-} from '../filter';
+import { countChanges, describeChanges, NO_FILTERS } from '../filter';
 import { FoldedNotebookDiff } from '../folded';
 import { filterMove, planMoves, withMoves } from '../moves';
+import { cellsDiff, patch, replaceLines } from './diffs';
 
 const cell = (source: string): nbformat.ICodeCell => ({
   cell_type: 'code',
@@ -32,26 +28,17 @@ const BASE: nbformat.INotebookContent = {
   nbformat: 4,
   nbformat_minor: 5
 };
-const SOURCE_EDIT = [
-  { op: 'addrange', key: 0, valuelist: ['d = 40'] },
-  { op: 'removerange', key: 0, length: 1 }
-];
-const DIFF: IDiffEntry[] = [
-  {
-    op: 'patch',
-    key: 'cells',
-    diff: [
-      { op: 'addrange', key: 0, valuelist: [cell('d = 40')] },
-      { op: 'removerange', key: 3, length: 1 }
-    ]
-  }
-];
+const SOURCE_EDIT = replaceLines(0, 1, ['d = 40']);
+const DIFF = cellsDiff(
+  { op: 'addrange', key: 0, valuelist: [cell('d = 40')] },
+  { op: 'removerange', key: 3, length: 1 }
+);
 const MOVE: IDiffMove = {
   base: 3,
   remote: 0,
   edited: true,
   parts: ['source'],
-  diff: [{ op: 'patch', key: 'source', diff: SOURCE_EDIT }]
+  diff: [patch('source', SOURCE_EDIT)]
 };
 
 describe('planMoves', () => {
@@ -124,7 +111,7 @@ describe('moves in the counts and filters', () => {
     const outputsOnly: IDiffMove = {
       ...MOVE,
       parts: ['outputs'],
-      diff: [{ op: 'patch', key: 'outputs', diff: [] }]
+      diff: [patch('outputs')]
     };
     const hidden = filterMove(outputsOnly, {
       ...NO_FILTERS,

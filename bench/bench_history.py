@@ -16,13 +16,13 @@ import argparse
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from history_helpers import analyze, grow_history, notebook
+from scratch_pg import scratch_database, unavailable
 
 from jupyter_mltrack.checkpoints import service
 from jupyter_mltrack.store import checkpoints as repo
@@ -71,24 +71,14 @@ def main() -> int:
         st.dispose()
         if a.no_postgres:
             return 0
-        try:
-            import psycopg
-
-            admin = psycopg.connect(
-                "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
-            )
-        except Exception as e:  # any reason: the SQLite figures stand alone
-            print(f"\n(PostgreSQL skipped: {e})")
+        why = unavailable()
+        if why is not None:  # the SQLite figures stand alone
+            print(f"\n(PostgreSQL skipped: {why})")
             return 0
-        db = f"bench_history_{uuid.uuid4().hex[:8]}"
-        admin.execute(f"CREATE DATABASE {db}")
-        try:
-            url = f"postgresql://postgres@127.0.0.1:5432/{db}"
+        with scratch_database("bench_history") as url:
             st = open_store(StoreConfig(url, Path(tmp) / "pgblobs"), cached=False)
             bench(st, "PostgreSQL")
             st.dispose()
-        finally:
-            admin.execute(f"DROP DATABASE {db}")
     return 0
 
 

@@ -16,7 +16,6 @@ import argparse
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -24,6 +23,7 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from history_helpers import analyze, grow_history
+from scratch_pg import scratch_database, unavailable
 
 from jupyter_mltrack.store import thinning
 from jupyter_mltrack.store.config import StoreConfig
@@ -77,26 +77,16 @@ def main() -> int:
         report("SQLite", n, results)
         if a.no_postgres:
             return 0
-        try:
-            import psycopg
-
-            admin = psycopg.connect(
-                "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
-            )
-        except Exception as e:  # any reason: the SQLite figures stand alone
-            print(f"(PostgreSQL skipped: {e})")
+        why = unavailable()
+        if why is not None:  # the SQLite figures stand alone
+            print(f"(PostgreSQL skipped: {why})")
             return 0
         results = {}
         for indexed in (False, True):
-            db = f"bench_thinning_{uuid.uuid4().hex[:8]}"
-            admin.execute(f"CREATE DATABASE {db}")
-            try:
-                url = f"postgresql://postgres@127.0.0.1:5432/{db}"
+            with scratch_database("bench_thinning") as url:
                 st = open_store(StoreConfig(url, Path(tmp) / "pgblobs"), cached=False)
                 results[indexed] = once(st, n, indexed)
                 st.dispose()
-            finally:
-                admin.execute(f"DROP DATABASE {db}")
         report("PostgreSQL", n, results)
     return 0
 

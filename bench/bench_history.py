@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from history_helpers import analyze, grow_history, notebook
-from scratch_pg import scratch_database, unavailable
+from scratch_pg import postgres_wanted, scratch_database
 
 from jupyter_mltrack.checkpoints import service
 from jupyter_mltrack.store import checkpoints as repo
@@ -69,11 +69,7 @@ def main() -> int:
         st = open_store(StoreConfig(f"sqlite:///{tmp}/h.db", Path(tmp) / "blobs"), cached=False)
         bench(st, "SQLite")
         st.dispose()
-        if a.no_postgres:
-            return 0
-        why = unavailable()
-        if why is not None:  # the SQLite figures stand alone
-            print(f"\n(PostgreSQL skipped: {why})")
+        if not postgres_wanted(a.no_postgres):
             return 0
         with scratch_database("bench_history") as url:
             st = open_store(StoreConfig(url, Path(tmp) / "pgblobs"), cached=False)

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from history_helpers import analyze, grow_history
-from scratch_pg import scratch_database, unavailable
+from scratch_pg import postgres_wanted, scratch_database
 
 from jupyter_mltrack.store import thinning
 from jupyter_mltrack.store.config import StoreConfig
@@ -75,11 +75,7 @@ def main() -> int:
             results[indexed] = once(st, n, indexed)
             st.dispose()
         report("SQLite", n, results)
-        if a.no_postgres:
-            return 0
-        why = unavailable()
-        if why is not None:  # the SQLite figures stand alone
-            print(f"(PostgreSQL skipped: {why})")
+        if not postgres_wanted(a.no_postgres):
             return 0
         results = {}
         for indexed in (False, True):

@@ -2,9 +2,8 @@
 at 127.0.0.1 (trust auth, as the tests use). The benches print their SQLite figures first and
 add PostgreSQL's only when the server answers.
 
-    from scratch_pg import scratch_database, unavailable      # bench/ on sys.path
-    why = unavailable()
-    if why is None:
+    from scratch_pg import postgres_wanted, scratch_database  # bench/ on sys.path
+    if postgres_wanted(args.no_postgres):
         with scratch_database("bench_history") as url: ...
 """
 
@@ -17,16 +16,19 @@ from contextlib import contextmanager
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
-def unavailable(admin: str = ADMIN) -> str | None:
-    """Why the server cannot be used (any reason: psycopg missing, nothing listening), or
-    None when it answers."""
+def postgres_wanted(skip: bool, admin: str = ADMIN) -> bool:
+    """Whether to measure PostgreSQL too: not when `skip` (--no-postgres), nor when the server
+    does not answer, for any reason (psycopg missing, nothing listening), which is printed."""
+    if skip:
+        return False
     try:
         import psycopg
 
         psycopg.connect(admin, autocommit=True, connect_timeout=5).close()
     except Exception as e:
-        return str(e)
-    return None
+        print(f"\n(PostgreSQL skipped: {e})")
+        return False
+    return True
 
 
 @contextmanager

@@ -31,6 +31,11 @@ export interface IMLTrackPanel {
   addSection(widget: Widget, options: ISectionOptions): void;
   /** Reveal the panel in the left area with `widget`'s section selected. */
   reveal(widget: Widget): void;
+  /**
+   * Select the section whose widget has DOM id `id` (the one selected before a reload),
+   * now or as soon as a plugin adds it; a user's own choice meanwhile wins.
+   */
+  restoreSection(id: string): void;
   /** Emits the section shown after a tab change. */
   readonly currentChanged: ISignal<IMLTrackPanel, Widget>;
 }
@@ -113,20 +118,39 @@ export class MLTrackPanel extends Panel implements IMLTrackPanel {
         this._current = null;
         const next = this._sections[0]?.widget;
         if (next) {
-          this.select(next);
+          this._show(next);
         }
       }
     });
-    if (!this._current || index === 0) {
-      this.select(widget);
+    if (widget.id === this._wanted) {
+      this._wanted = null;
+      this._show(widget);
+    } else if (!this._current || (index === 0 && !this._restored)) {
+      this._show(widget);
     } else {
       widget.hide();
       this._mark();
     }
   }
 
-  /** Show `widget`'s section (without revealing the panel). */
+  /** Show `widget`'s section (without revealing the panel): the user's choice. */
   select(widget: Widget): void {
+    this._wanted = null;
+    this._show(widget);
+  }
+
+  restoreSection(id: string): void {
+    const section = this._sections.find(s => s.widget.id === id);
+    this._restored = true;
+    if (section) {
+      this._wanted = null;
+      this._show(section.widget);
+    } else {
+      this._wanted = id;
+    }
+  }
+
+  private _show(widget: Widget): void {
     if (!this._sections.some(s => s.widget === widget)) {
       return;
     }
@@ -173,5 +197,9 @@ export class MLTrackPanel extends Panel implements IMLTrackPanel {
   private _body: Panel;
   private _sections: ISection[] = [];
   private _current: Widget | null = null;
+  /** A restored section not added yet (`restoreSection`). */
+  private _wanted: string | null = null;
+  /** Whether a restored choice holds (a later first-ranked section does not take over). */
+  private _restored = false;
   private _currentChanged = new Signal<this, Widget>(this);
 }

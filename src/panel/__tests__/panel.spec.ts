@@ -65,4 +65,32 @@ describe('MLTrackPanel', () => {
     expect(panel.current).toBe(checkpoints);
     expect(revealed).toBe(1);
   });
+
+  it('restores the section selected before a reload, added or still to come', () => {
+    panel.restoreSection('runs');
+    expect(panel.current).toBe(runs);
+    expect(runs.isHidden).toBe(false);
+
+    // Restored before the plugins add their sections: the first-ranked one does not win.
+    const later = new MLTrackPanel({ reveal: () => undefined });
+    const a = section('a');
+    const b = section('b');
+    later.restoreSection('b');
+    later.addSection(b, { label: 'B', rank: 200 });
+    later.addSection(a, { label: 'A', rank: 100 });
+    expect(later.current).toBe(b);
+    later.dispose();
+  });
+
+  it("lets the user's choice win over a section restored late", () => {
+    const later = new MLTrackPanel({ reveal: () => undefined });
+    const a = section('a');
+    const b = section('b');
+    later.addSection(a, { label: 'A', rank: 100 });
+    later.restoreSection('b');
+    later.select(a);
+    later.addSection(b, { label: 'B', rank: 200 });
+    expect(later.current).toBe(a);
+    later.dispose();
+  });
 });

@@ -50,6 +50,10 @@ export interface IParallelOptions {
   /** Run names by id, for each line's tooltip. */
   labels: Map<string, string>;
   openRun: (id: string) => void;
+  /** The metric chosen before (a restored tab's); default: the usual choice. */
+  metric?: string;
+  /** The user picked another metric. */
+  onMetric?: (metric: string) => void;
   trans?: TranslationBundle;
 }
 
@@ -66,7 +70,7 @@ export class ParallelPlot {
         trans.__('Parameters against a metric')
       )
     );
-    this._data = parallelData(options.runs);
+    this._data = parallelData(options.runs, options.metric);
     const bar = el('div', 'jp-mltrack-parallel-bar');
     this._select = el('select', 'jp-mltrack-parallel-metric');
     this._select.setAttribute('aria-label', trans.__('Metric'));
@@ -79,6 +83,7 @@ export class ParallelPlot {
     this._select.addEventListener('change', () => {
       this._data = parallelData(options.runs, this._select.value);
       this._draw();
+      options.onMetric?.(this._data.metric);
     });
     const label = el('label', '', trans.__('Colour by') + ' ');
     label.appendChild(this._select);

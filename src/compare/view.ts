@@ -6,12 +6,14 @@
  * chart per metric with one line per run in the same colours (x by step or time, smoothing).
  */
 import { TranslationBundle } from '@jupyterlab/translation';
+import { ISignal, Signal } from '@lumino/signaling';
 import { Panel, Widget } from '@lumino/widgets';
 
 import { lineColor } from '../charts/chart';
 import { el } from '../dom';
 import { defaultTrans } from '../i18n';
 import { SeriesCharts } from '../run/charts';
+import { ChartPreferences } from '../run/prefs';
 import { FLOAT_SERIES, IRunDetail, ISeries, ISeriesQuery } from '../runs/api';
 import { CheckpointKind, notebookSides } from './notebooks';
 import { ParallelPlot } from './parallelView';
@@ -26,6 +28,36 @@ function section(title: string, className: string): HTMLElement {
   return node;
 }
 
+/**
+ * The toggles of a compare tab, kept per tab by the layout restorer (issue 18.5): a reload
+ * shows the same parameters, checkpoints and metric. Each is optional: missing, the default.
+ */
+export interface ICompareState {
+  /** "Differences only" on the parameters table. */
+  diffOnly?: boolean;
+  /** Which checkpoints the notebook diff uses. */
+  checkpoints?: CheckpointKind;
+  /** The parallel-coordinates metric. */
+  metric?: string;
+}
+
+/** The state in a restored tab's args, each value checked. */
+export function readCompareState(args: {
+  readonly [key: string]: unknown;
+}): ICompareState {
+  const state: ICompareState = {};
+  if (typeof args.diffOnly === 'boolean') {
+    state.diffOnly = args.diffOnly;
+  }
+  if (args.checkpoints === 'start' || args.checkpoints === 'end') {
+    state.checkpoints = args.checkpoints;
+  }
+  if (typeof args.metric === 'string' && args.metric) {
+    state.metric = args.metric;
+  }
+  return state;
+}
+
 export interface ICompareOptions {
   runIds: string[];
   getRun: (id: string) => Promise<IRunDetail>;
@@ -33,6 +65,10 @@ export interface ICompareOptions {
   /** Open the notebook diff of two checkpoints. */
   diff: (base: string, remote: string) => void;
   openRun: (id: string) => void;
+  /** The toggles to start with (a restored tab's). */
+  state?: ICompareState;
+  /** The global chart preferences (x axis, smoothing, log scale; run/prefs.ts). */
+  chartPrefs?: ChartPreferences;
   trans?: TranslationBundle;
 }
 
@@ -41,13 +77,18 @@ export class CompareView extends Panel {
     super();
     this._options = options;
     const trans = (this._trans = options.trans ?? defaultTrans());
+    this._state = { ...options.state };
     this.addClass('jp-mltrack-compare');
     this.id = `mltrack-compare-view-${options.runIds.join('-')}`;
     this.title.label = trans.__('Compare %1 runs', options.runIds.length);
     this.title.closable = true;
     this._top = new Widget();
     this._top.addClass('jp-mltrack-compare-top');
-    this.charts = new SeriesCharts({ fetch: options.getSeries, trans });
+    this.charts = new SeriesCharts({
+      fetch: options.getSeries,
+      prefs: options.chartPrefs,
+      trans
+    });
     this.addWidget(this._top);
     this.addWidget(this.charts);
     this.ready = this._load();
@@ -58,6 +99,21 @@ export class CompareView extends Panel {
   parallel: ParallelPlot | null = null;
   /** Resolves once the tables and every chart are drawn. */
   readonly ready: Promise<void>;
+
+  /** The toggles as the user left them. */
+  get state(): ICompareState {
+    return { ...this._state };
+  }
+
+  /** A toggle changed (the plugin saves the tab's args). */
+  get stateChanged(): ISignal<this, ICompareState> {
+    return this._stateChanged;
+  }
+
+  private _setState(change: ICompareState): void {
+    this._state = { ...this._state, ...change };
+    this._stateChanged.emit(this.state);
+  }
 
   private async _load(): Promise<void> {
     const details = await Promise.all(
@@ -72,6 +128,8 @@ export class CompareView extends Panel {
       runs,
       labels: new Map(runs.map(r => [r.id, String(r.sys['sys/name'] ?? '')])),
       openRun: this._options.openRun,
+      metric: this._state.metric,
+      onMetric: metric => this._setState({ metric }),
       trans: this._trans
     });
     this._top.node.replaceChildren(
@@ -122,6 +180,7 @@ export class CompareView extends Panel {
     const only = el('label', 'jp-mltrack-only-diff');
     const toggle = el('input', '');
     toggle.type = 'checkbox';
+    toggle.checked = this._state.diffOnly ?? false;
     only.append(
       toggle,
       document.createTextNode(' ' + trans.__('Differences only'))
@@ -157,7 +216,10 @@ export class CompareView extends Panel {
       'jp-mltrack-muted jp-mltrack-params-same',
       trans.__('All these runs have the same parameters.')
     );
-    toggle.addEventListener('change', render);
+    toggle.addEventListener('change', () => {
+      render();
+      this._setState({ diffOnly: toggle.checked });
+    });
     render();
     box.append(table, empty);
     return box;
@@ -176,7 +238,7 @@ export class CompareView extends Panel {
       option.value = value;
       kind.appendChild(option);
     }
-    kind.value = 'end';
+    kind.value = this._state.checkpoints ?? 'end';
     const sidesBox = el('span', 'jp-mltrack-diff-sides');
     const render = (): void => {
       const sides = notebookSides(runs, kind.value as CheckpointKind);
@@ -222,7 +284,10 @@ export class CompareView extends Panel {
       );
       sidesBox.replaceChildren(base, el('span', '', ' → '), remote, go);
     };
-    kind.addEventListener('change', render);
+    kind.addEventListener('change', () => {
+      render();
+      this._setState({ checkpoints: kind.value as CheckpointKind });
+    });
     render();
     box.append(
       el('span', '', trans.__('Notebook diff:') + ' '),
@@ -241,4 +306,6 @@ export class CompareView extends Panel {
   private _trans: TranslationBundle;
   private _top: Widget;
   private _timer = 0;
+  private _state: ICompareState;
+  private _stateChanged = new Signal<this, ICompareState>(this);
 }

@@ -13,12 +13,14 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { listCheckpoints } from '../api';
-import { CompareView } from '../compare/view';
+import { CompareView, readCompareState } from '../compare/view';
 import { TRANSLATION_DOMAIN } from '../i18n';
 import { mltrackIcon, runsIcon } from '../icons';
 import { IMLTrackPanel } from '../panel/panel';
+import { ChartPreferences, ChartPreferencesSync } from '../run/prefs';
 import { RunView } from '../run/view';
 import * as api from '../runs/api';
 import { RunsTableModel } from '../runs/model';
@@ -34,6 +36,18 @@ import {
 } from '../tokens';
 
 export const RUNS_PLUGIN_ID = 'jupyter-mltrack:runs';
+
+/** Runs of a selection a restored runs table selects again (more are not kept). */
+const KEPT_SELECTION = 200;
+
+/** The runs table tab's args: what the restorer reopens it with. */
+function tableArgs(model: RunsTableModel): ReadonlyPartialJSONObject {
+  return {
+    query: model.query,
+    sort: model.sort,
+    selected: model.selected.slice(0, KEPT_SELECTION)
+  };
+}
 
 /** Rank after the checkpoint sidebar (600). */
 const SIDEBAR_RANK = 610;
@@ -73,9 +87,14 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
     tabs.addKind('run', RunsCommandIDs.openRun);
     tabs.addKind('compare', RunsCommandIDs.compare);
     const views = new ViewsStore();
+    // x axis, smoothing and log scale: one choice for every run view and compare tab.
+    const chartPrefs = new ChartPreferences();
     settingRegistry
       ?.load(RUNS_PLUGIN_ID)
-      .then(settings => views.connect(settings))
+      .then(settings => {
+        views.connect(settings);
+        new ChartPreferencesSync(chartPrefs, settings);
+      })
       .catch(reason => {
         console.error('jupyter-mltrack: cannot load the runs settings', reason);
       });
@@ -101,10 +120,15 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
       caption: trans.__('Search, sort and compare runs'),
       execute: async args => {
         const query = typeof args.query === 'string' ? args.query : null;
+        // A restored tab's sort and selection (its args as `tableArgs` saved them).
+        const sort = typeof args.sort === 'string' ? args.sort : '';
+        const selected = Array.isArray(args.selected)
+          ? args.selected.filter((id): id is string => typeof id === 'string')
+          : [];
         let created = false;
         const widget = tabs.open('runs-table', {
           id: 'mltrack-runs',
-          args: { query: query ?? '' },
+          args: { query: query ?? '', sort, selected },
           link: { kind: 'runs', query: query ?? '' },
           icon: mltrackIcon,
           make: () => {
@@ -113,8 +137,12 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
               fetch: q => api.listRuns(q),
               suggest: suggestFrom(api.listColumnPaths),
               layouts: views,
-              query: query ?? ''
+              query: query ?? '',
+              sort
             });
+            if (selected.length) {
+              model.selectIds(selected);
+            }
             const view = new RunsTableView({
               model,
               views,
@@ -134,18 +162,24 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
           }
         });
         if (created) {
-          // The query is the table's state: the next reload and the link keep it.
+          // Query, sort and selection are the table's state: the next reload keeps them
+          // (columns and widths are the project's, in the `layouts` setting); the link
+          // holds the query.
           const model = (widget.content as RunsTableView).model;
-          model.viewChanged.connect(() =>
-            tabs.update(
-              widget,
-              { query: model.query },
-              {
-                kind: 'runs',
-                query: model.query
-              }
-            )
-          );
+          const save = (): void =>
+            tabs.update(widget, tableArgs(model), {
+              kind: 'runs',
+              query: model.query
+            });
+          model.viewChanged.connect(save);
+          let selection = model.selected.join(',');
+          model.changed.connect(() => {
+            const now = model.selected.join(',');
+            if (now !== selection) {
+              selection = now;
+              save();
+            }
+          });
         }
         const view = widget.content as RunsTableView;
         // `view`: a shared view's `mltrack-view` value (runs/viewLink.ts).
@@ -168,13 +202,19 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
         if (!id) {
           return;
         }
-        tabs.open('run', {
+        // A restored tab's open sections; the chart preferences are global (run/prefs.ts).
+        const open = Array.isArray(args.open)
+          ? args.open.filter((k): k is string => typeof k === 'string')
+          : [];
+        let created = false;
+        const widget = tabs.open('run', {
           id: `mltrack-run-${id}`,
-          args: { id },
+          args: open.length ? { id, open } : { id },
           link: { kind: 'run', id },
           icon: mltrackIcon,
-          make: () =>
-            new RunView({
+          make: () => {
+            created = true;
+            return new RunView({
               runId: id,
               getRun: api.getRun,
               getSeries: api.getSeries,
@@ -191,9 +231,18 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
               },
               openRun: other =>
                 void commands.execute(RunsCommandIDs.openRun, { id: other }),
+              chartPrefs,
+              openSections: open,
               trans
-            })
+            });
+          }
         });
+        if (created) {
+          const view = widget.content as RunView;
+          view.sectionsChanged.connect(() =>
+            tabs.update(widget, { id, open: view.openSections })
+          );
+        }
       }
     });
 
@@ -204,13 +253,17 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
         if (ids.length < 2) {
           return;
         }
-        tabs.open('compare', {
+        // A restored tab's toggles come back with its args (readCompareState).
+        const state = readCompareState(args);
+        let created = false;
+        const widget = tabs.open('compare', {
           id: `mltrack-compare-${ids.join('-')}`,
-          args: { ids },
+          args: { ids, ...state },
           link: { kind: 'compare', ids },
           icon: mltrackIcon,
-          make: () =>
-            new CompareView({
+          make: () => {
+            created = true;
+            return new CompareView({
               runIds: ids,
               getRun: api.getRun,
               getSeries: api.getSeries,
@@ -221,9 +274,17 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
                 }),
               openRun: id =>
                 void commands.execute(RunsCommandIDs.openRun, { id }),
+              state,
+              chartPrefs,
               trans
-            })
+            });
+          }
         });
+        if (created) {
+          (widget.content as CompareView).stateChanged.connect((_, toggles) =>
+            tabs.update(widget, { ids, ...toggles })
+          );
+        }
       }
     });
     palette?.addItem({

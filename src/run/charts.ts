@@ -10,11 +10,17 @@ import { Panel, Widget } from '@lumino/widgets';
 import { IMarker, LineChart, XAxis } from '../charts/chart';
 import { defaultTrans } from '../i18n';
 import { SeriesFeed, SeriesFetch } from './feed';
+import { ChartPreferences, IChartPrefs } from './prefs';
 
 export interface IChartsOptions {
   fetch: SeriesFetch;
   /** Points per line asked of the server. */
   maxPoints?: number;
+  /**
+   * The global chart preferences (prefs.ts) this bar starts from and writes to; without
+   * them (the hardware charts) the bar's choices stay in this view.
+   */
+  prefs?: ChartPreferences;
   trans?: TranslationBundle;
 }
 
@@ -32,6 +38,13 @@ export class SeriesCharts extends Panel {
     this._fetch = options.fetch;
     this._maxPoints = options.maxPoints ?? 2000;
     const trans = (this._trans = options.trans ?? defaultTrans());
+    this._prefs = options.prefs ?? null;
+    if (this._prefs) {
+      const { xAxis, smoothing, log } = this._prefs.prefs;
+      this._axis = xAxis;
+      this._smoothing = smoothing;
+      this._log = log;
+    }
     this.addClass('jp-mltrack-charts');
     const bar = new Widget();
     bar.addClass('jp-mltrack-charts-bar');
@@ -48,34 +61,39 @@ export class SeriesCharts extends Panel {
       option.textContent = label;
       axis.appendChild(option);
     }
-    axis.addEventListener(
-      'change',
-      () => void this.setAxis(axis.value as XAxis)
-    );
+    axis.value = this._axis;
+    axis.addEventListener('change', () => {
+      void this.setAxis(axis.value as XAxis);
+      this._save();
+    });
     const smoothing = document.createElement('input');
     smoothing.type = 'range';
     smoothing.min = '0';
     smoothing.max = '0.99';
     smoothing.step = '0.01';
-    smoothing.value = '0';
+    smoothing.value = String(this._smoothing);
     smoothing.className = 'jp-mltrack-smoothing';
     smoothing.setAttribute('aria-label', trans.__('smoothing'));
     const smoothingLabel = document.createElement('label');
     smoothingLabel.textContent = trans.__('smoothing') + ' ';
     smoothingLabel.appendChild(smoothing);
-    smoothing.addEventListener('input', () => {
-      this._smoothing = Number(smoothing.value);
-      this._charts.forEach(e => (e.chart.smoothing = this._smoothing));
-    });
+    smoothing.addEventListener('input', () =>
+      this._setSmoothing(Number(smoothing.value))
+    );
+    // Saved once the slider is let go, not at every step of a drag.
+    smoothing.addEventListener('change', () => this._save());
     const log = document.createElement('input');
     log.type = 'checkbox';
     log.className = 'jp-mltrack-log-scale';
+    log.checked = this._log;
     const logLabel = document.createElement('label');
     logLabel.append(log, ' ' + trans.__('log scale'));
     log.addEventListener('change', () => {
-      this._log = log.checked;
-      this._charts.forEach(e => (e.chart.log = this._log));
+      this._setLog(log.checked);
+      this._save();
     });
+    this._controls = { axis, smoothing, log };
+    this._prefs?.changed.connect(this._onPrefs, this);
     bar.node.append(axis, smoothingLabel, logLabel);
     this.addWidget(bar);
     this._grid = new Panel();
@@ -96,6 +114,7 @@ export class SeriesCharts extends Panel {
   }
 
   dispose(): void {
+    this._prefs?.changed.disconnect(this._onPrefs, this);
     this._observer?.disconnect();
     super.dispose();
   }
@@ -192,6 +211,45 @@ export class SeriesCharts extends Panel {
     );
   }
 
+  /** The x axis, smoothing and log scale the charts are drawn with. */
+  get chartPrefs(): IChartPrefs {
+    return { xAxis: this._axis, smoothing: this._smoothing, log: this._log };
+  }
+
+  private _setSmoothing(weight: number): void {
+    this._smoothing = weight;
+    this._charts.forEach(e => (e.chart.smoothing = weight));
+  }
+
+  private _setLog(on: boolean): void {
+    this._log = on;
+    this._charts.forEach(e => (e.chart.log = on));
+  }
+
+  /** The user changed the bar: the global preferences follow. */
+  private _save(): void {
+    if (this._prefs) {
+      this._prefs.prefs = this.chartPrefs;
+    }
+  }
+
+  /** The preferences changed elsewhere (another tab, the settings): follow them. */
+  private _onPrefs(_: ChartPreferences, prefs: IChartPrefs): void {
+    const { axis, smoothing, log } = this._controls;
+    if (prefs.xAxis !== this._axis) {
+      axis.value = prefs.xAxis;
+      void this.setAxis(prefs.xAxis);
+    }
+    if (prefs.smoothing !== this._smoothing) {
+      smoothing.value = String(prefs.smoothing);
+      this._setSmoothing(prefs.smoothing);
+    }
+    if (prefs.log !== this._log) {
+      log.checked = prefs.log;
+      this._setLog(prefs.log);
+    }
+  }
+
   private async _loadAll(entry: IChartEntry, labels: string[]): Promise<void> {
     // A run without this series (compare) draws no line rather than failing the chart.
     await Promise.all(entry.feeds.map(f => f.load().catch(() => null)));
@@ -205,6 +263,12 @@ export class SeriesCharts extends Panel {
   }
 
   private _fetch: SeriesFetch;
+  private _prefs: ChartPreferences | null;
+  private _controls: {
+    axis: HTMLSelectElement;
+    smoothing: HTMLInputElement;
+    log: HTMLInputElement;
+  };
   private _trans: TranslationBundle;
   private _maxPoints: number;
   private _axis: XAxis = 'step';

@@ -4,6 +4,7 @@
  * environment, source, and the whole field tree. Run strings are text (`textContent`).
  */
 import { TranslationBundle } from '@jupyterlab/translation';
+import { ISignal, Signal } from '@lumino/signaling';
 import { Panel, Widget } from '@lumino/widgets';
 
 import { IRunField } from '../runs/api';
@@ -25,7 +26,10 @@ export class HardwareCharts extends Panel {
       trans.__('Hardware')
     );
     this._toggle.setAttribute('aria-expanded', 'false');
-    this._toggle.addEventListener('click', () => this.toggle());
+    this._toggle.addEventListener('click', () => {
+      this.toggle();
+      this._toggled.emit(this._open);
+    });
     this.addWidget(new Widget({ node: this._toggle }));
     this._charts = new SeriesCharts({ fetch, trans });
     this.addWidget(this._charts);
@@ -35,6 +39,11 @@ export class HardwareCharts extends Panel {
 
   get open(): boolean {
     return this._open;
+  }
+
+  /** The user opened or closed the section (the view keeps it for the next reload). */
+  get toggled(): ISignal<this, boolean> {
+    return this._toggled;
   }
 
   /** Remember a hardware series; drawn once the section is open. */
@@ -76,33 +85,61 @@ export class HardwareCharts extends Panel {
   private _charts: SeriesCharts;
   private _paths = new Map<string, { runId: string; unit: string }>();
   private _open = false;
+  private _toggled = new Signal<this, boolean>(this);
 }
 
-/** Console, git, environment, source and all fields: `<details>`, closed at first. */
+/** Key of each section (`data-section`): what a restored view's `open` lists. */
+export const CONTEXT_SECTIONS = [
+  'console',
+  'git',
+  'environment',
+  'source',
+  'fields'
+] as const;
+export type ContextSection = (typeof CONTEXT_SECTIONS)[number];
+
+/**
+ * Console, git, environment, source and all fields: `<details>`, closed at first unless
+ * the view was restored with them open.
+ */
 export class RunContext extends Widget {
-  constructor(runId: string, fetch: SeriesFetch, trans: TranslationBundle) {
+  constructor(
+    runId: string,
+    fetch: SeriesFetch,
+    trans: TranslationBundle,
+    open: Iterable<string> = []
+  ) {
     super();
     this.addClass('jp-mltrack-run-context');
     this._runId = runId;
     this._fetch = fetch;
     this._trans = trans;
+    this._open = new Set(open);
+    // `toggle` does not bubble: listen in the capture phase for every section's.
+    this.node.addEventListener('toggle', this._onToggle, true);
+  }
+
+  /** The sections open (keys of `CONTEXT_SECTIONS`). */
+  get openSections(): string[] {
+    return CONTEXT_SECTIONS.filter(key => this._open.has(key));
+  }
+
+  /** The user opened or closed a section. */
+  get toggled(): ISignal<this, void> {
+    return this._toggled;
   }
 
   /** Rebuild the sections for these fields (their paths or types changed). */
   render(fields: IRunField[]): void {
     const trans = this._trans;
-    const open = new Set(
-      Array.from(this.node.querySelectorAll('details[open]')).map(
-        d => d.className
-      )
-    );
-    const nodes: HTMLElement[] = [];
+    const nodes: HTMLDetailsElement[] = [];
     this._consoles = [];
     const strings = fields.filter(
       f => f.type === 'string_series' && !isHistogramSeries(f)
     );
     if (strings.length) {
       const box = collapsed(trans.__('Console'), 'jp-mltrack-run-console');
+      box.dataset.section = 'console';
       for (const field of strings) {
         const block = new ConsoleBlock(this._runId, field.path, this._fetch);
         this._consoles.push(block);
@@ -111,22 +148,18 @@ export class RunContext extends Widget {
       }
       nodes.push(box);
     }
-    const groups: [string, string, (path: string) => boolean][] = [
-      [
-        trans.__('Git'),
-        'jp-mltrack-run-git',
-        p => p.startsWith('source_code/git/')
-      ],
+    const groups: [string, ContextSection, (path: string) => boolean][] = [
+      [trans.__('Git'), 'git', p => p.startsWith('source_code/git/')],
       [
         trans.__('Environment'),
-        'jp-mltrack-run-environment',
+        'environment',
         p =>
           p.startsWith('source_code/environment/') ||
           p === 'source_code/requirements'
       ],
       [
         trans.__('Source'),
-        'jp-mltrack-run-source',
+        'source',
         p =>
           p.startsWith('source_code/') &&
           !p.startsWith('source_code/git/') &&
@@ -134,12 +167,13 @@ export class RunContext extends Widget {
           p !== 'source_code/requirements'
       ]
     ];
-    for (const [title, className, test] of groups) {
+    for (const [title, key, test] of groups) {
       const members = fields.filter(f => test(f.path) && f.type !== 'file_set');
       if (!members.length) {
         continue;
       }
-      const box = collapsed(title, className);
+      const box = collapsed(title, `jp-mltrack-run-${key}`);
+      box.dataset.section = key;
       for (const field of members) {
         const row = el('div', 'jp-mltrack-source-field');
         row.dataset.path = field.path;
@@ -156,15 +190,33 @@ export class RunContext extends Widget {
       nodes.push(box);
     }
     const tree = collapsed(trans.__('All fields'), 'jp-mltrack-run-fields');
+    tree.dataset.section = 'fields';
     tree.appendChild(fieldTree(fields, trans));
     nodes.push(tree);
     for (const node of nodes) {
-      if (open.has(node.className)) {
-        (node as HTMLDetailsElement).open = true; // a rebuild keeps what the user opened
-      }
+      // A rebuild, or a restored view, keeps what the user opened.
+      node.open = this._open.has(node.dataset.section ?? '');
     }
     this.node.replaceChildren(...nodes);
   }
+
+  private _onToggle = (event: Event): void => {
+    const node = event.target as HTMLElement;
+    const key = node.dataset?.section;
+    if (!(node instanceof HTMLDetailsElement) || !key) {
+      return; // a field group inside "All fields"
+    }
+    // Setting `open` in `render` fires this too: only a real change counts.
+    if (node.open === this._open.has(key)) {
+      return;
+    }
+    if (node.open) {
+      this._open.add(key);
+    } else {
+      this._open.delete(key);
+    }
+    this._toggled.emit();
+  };
 
   /** Same fields, new values: rewrite only the value texts. */
   updateValues(fields: IRunField[]): void {
@@ -192,4 +244,6 @@ export class RunContext extends Widget {
   private _fetch: SeriesFetch;
   private _trans: TranslationBundle;
   private _consoles: ConsoleBlock[] = [];
+  private _open: Set<string>;
+  private _toggled = new Signal<this, void>(this);
 }

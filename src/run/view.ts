@@ -9,6 +9,7 @@
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
+import { ISignal, Signal } from '@lumino/signaling';
 import { Panel, Widget } from '@lumino/widgets';
 
 import { defaultTrans } from '../i18n';
@@ -21,6 +22,7 @@ import { IRunCells } from './api';
 import { SeriesCharts } from './charts';
 import { HardwareCharts, RunContext } from './context';
 import { lineageBlock, notebookBlock, summaryBlock } from './header';
+import { ChartPreferences } from './prefs';
 import { HistogramBlock } from './histograms';
 import { GalleryBlock } from './media';
 import { el, filesList, ICheckpointActions, section } from './sections';
@@ -45,6 +47,13 @@ export interface IRunViewOptions {
   openRun?: (id: string) => void;
   /** Milliseconds between live polls of the points (default 1000). */
   pollMs?: number;
+  /** The global chart preferences (x axis, smoothing, log scale; run/prefs.ts). */
+  chartPrefs?: ChartPreferences;
+  /**
+   * Collapsed sections to show open (`hardware` and `CONTEXT_SECTIONS`): a restored tab's,
+   * kept per view by the layout restorer.
+   */
+  openSections?: readonly string[];
   trans?: TranslationBundle;
 }
 
@@ -72,6 +81,7 @@ export class RunView extends Panel {
     this._summary = widget('jp-mltrack-run-summary-box');
     this._charts = new SeriesCharts({
       fetch: options.getSeries,
+      prefs: options.chartPrefs,
       trans: this._trans
     });
     this._charts.addClass('jp-mltrack-run-metric-charts');
@@ -79,8 +89,19 @@ export class RunView extends Panel {
     this._histograms.addClass('jp-mltrack-run-histograms');
     this._histograms.hide();
     this._body = widget('jp-mltrack-run-body');
+    const open = options.openSections ?? [];
     this._hardware = new HardwareCharts(options.getSeries, this._trans);
-    this._context = new RunContext(this.runId, options.getSeries, this._trans);
+    if (open.includes('hardware')) {
+      this._hardware.toggle(); // drawn once the run's hardware series are known
+    }
+    this._hardware.toggled.connect(() => this._sectionsChanged.emit());
+    this._context = new RunContext(
+      this.runId,
+      options.getSeries,
+      this._trans,
+      open
+    );
+    this._context.toggled.connect(() => this._sectionsChanged.emit());
     for (const part of [
       this._header,
       this._summary,
@@ -104,6 +125,19 @@ export class RunView extends Panel {
   }
   get charts(): SeriesCharts {
     return this._charts;
+  }
+
+  /** The collapsed sections the user opened (`hardware`, then `CONTEXT_SECTIONS`). */
+  get openSections(): string[] {
+    return [
+      ...(this._hardware.open ? ['hardware'] : []),
+      ...this._context.openSections
+    ];
+  }
+
+  /** A collapsed section was opened or closed (the plugin saves the tab's args). */
+  get sectionsChanged(): ISignal<this, void> {
+    return this._sectionsChanged;
   }
 
   /** Fetch the run again; redraw what changed; start or stop live polling. */
@@ -404,4 +438,5 @@ export class RunView extends Panel {
   private _shape = '';
   private _galleries: GalleryBlock[] = [];
   private _timer = 0;
+  private _sectionsChanged = new Signal<this, void>(this);
 }

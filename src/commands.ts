@@ -275,6 +275,8 @@ export function addCommands(ctx: ICommandContext): void {
         preview.title.closable = true;
         preview.title.label = trans.__('Timeline');
         preview.content.display(id, view);
+        // Restored after a reload, showing the same checkpoint (args updated below).
+        void ctx.tabs.tracker('timeline')?.add(preview);
         // Beside the notebook, without taking the focus from the scrubber's handle.
         app.shell.add(preview, 'main', {
           mode: 'split-right',
@@ -289,7 +291,8 @@ export function addCommands(ctx: ICommandContext): void {
         }
       }
       preview.title.caption = trans.__('Timeline: checkpoint %1', id);
-      ctx.tabs.setLink(preview, { kind: 'checkpoint', id });
+      // Its own link: a reload shows it in this tab again, not in a checkpoint tab.
+      ctx.tabs.update(preview, { id }, { kind: 'timeline', id });
     }
   });
 

@@ -28,6 +28,8 @@ export function parseLink(search: string): ILink | null {
 /** What a main-area tab stands for, as one deep link each (issue 17.6, 18.5). */
 export type TabLink =
   | { kind: 'checkpoint'; id: string }
+  /** The timeline's preview tab showing checkpoint `id`. */
+  | { kind: 'timeline'; id: string }
   | { kind: 'diff'; base: string; remote: string }
   | { kind: 'run'; id: string }
   | { kind: 'compare'; ids: string[] }
@@ -38,6 +40,7 @@ export type TabLink =
 /** The query parameter of each kind; every link parameter starts with `mltrack-`. */
 export const LINK_PARAMS: Record<TabLink['kind'], string> = {
   checkpoint: LINK_CHECKPOINT,
+  timeline: 'mltrack-timeline',
   diff: LINK_DIFF,
   run: 'mltrack-run',
   compare: 'mltrack-compare',
@@ -50,6 +53,7 @@ export function linkParam(link: TabLink): [string, string] {
   const param = LINK_PARAMS[link.kind];
   switch (link.kind) {
     case 'checkpoint':
+    case 'timeline':
     case 'run':
       return [param, link.id];
     case 'diff':
@@ -82,6 +86,8 @@ export function parseTabLink(search: string): TabLink | null {
           ? { kind: 'diff', base: sides[0], remote: sides[1] }
           : null;
       }
+      case LINK_PARAMS.timeline:
+        return value ? { kind: 'timeline', id: value } : null;
       case LINK_PARAMS.run:
         return value ? { kind: 'run', id: value } : null;
       case LINK_PARAMS.compare: {

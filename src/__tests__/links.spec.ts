@@ -37,7 +37,8 @@ describe('tab links', () => {
     { kind: 'run', id: 'DEMO-7' },
     { kind: 'compare', ids: ['DEMO-1', 'DEMO-2', 'DEMO-3'] },
     { kind: 'runs', query: 'params/lr > 0.01 and state = "finished"' },
-    { kind: 'view', value: 'eyJxIjoiIn0' }
+    { kind: 'view', value: 'eyJxIjoiIn0' },
+    { kind: 'timeline', id: 'c3d4' }
   ];
 
   it('round-trips every kind through the address bar', () => {
@@ -55,6 +56,7 @@ describe('tab links', () => {
       'mltrack-compare',
       'DEMO-1,DEMO-2,DEMO-3'
     ]);
+    expect(linkParam(links[6])).toEqual(['mltrack-timeline', 'c3d4']);
   });
 
   it('replaces the link of the previous tab and keeps other parameters', () => {

@@ -102,6 +102,8 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
     const tabs = new MainTabs({ app, restorer, trans });
     tabs.addKind('checkpoint', CommandIDs.open);
     tabs.addKind('diff', CommandIDs.compare);
+    // The timeline's preview tab, showing the same checkpoint again.
+    tabs.addKind('timeline', CommandIDs.preview);
     followActiveTab(shell);
     const diffPreferences = new DiffPreferences();
     addCommands({
@@ -161,9 +163,9 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
     });
     follow(notebooks?.currentWidget ?? null);
 
-    // Deep links (src/links.ts): ?mltrack-checkpoint=<id>, ?mltrack-diff=<a>..<b>, and the
-    // runs plugin's ?mltrack-run=<id>, ?mltrack-compare=<a>,<b>, ?mltrack-runs=<query> and
-    // ?mltrack-view=<shared view>.
+    // Deep links (src/links.ts): ?mltrack-checkpoint=<id>, ?mltrack-timeline=<id> (the
+    // timeline's preview), ?mltrack-diff=<a>..<b>, and the runs plugin's ?mltrack-run=<id>,
+    // ?mltrack-compare=<a>,<b>, ?mltrack-runs=<query> and ?mltrack-view=<shared view>.
     // The link stays in the address bar: the tab it opens becomes active and shows it.
     const initialSearch = window.location.search;
     const openLink = (link: TabLink): Promise<unknown> => {
@@ -171,6 +173,8 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
       switch (link.kind) {
         case 'checkpoint':
           return commands.execute(CommandIDs.open, { id: link.id });
+        case 'timeline':
+          return commands.execute(CommandIDs.preview, { id: link.id });
         case 'diff':
           return commands.execute(CommandIDs.compare, {
             base: link.base,
@@ -205,7 +209,8 @@ export const checkpointsPlugin: JupyterFrontEndPlugin<IMLTrack> = {
         );
       }
     });
-    const pattern = /[?&]mltrack-(checkpoint|diff|run|compare|runs|view)=/;
+    const pattern =
+      /[?&]mltrack-(checkpoint|timeline|diff|run|compare|runs|view)=/;
     if (router) {
       router.register({ command: OPEN_LINK, pattern, rank: 20 });
     } else {

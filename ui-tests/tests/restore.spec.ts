@@ -28,6 +28,15 @@ async function reload(page: Page, search?: string): Promise<void> {
   await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
 }
 
+/** The saved workspace (layout and state database), as JSON text. */
+function workspace(page: Page): () => Promise<string> {
+  return () =>
+    page.evaluate(async () => {
+      const response = await fetch('/lab/api/workspaces/default');
+      return JSON.stringify(await response.json());
+    });
+}
+
 test.describe('views that last', () => {
   test('checkpoint, diff, run and compare tabs come back after a reload', async ({
     page,
@@ -195,5 +204,216 @@ test.describe('views that last', () => {
     await expect(sidebar.locator('.jp-mltrack-following')).toContainText(
       'All notebooks'
     );
+  });
+
+  test('the ML Track panel reopens on the section left', async ({ page }) => {
+    await openSidebar(page);
+    const panel = page.locator('#mltrack-panel');
+    await panel.getByRole('tab', { name: 'Runs' }).click();
+    await expect(page.locator('#mltrack-runs-sidebar')).toBeVisible();
+    await expect
+      .poll(workspace(page), { timeout: 20000 })
+      .toContain(
+        '"jupyter-mltrack:panel:section":{"section":"mltrack-runs-sidebar"}'
+      );
+
+    await reload(page);
+    if (!(await panel.isVisible())) {
+      await page
+        .locator('.jp-SideBar.jp-mod-left [data-id="mltrack-panel"]')
+        .click();
+    }
+    await expect(panel.getByRole('tab', { name: 'Runs' })).toHaveAttribute(
+      'aria-selected',
+      'true'
+    );
+    await expect(page.locator('#mltrack-runs-sidebar')).toBeVisible();
+    await expect(page.locator('#mltrack-sidebar')).toBeHidden();
+  });
+
+  test('a runs table tab comes back with its sort and selection', async ({
+    page,
+    request
+  }) => {
+    const name = project('ui-restore-sort');
+    const { ids } = await fixture<{ ids: string[] }>(
+      request,
+      'runs',
+      '--project',
+      name
+    );
+    await command(page, 'mltrack:open-runs-table', {
+      query: `sys/project = "${name}"`
+    });
+    const table = page.locator('#mltrack-runs-table');
+    const rows = table.locator(
+      '.jp-mltrack-grid-row:not(.jp-mltrack-placeholder)'
+    );
+    await expect(rows).toHaveCount(3);
+    const nameHeader = table.locator(
+      '.jp-mltrack-grid-hcell[data-column="sys/name"]'
+    );
+    await nameHeader.click();
+    await nameHeader.click();
+    await expect(nameHeader).toHaveAttribute('aria-sort', 'descending');
+    await rows.nth(0).locator('[data-column="sys/name"]').click();
+    await rows
+      .nth(2)
+      .locator('[data-column="sys/name"]')
+      .click({ modifiers: ['Control'] });
+    await expect(table.locator('.jp-mltrack-runs-status')).toHaveText(
+      '3 runs, 2 selected'
+    );
+    await expect.poll(workspace(page), { timeout: 20000 }).toContain('"sort":"-sys/name"');
+    await expect.poll(workspace(page), { timeout: 20000 }).toContain(`"${ids[0]}"`);
+
+    await reload(page);
+    await page.locator('.lm-TabBar-tab[data-id="mltrack-runs"]').click();
+    await expect(rows.locator('[data-column="sys/name"]')).toHaveText(
+      ['gamma', 'beta', 'alpha'],
+      { timeout: 20000 }
+    );
+    await expect(nameHeader).toHaveAttribute('aria-sort', 'descending');
+    await expect(table.locator('.jp-mltrack-runs-status')).toHaveText(
+      '3 runs, 2 selected'
+    );
+    await expect(
+      table.locator(
+        '.jp-mltrack-grid-row.jp-mod-selected [data-column="sys/name"]'
+      )
+    ).toHaveText(['gamma', 'alpha']);
+  });
+
+  test('a run view keeps its open sections; the chart preferences hold for every chart', async ({
+    page,
+    request
+  }) => {
+    const { ids } = await fixture<{ ids: string[] }>(
+      request,
+      'runs',
+      '--project',
+      project('ui-restore-run')
+    );
+    await command(page, 'mltrack:open-run', { id: ids[0] });
+    const run = page.locator(`#mltrack-run-${ids[0]}`);
+    await expect(run.locator('.jp-mltrack-run-name')).toHaveText('alpha');
+    const bar = run.locator('.jp-mltrack-run-metric-charts');
+    await bar.locator('.jp-mltrack-x-axis').selectOption('relative');
+    await bar.locator('.jp-mltrack-log-scale').check();
+    const smoothing = bar.locator('.jp-mltrack-smoothing');
+    await smoothing.fill('0.6');
+    await smoothing.dispatchEvent('change');
+    const console_ = run.locator('details.jp-mltrack-run-console');
+    await console_.locator('summary').click();
+    await expect(console_).toHaveAttribute('open', '');
+    await expect
+      .poll(workspace(page), { timeout: 20000 })
+      .toContain('"open":["console"]');
+
+    await reload(page);
+    await page
+      .locator(`.lm-TabBar-tab[data-id="mltrack-run-${ids[0]}"]`)
+      .click();
+    await expect(run.locator('.jp-mltrack-run-name')).toHaveText('alpha', {
+      timeout: 20000
+    });
+    await expect(console_).toHaveAttribute('open', '');
+    await expect(
+      run.locator('details.jp-mltrack-run-fields')
+    ).not.toHaveAttribute('open', '');
+    await expect(bar.locator('.jp-mltrack-x-axis')).toHaveValue('relative');
+    await expect(bar.locator('.jp-mltrack-log-scale')).toBeChecked();
+    await expect(smoothing).toHaveValue('0.6');
+    // Global preferences: another run's view draws its charts the same way.
+    await command(page, 'mltrack:open-run', { id: ids[1] });
+    const other = page.locator(
+      `#mltrack-run-${ids[1]} .jp-mltrack-run-metric-charts`
+    );
+    await expect(other.locator('.jp-mltrack-x-axis')).toHaveValue('relative');
+    await expect(other.locator('.jp-mltrack-log-scale')).toBeChecked();
+    await expect(
+      page.locator(`#mltrack-run-${ids[1]} details.jp-mltrack-run-console`)
+    ).not.toHaveAttribute('open', '');
+  });
+
+  test("the timeline's preview comes back on the same checkpoint", async ({
+    page,
+    request,
+    tmpPath
+  }) => {
+    const path = `${tmpPath}/scrubbed.ipynb`;
+    await writeNotebook(request, path, notebook([code('step = 1')]));
+    const a = await checkpoint(request, path, 'first');
+    await writeNotebook(request, path, notebook([code('step = 2')]));
+    const b = await checkpoint(request, path, 'second');
+    await command(page, 'mltrack:timeline-preview', { id: a.id });
+    const preview = page.locator('#mltrack-timeline');
+    await expect(
+      preview.locator('.jp-mltrack-timeline-preview')
+    ).toHaveAttribute('data-id', a.id);
+    await expect
+      .poll(workspace(page), { timeout: 20000 })
+      .toContain('mltrack-timeline:mltrack-timeline');
+
+    await reload(page);
+    await expect(
+      preview.locator('.jp-mltrack-timeline-preview')
+    ).toHaveAttribute('data-id', a.id, { timeout: 20000 });
+    await page.locator('.lm-TabBar-tab[data-id="mltrack-timeline"]').click();
+    await expect(preview.locator('.jp-mltrack-viewer')).toContainText(
+      'step = 1'
+    );
+    // Its link is its own: a reload on it shows the preview, not a checkpoint tab.
+    await expect
+      .poll(() => new URL(page.url()).searchParams.get('mltrack-timeline'))
+      .toBe(a.id);
+    await reload(page, `?mltrack-timeline=${b.id}`);
+    await expect(
+      preview.locator('.jp-mltrack-timeline-preview')
+    ).toHaveAttribute('data-id', b.id, { timeout: 20000 });
+    await expect(page.locator('.jp-mltrack-timeline-preview')).toHaveCount(1);
+    await expect(page.locator(`#mltrack-checkpoint-${b.id}`)).toHaveCount(0);
+  });
+
+  test('a compare tab keeps its toggles', async ({ page, request }) => {
+    const { ids } = await fixture<{ ids: string[] }>(
+      request,
+      'runs',
+      '--project',
+      project('ui-restore-compare')
+    );
+    await command(page, 'mltrack:compare-runs', { ids: [ids[0], ids[2]] });
+    const view = page.locator(`#mltrack-compare-${ids[0]}-${ids[2]}`);
+    const params = view.locator('.jp-mltrack-params');
+    await expect(params.locator('tr[data-path="params/epochs"]')).toBeVisible();
+    await view.getByLabel('Differences only').check();
+    await expect(params.locator('tr[data-path="params/epochs"]')).toHaveCount(
+      0
+    );
+    await view.locator('.jp-mltrack-diff-kind').selectOption('start');
+    const metric = view.locator('.jp-mltrack-parallel-metric');
+    await metric.selectOption('metrics/f1');
+    await expect
+      .poll(workspace(page), { timeout: 20000 })
+      .toMatch(
+        /"diffOnly":true.*"checkpoints":"start".*"metric":"metrics\/f1"/
+      );
+
+    await reload(page);
+    await page
+      .locator(`.lm-TabBar-tab[data-id="mltrack-compare-${ids[0]}-${ids[2]}"]`)
+      .click();
+    await expect(view.getByLabel('Differences only')).toBeChecked({
+      timeout: 20000
+    });
+    await expect(params.locator('tr[data-path="params/lr"]')).toBeVisible();
+    await expect(params.locator('tr[data-path="params/epochs"]')).toHaveCount(
+      0
+    );
+    await expect(view.locator('.jp-mltrack-diff-kind')).toHaveValue('start');
+    await expect(metric).toHaveValue('metrics/f1');
+    await expect(
+      view.locator('.jp-mltrack-parallel-axis').last()
+    ).toHaveAttribute('data-path', 'metrics/f1');
   });
 });

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import OrderedDict
 from typing import Any
 
 import pytest
@@ -181,6 +182,51 @@ def test_the_last_page_by_cursor_knows_the_exact_total(
     assert full.next_cursor is not None
     after = runs_table(paged_store, sort="-sys/creation_time", cursor=full.next_cursor, **kw)
     assert (after.items, after.total, after.total_estimated) == ([], matching, False)
+
+
+@pytest.mark.parametrize("query", ["", "metrics/f1 >= 0.5 OR sys/name = 'r2'"])
+def test_a_deep_offset_seeks_from_where_a_page_ended_lately(
+    paged_store: Any, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    """An offset past FAST_OFFSET near a page served lately is read from that page's end in
+    index order: the same rows as the plain deep offset (a sort of every match), on every
+    sort, and the anchors are dropped when a new run moves positions."""
+    monkeypatch.setattr(pages, "FAST_OFFSET", 4)
+    monkeypatch.setattr(pages, "_anchors", OrderedDict())
+    used: list[int] = []
+    anchor_for = pages._anchor_for
+
+    def spy(*args: Any) -> Any:
+        got = anchor_for(*args)
+        used.append(got is not None)
+        return got
+
+    monkeypatch.setattr(pages, "_anchor_for", spy)
+
+    def every_offset(**kw: Any) -> dict[int, list[str]]:
+        return {o: _ids(runs_table(paged_store, offset=o, **kw)) for o in range(len(F1) + 1)}
+
+    for sort in SORTS:
+        kw = dict(project="credit", sort=sort, query=query, limit=3)
+        monkeypatch.setattr(pages, "anchors_enabled", False)
+        plain = every_offset(**kw)
+        monkeypatch.setattr(pages, "anchors_enabled", True)
+        used.clear()
+        assert every_offset(**kw) == plain, sort  # deep generic pages leave anchors
+        _by_cursor(paged_store, 3, **{k: v for k, v in kw.items() if k != "limit"})
+        assert every_offset(**kw) == plain, sort  # and so do cursor pages
+        if sort.count(",") == 0 and not sort.startswith(("max(", "-sys/ending")):
+            assert any(used), sort  # the fast sorts did seek from anchors
+    # A new run: positions moved, the anchors of before are not used.
+    kw = dict(project="credit", sort="-sys/creation_time", query=query, limit=3)
+    every_offset(**kw)
+    make_run(paged_store, name="newest")
+    monkeypatch.setattr(pages, "anchors_enabled", False)
+    plain = every_offset(**kw)
+    monkeypatch.setattr(pages, "anchors_enabled", True)
+    used.clear()
+    assert runs_table(paged_store, offset=10, **kw).items[0]["sys/id"] == plain[10][0]
+    assert used == [False]
 
 
 def test_the_answer_carries_the_cursor_and_whether_the_total_is_estimated(paged_store: Any) -> None:

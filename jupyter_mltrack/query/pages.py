@@ -18,6 +18,13 @@ In the index-ordered segments the filter is correlated (a probe per run the scan
 compiler.Compiler.correlated), so a page costs its rows, not the matches. A page ends with a
 keyset cursor (keyset.py) for the next one, at the same cost however deep. Offsets still work.
 
+An offset past FAST_OFFSET near a page served in the last ANCHOR_TTL seconds (the lab's
+refresh of the rows in view, a jump back, the next page asked by offset) seeks from where
+that page ended instead (`_Anchors`): the same keyset seek as a cursor, then at most
+FAST_OFFSET rows skipped in index order. A new run anywhere drops them (positions moved); a
+sort value that changes meanwhile (a live metric) can place such a page a few rows off for
+those seconds, as paging over a changing table does anyway.
+
 The total is exact when the page shows it (the last page, by offset or by cursor: a cursor
 carries the position of the page it starts), or when the project holds at most
 SAMPLE runs (counted). Past that it is estimated: the share of the newest SAMPLE runs that
@@ -28,7 +35,8 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Float, and_, func, literal_column, or_, select
@@ -47,6 +55,23 @@ SAMPLE = 2_000  # runs counted exactly; beyond, the share of the newest SAMPLE t
 POPULATION_TTL = 30.0  # seconds a project's run count is reused for estimates
 _population: dict[tuple[str, int | None], tuple[float, int]] = {}
 _population_lock = threading.Lock()
+ANCHOR_TTL = 30.0  # seconds a served page's end may start a deep offset's seek
+ANCHORS_PER_TABLE = 512
+ANCHOR_TABLES = 64
+anchors_enabled = True  # bench/runs_scale.py turns it off to time the plain deep offset
+
+
+@dataclass
+class _Anchors:
+    """Where served pages of one table (store, query, sort, project) ended: position ->
+    (time, plan, segment, sort values, run id), valid while the newest run id is `version`."""
+
+    version: int
+    at: dict[int, tuple[float, str, int, list[Any], int]] = field(default_factory=dict)
+
+
+_anchors: OrderedDict[tuple[str, str], _Anchors] = OrderedDict()
+_anchors_lock = threading.Lock()
 
 
 @dataclass
@@ -92,8 +117,15 @@ def read_page(s: Session, req: Request) -> Page:
     where_probe = _where(req, correlated=True)
     start, values, last_id, wanted = 0, None, 0, None
     base: int | None = req.offset  # rows before this page, when known
+    skip = req.offset
     if req.cursor is not None:  # the plan of the page before (an offset may have chosen it)
         wanted, start, values, last_id, base = keyset.decode(req.cursor, req.owner)
+    deep = req.cursor is None and req.offset > FAST_OFFSET
+    version = _version(s, req) if deep else None
+    anchor = _anchor_for(s, req, version)
+    if anchor is not None:  # a deep offset near a page served lately: seek from its end
+        at, (_, wanted, start, values, last_id) = anchor
+        skip = req.offset - at
     plan, segments = _plan(req, where_probe, wanted)
     if values is not None and (
         plan != wanted
@@ -102,7 +134,11 @@ def read_page(s: Session, req: Request) -> Page:
     ):
         raise InvalidInput("cursor does not fit this table (take next_cursor as it is)")
     rows: list[tuple[int, Any]] = []
-    need, skip = req.limit, req.offset
+    need = req.limit
+    # A deep generic page reads the row before it too: where it starts is an anchor.
+    lead = plan == "generic" and skip > 0 and version is not None and need is not None
+    if lead and need is not None:
+        skip, need = skip - 1, need + 1
     for i in range(start, len(segments)):
         if need == 0:
             break
@@ -110,6 +146,7 @@ def read_page(s: Session, req: Request) -> Page:
         stmt = seg.stmt
         if i == start and values is not None:
             stmt = stmt.where(keyset.after(seg.terms, values, seg.id_col, last_id))
+        counted = stmt
         stmt = stmt.order_by(*keyset.order_by(seg.terms, seg.id_col))
         if skip:
             stmt = stmt.offset(skip)
@@ -117,12 +154,15 @@ def read_page(s: Session, req: Request) -> Page:
             stmt = stmt.limit(need)
         got = s.execute(stmt).all()
         if skip and not got:  # the offset reaches past this segment: skip it whole
-            skip = max(0, skip - _count(s, seg.stmt))
+            skip = max(0, skip - _count(s, counted))
             continue
         skip = 0
         rows.extend((i, r) for r in got)
         if need is not None:
             need -= len(got)
+    if lead and rows:
+        i, r = rows.pop(0)
+        _remember(s, req, version, req.offset, _as_fast(req, plan, i, list(r[1:])), int(r[0]))
     ids = [int(r[0]) for _, r in rows]
     next_cursor = None
     if rows and req.limit is not None and len(rows) == req.limit:
@@ -130,8 +170,68 @@ def read_page(s: Session, req: Request) -> Page:
         plan, i, values = _as_fast(req, plan, i, list(r[1:]))
         position = None if base is None else base + len(ids)
         next_cursor = keyset.encode(req.owner, plan, i, values, int(r[0]), position)
+        if position is not None and position > FAST_OFFSET // 2:  # one a deep offset may use
+            version = version if deep else _version(s, req)
+            _remember(s, req, version, position, (plan, i, values), int(r[0]))
     total, estimated = _total(s, req, where_probe, base, len(ids), next_cursor is not None)
     return Page(ids, total, estimated, next_cursor)
+
+
+def _version(s: Session, req: Request) -> int | None:
+    """The newest run id, when anchors can serve (a fast plan exists): a new run moves
+    positions, so anchors of an older version are dropped. One probe of the primary key."""
+    if not anchors_enabled or _fast(req) is None:
+        return None
+    return int(s.scalar(select(func.max(Run.id))) or 0)
+
+
+def _anchor_key(s: Session, req: Request) -> tuple[str, str]:
+    return str(s.get_bind().engine.url), req.owner
+
+
+def _anchor_for(
+    s: Session, req: Request, version: int | None
+) -> tuple[int, tuple[float, str, int, list[Any], int]] | None:
+    """The nearest anchor at or before a deep offset (within FAST_OFFSET rows), if any."""
+    if version is None:
+        return None
+    now = time.monotonic()
+    with _anchors_lock:
+        table = _anchors.get(_anchor_key(s, req))
+        if table is None or table.version != version:
+            return None
+        near = [
+            (at, a)
+            for at, a in table.at.items()
+            if 0 <= req.offset - at <= FAST_OFFSET and now - a[0] < ANCHOR_TTL
+        ]
+    return max(near, key=lambda x: x[0]) if near else None
+
+
+def _remember(
+    s: Session,
+    req: Request,
+    version: int | None,
+    position: int,
+    fast: tuple[str, int, list[Any]],
+    last_id: int,
+) -> None:
+    """Keep where a page ended (position: the rows before the next one) for deep offsets."""
+    plan, segment, values = fast
+    if version is None or plan == "generic" or position <= 0:
+        return
+    key = _anchor_key(s, req)
+    with _anchors_lock:
+        table = _anchors.get(key)
+        if table is None or table.version != version:
+            table = _anchors[key] = _Anchors(version)
+        _anchors.move_to_end(key)
+        table.at.pop(position, None)
+        table.at[position] = (time.monotonic(), plan, segment, values, last_id)
+        while len(table.at) > ANCHORS_PER_TABLE:
+            del table.at[next(iter(table.at))]
+        while len(_anchors) > ANCHOR_TABLES:
+            _anchors.popitem(last=False)
 
 
 def _where(req: Request, *, correlated: bool) -> list[Any]:

@@ -243,6 +243,37 @@ test('people, not ids: the author is the server user (17.7)', async ({
   expect(await detail.textContent()).not.toMatch(/[0-9a-f]{32}/);
 });
 
+/** The magic's table in cell `index`: every cell left-aligned and monospace, the table
+ * (and its first column) starting at the output area's left edge, not centred. */
+async function expectLeftAlignedMonospace(
+  page: IJupyterLabPageFixture,
+  index: number
+): Promise<void> {
+  const area = page
+    .locator('.jp-NotebookPanel:visible .jp-Cell')
+    .nth(index)
+    .locator('.jp-OutputArea-output')
+    .first();
+  const cells = area.locator('.mlt table td');
+  await expect(cells.first()).toBeVisible();
+  const style = await cells.evaluateAll(tds =>
+    tds.map(td => {
+      const s = getComputedStyle(td);
+      return { align: s.textAlign, font: s.fontFamily };
+    })
+  );
+  expect(style.length).toBeGreaterThan(1);
+  for (const s of style) {
+    expect(['left', 'start']).toContain(s.align);
+    expect(s.font).toMatch(/mono/i);
+  }
+  const box = (await area.boundingBox())!;
+  const first = (await cells.first().boundingBox())!;
+  expect(first.x - box.x).toBeLessThan(16);
+  const table = (await area.locator('.mlt table').first().boundingBox())!;
+  expect(table.x - box.x).toBeLessThan(16);
+}
+
 test('magics without ceremony: %mltrack after import, left-aligned monospace (17.8)', async ({
   page,
   request,
@@ -250,10 +281,20 @@ test('magics without ceremony: %mltrack after import, left-aligned monospace (17
 }) => {
   test.setTimeout(150000);
   const path = `${tmpPath}/magic.ipynb`;
-  await writeNotebook(request, path, notebook([code(''), code('')]));
-  await checkpoint(request, path, 'magic mark', 'for the table');
+  await writeNotebook(
+    request,
+    path,
+    notebook([code(''), code(''), code(''), code('lr = 0.5')])
+  );
+  const mark = await checkpoint(request, path, 'magic mark', 'for the table');
+  await writeNotebook(
+    request,
+    path,
+    notebook([code(''), code(''), code(''), code('lr = 0.05')])
+  );
   await page.notebook.openByPath(path);
 
+  // No %load_ext: the import registers %mltrack in the running shell.
   await runUntil(
     page,
     0,
@@ -267,29 +308,13 @@ test('magics without ceremony: %mltrack after import, left-aligned monospace (17
     `Checkpoints of ${path}`
   );
   await expect(output.first()).not.toContainText('not found');
-  const area = page
-    .locator('.jp-NotebookPanel:visible .jp-Cell')
-    .nth(1)
-    .locator('.jp-OutputArea-output')
-    .first();
-  const cells = area.locator('.mlt table td');
-  await expect(cells.first()).toBeVisible();
-  await expect(area.locator('.mlt table')).toContainText('magic mark');
-
-  const style = await cells.evaluateAll(tds =>
-    tds.map(td => {
-      const s = getComputedStyle(td);
-      return { align: s.textAlign, font: s.fontFamily };
-    })
+  await expect(output.first().locator('.mlt table')).toContainText(
+    'magic mark'
   );
-  for (const s of style) {
-    expect(['left', 'start']).toContain(s.align);
-    expect(s.font).toMatch(/mono/i);
-  }
-  // The table starts at the output's left edge (not centred or pushed right).
-  const box = (await area.boundingBox())!;
-  const first = (await cells.first().boundingBox())!;
-  expect(first.x - box.x).toBeLessThan(16);
-  const table = (await area.locator('.mlt table').boundingBox())!;
-  expect(table.x - box.x).toBeLessThan(16);
+  await expectLeftAlignedMonospace(page, 1);
+
+  // The diff reads left to right too: the checkpoint against the notebook as saved.
+  const diff = await runUntil(page, 2, `%mltrack diff ${mark.id}`, '0.05');
+  await expect(diff.first()).toContainText('0.5');
+  await expectLeftAlignedMonospace(page, 2);
 });

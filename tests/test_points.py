@@ -206,3 +206,67 @@ def test_postgresql_compresses_chunks_with_lz4(pg_url: str, tmp_path: Path) -> N
         assert tuple(how) == ("lz4", "lz4")
     finally:
         store.dispose()
+
+
+def test_postgresql_extends_progressions_in_place_and_reads_back_only_the_others(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Merging a float progression used to read its stored chunks back and write them again
+    (half of a merging flush of 10,000 series): the server now appends to the stored chunk.
+    A jump in the steps and a string series still take the read-and-rewrite path."""
+    from jupyter_mltrack.store import points_sql
+
+    read: list[int] = []
+    real = points_sql.PostgresStatements.chunks
+
+    def spy(self: points_sql.PostgresStatements, ids: list[int]) -> object:
+        read.extend(ids)
+        return real(self, ids)
+
+    monkeypatch.setattr(points_sql.PostgresStatements, "chunks", spy)
+    store = open_store(StoreConfig(pg_url, tmp_path / "blobs"), cached=False)
+
+    def chunk_ids(path: str) -> set[int]:
+        with store.read() as s:
+            return set(
+                s.scalars(
+                    select(SeriesChunk.id)
+                    .join(Field, Field.id == SeriesChunk.field_id)
+                    .where(Field.path == path)
+                )
+            )
+
+    try:
+        run = runs.create(store, "p")
+        a_ids: set[int] = set()  # every chunk p/a ever had
+        sizes = [4, 2, 1, 1, 3]  # the fourth flush folds 4 + 2 + 1 + 1 into one chunk
+        at = 0
+        for flush, n in enumerate(sizes):
+            steps = [float(at + i) for i in range(n)]
+            jump = [float(100 * flush + i) for i in range(n)]
+            one = array("d", [float(at)])
+            _append(
+                store,
+                run.id,
+                [
+                    _floats("p/a", steps, start=at),
+                    _floats("p/jump", jump, start=at),
+                    encoding.json_append("p/log", "string_series", one, [f"w{flush}"], one),
+                ],
+            )
+            at += n
+            a_ids |= chunk_ids("p/a")
+        rows = [(p, c, s == b"") for p, c, s in _chunk_rows(store, run.id)]
+        assert [r for r in rows if r[0] == "p/a"] == [("p/a", 8, True), ("p/a", 3, True)]
+        assert [c for p, c, _ in rows if p == "p/jump"] == [8, 3]
+        assert read and not a_ids & set(read)  # the others were read; p/a's never
+        for path in ("p/a", "p/jump"):
+            data = fields.read_series(store, run.id, path)
+            assert data is not None and list(data.values) == [float(i) for i in range(11)]
+            assert list(data.timestamps) == [1.7e9] * 11
+        a = fields.read_series(store, run.id, "p/a")
+        assert a is not None and list(a.steps) == [float(i) for i in range(11)]
+        log = fields.read_series(store, run.id, "p/log")
+        assert log is not None and log.values == [f"w{i}" for i in range(5)]
+    finally:
+        store.dispose()

@@ -6,7 +6,11 @@ number of series in the batch, one call makes about five statements (`points_sql
 SQLite an executemany or a few hundred rows per statement, on PostgreSQL arrays and a COPY):
 one upsert of every series' `fields` row (count, last, min, max, last step) that gives their
 ids and counts, one read of the chunks at their ends, one read and one delete of the chunks
-merged away, one insert of every new chunk. A series' new points are numbered from its count
+merged away, one insert of every new chunk. On PostgreSQL a float series whose steps stay one
+integer progression (nearly all) is merged by the server instead: one UPDATE appends the
+chunks after the first and the new points to it (`points_sql.PostgresStatements.extend`), so
+the stored points are neither read back nor sent again (that was half of a merging flush).
+A series' new points are numbered from its count
 before them (the upsert holds the field row's lock, so two processes appending to one series
 both keep their points).
 
@@ -53,11 +57,15 @@ class TypeConflict(Exception):
 
 @dataclass(slots=True)
 class _Stored:
-    """A chunk already in the store, known by its size until it has to be merged."""
+    """A chunk already in the store, known by its size and step range until it has to be
+    merged (`implicit`: it stores no steps)."""
 
     id: int
     seq: int
     count: int
+    first_step: float
+    last_step: float
+    implicit: bool
 
 
 @dataclass(slots=True)
@@ -97,22 +105,56 @@ def append(session: Session, run_id: int, batches: Sequence[SeriesAppend]) -> No
         if count > new and new < CHUNK_POINTS:
             bounds.append((fid, count - new - CHUNK_POINTS))
     tails: dict[int, list[_Stored]] = {}
-    for fid, cid, seq, count in sorted(sql.tails(bounds), key=lambda r: (r[0], r[2])):
-        tails.setdefault(fid, []).append(_Stored(cid, seq, count))
+    for fid, cid, seq, count, first, last, implicit in sorted(
+        sql.tails(bounds), key=lambda r: (r[0], r[2])
+    ):
+        tails.setdefault(fid, []).append(_Stored(cid, seq, count, first, last, bool(implicit)))
     groups: list[tuple[int, str, _Group]] = []
+    in_place: list[points_sql.Extension] = []
     for path, bs in by_path.items():
         fid, ftype, _count = stored[path]
         for g in _plan(tails.get(fid, []), before[fid], bs):
-            if not g.untouched():
+            if g.untouched():
+                continue
+            ext = _extension(ftype, g, before[fid]) if sql.extends_in_place else None
+            if ext is None:
                 groups.append((fid, ftype, g))
+            else:
+                in_place.append(ext)
     merged = [p.id for _fid, _t, g in groups for p in g.parts if isinstance(p, _Stored)]
     old = {
         int(cid): SeriesAppend("", "", st, v, ts, int(n), first, last)
         for cid, n, first, last, st, v, ts in sql.chunks(merged)
     }
-    rows = [_row(fid, ftype, g, old) for fid, ftype, g in groups]
+    if in_place:
+        # Chunks the extended ones absorbed are read by that statement, then deleted here.
+        merged += sql.extend(in_place)
     sql.delete(merged)
-    sql.insert(rows)
+    sql.insert(_row(fid, ftype, g, old) for fid, ftype, g in groups)
+
+
+def _extension(ftype: str, g: _Group, before: int) -> points_sql.Extension | None:
+    """A merge the store can make itself, without sending the stored points back and forth:
+    a float group whose stored chunks (all at its start) and new batches make one implicit
+    progression. Its first stored chunk gets the later stored ones and the new points
+    appended (`points_sql.PostgresStatements.extend`); None for any other group."""
+    if ftype != "float_series" or not isinstance(g.parts[0], _Stored):
+        return None
+    if not _one_progression(g.parts, g.count):
+        return None
+    stored = [p for p in g.parts if isinstance(p, _Stored)]
+    new = [p for p in g.parts if not isinstance(p, _Stored)]
+    if not new or g.parts[: len(stored)] != stored:  # pragma: no cover - _plan's order
+        return None
+    return (
+        stored[0].id,
+        before,
+        g.count,
+        new[-1].last_step,
+        b"".join(p.values for p in new),
+        b"".join(p.timestamps for p in new),
+        [p.id for p in stored[1:]],
+    )
 
 
 def _cut(b: SeriesAppend) -> list[SeriesAppend]:
@@ -225,12 +267,14 @@ def _row(fid: int, ftype: str, g: _Group, old: dict[int, SeriesAppend]) -> point
     )
 
 
-def _one_progression(parts: list[SeriesAppend], count: int) -> bool:
+def _one_progression(parts: Sequence[_Stored | SeriesAppend], count: int) -> bool:
     """Whether implicit-step parts make one implicit progression together (a slow loop's
     merges then never unpack steps)."""
     first = parts[0].first_step
     stride = implied_stride(count, first, parts[-1].last_step)
-    if stride is None or any(p.steps for p in parts):
+    if stride is None or not all(
+        p.implicit if isinstance(p, _Stored) else not p.steps for p in parts
+    ):
         return False
     at = int(first)
     for p in parts:

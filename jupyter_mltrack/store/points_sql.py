@@ -43,9 +43,20 @@ _CHUNK_COLUMNS = 'field_id, seq, count, first_step, last_step, steps, "values", 
 Aggregates = tuple[str, str, int, float | None, str | None, float, float | None, float | None]
 # (field_id, seq, count, first_step, last_step, steps, values, timestamps): one chunk row.
 ChunkRow = tuple[int, int, int, float, float, bytes, bytes, bytes]
+# (field_id, id, seq, count, first_step, last_step, implicit): a stored chunk near a series'
+# end (implicit: it stores no steps).
+Tail = tuple[int, int, int, int, float, float, bool]
+# (chunk id, series count before the flush, count, last_step, values, timestamps, absorbed
+# ids): a stored chunk extended in place by the stored chunks after it (their ids; all of the
+# series' chunks from it up to the flush's first new point) and new points (see `extend`).
+Extension = tuple[int, int, int, float, bytes, bytes, list[int]]
+_TAIL_COLUMNS = "c.field_id, c.id, c.seq, c.count, c.first_step, c.last_step, length(c.steps) = 0"
 
 
 class SqliteStatements:
+    # Merges read the stored chunks and write them back whole (reading is cheap in process).
+    extends_in_place = False
+
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
@@ -72,14 +83,14 @@ class SqliteStatements:
                 out[path] = (int(fid), str(ftype), int(count))
         return out
 
-    def tails(self, bounds: Sequence[tuple[int, int]]) -> Iterable[tuple[int, int, int, int]]:
-        """(field_id, id, seq, count) of the chunks of each (field_id, lowest seq)."""
+    def tails(self, bounds: Sequence[tuple[int, int]]) -> Iterable[Tail]:
+        """The chunks of each (field_id, lowest seq)."""
         for part in _parts(bounds):
             rows = ", ".join("(?, ?)" for _ in part)
             yield from _rows(
                 self.conn.exec_driver_sql(
                     f"WITH b(fid, lo) AS (VALUES {rows}) "
-                    "SELECT c.field_id, c.id, c.seq, c.count FROM b "
+                    f"SELECT {_TAIL_COLUMNS} FROM b "
                     "JOIN series_chunks c ON c.field_id = b.fid AND c.seq >= b.lo",
                     tuple(x for pair in part for x in pair),
                 )
@@ -102,15 +113,23 @@ class SqliteStatements:
                 f"DELETE FROM series_chunks WHERE id IN ({marks})", tuple(part)
             )
 
-    def insert(self, rows: Sequence[ChunkRow]) -> None:
-        if rows:
+    def extend(self, extensions: Sequence[Extension]) -> list[int]:  # pragma: no cover
+        raise NotImplementedError  # extends_in_place is False
+
+    def insert(self, rows: Iterable[ChunkRow]) -> None:
+        listed = list(rows)
+        if listed:
             self.conn.exec_driver_sql(
                 f"INSERT INTO series_chunks ({_CHUNK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                list(rows),
+                listed,
             )
 
 
 class PostgresStatements:
+    # Merges of float progressions are made by the server (`extend`): the stored points are
+    # neither read back nor sent again (they were half of a merging flush's time).
+    extends_in_place = True
+
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
@@ -143,13 +162,13 @@ class PostgresStatements:
                 out[path] = (int(fid), str(ftype), int(count))
         return out
 
-    def tails(self, bounds: Sequence[tuple[int, int]]) -> Iterable[tuple[int, int, int, int]]:
+    def tails(self, bounds: Sequence[tuple[int, int]]) -> Iterable[Tail]:
         if not bounds:
             return []
         fids, los = zip(*bounds, strict=True)
         return _rows(
             self.conn.exec_driver_sql(
-                "SELECT c.field_id, c.id, c.seq, c.count "
+                f"SELECT {_TAIL_COLUMNS} "
                 "FROM unnest(%b::int4[], %b::int8[]) AS b(fid, lo) "
                 "JOIN series_chunks c ON c.field_id = b.fid AND c.seq >= b.lo",
                 (list(fids), list(los)),
@@ -171,15 +190,38 @@ class PostgresStatements:
         if ids:
             self.conn.exec_driver_sql("DELETE FROM series_chunks WHERE id = ANY(%b)", (list(ids),))
 
-    def insert(self, rows: Sequence[ChunkRow]) -> None:
-        if not rows:
+    def extend(self, extensions: Sequence[Extension]) -> list[int]:
+        """Extend each stored chunk by the chunks after it up to the flush's first new point,
+        then by the new points, in one statement; returns the absorbed chunks' ids, for the
+        caller to delete (after this statement read them). The result has implicit steps."""
+        ids, upto, counts, lasts, values, stamps, absorbed = zip(*extensions, strict=True)
+        self.conn.exec_driver_sql(
+            "UPDATE series_chunks AS c SET count = u.count, last_step = u.last_step, "
+            "steps = ''::bytea, (\"values\", timestamps) = ("
+            'SELECT c."values" || coalesce(string_agg(x."values", \'\'::bytea ORDER BY x.seq), '
+            "''::bytea) || u.v, c.timestamps || coalesce(string_agg(x.timestamps, ''::bytea "
+            "ORDER BY x.seq), ''::bytea) || u.t FROM series_chunks x "
+            "WHERE x.field_id = c.field_id AND x.seq > c.seq AND x.seq < u.upto) "
+            "FROM unnest(%b::int4[], %b::int8[], %b::int4[], %b::float8[], %b::bytea[], "
+            "%b::bytea[]) AS u(id, upto, count, last_step, v, t) WHERE c.id = u.id",
+            (list(ids), list(upto), list(counts), list(lasts), list(values), list(stamps)),
+        )
+        return [i for ids_ in absorbed for i in ids_]
+
+    def insert(self, rows: Iterable[ChunkRow]) -> None:
+        """One binary COPY, fed while the rows are made (the server stores the first rows
+        while the later ones are packed)."""
+        it = iter(rows)
+        first = next(it, None)
+        if first is None:
             return
         with (
             self._driver().cursor() as cur,
             cur.copy(f"COPY series_chunks ({_CHUNK_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy,
         ):
             copy.set_types(["int4", "int4", "int4", "float8", "float8", "bytea", "bytea", "bytea"])
-            for row in rows:
+            copy.write_row(first)
+            for row in it:
                 copy.write_row(row)
 
 

@@ -9,7 +9,9 @@ earlier run (store/forks.py), so the fork-aware aggregates are paid for in the f
 
 Measured, median wall time after a warm-up, each against the 150 ms goal:
   * filter + sort on a numeric field + 100 rows, first page (the common path);
-  * the same, a deep page (the middle of the matches) by offset and by keyset cursor;
+  * the same, a deep page (the middle of the matches) by offset and by keyset cursor; the
+    offset plain (every match sorted), cold, again (a refresh, from the anchor the first
+    answer left) and 300 rows past a page served (query/pages.py: anchors);
   * sorts on sys/creation_time, sys/name and sys/state, first page, no filter.
 """
 
@@ -26,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, text, update
 
-from jupyter_mltrack.query import runs_table
+from jupyter_mltrack.query import pages, runs_table
 from jupyter_mltrack.store import projects
 from jupyter_mltrack.store.config import StoreConfig
 from jupyter_mltrack.store.engine import Store, open_store
@@ -176,7 +178,23 @@ def measure(store: Store, reps: int) -> dict[str, float]:
     out["first"], first = median_ms(lambda: table(**common), reps)
     assert len(first.items) == 100
     deep = max(0, first.total // 2)
+    # Deep offsets: plain (every match sorted: anchors off, the path before them), cold (no
+    # page served near it, anchors on), again (a refresh: the first answer left an anchor
+    # where the page starts), and 300 rows past a page's end (a jump near where one was).
+    anchors = getattr(pages, "_anchors", None)
+    if anchors is not None:
+        pages.anchors_enabled = False
+        out["deep_plain"], _ = median_ms(lambda: table(**common, offset=deep), reps)
+        pages.anchors_enabled = True
+
+        def cold() -> Any:
+            anchors.clear()
+            return table(**common, offset=deep)
+
+        out["deep_cold"], _ = median_ms(cold, reps)
     out["deep_offset"], by_offset = median_ms(lambda: table(**common, offset=deep), reps)
+    if anchors is not None:
+        out["deep_near"], _ = median_ms(lambda: table(**common, offset=deep + 400), reps)
     cursor = _cursor_at(table, common, deep)
     if cursor is not None:
         out["deep_cursor"], by_cursor = median_ms(lambda: table(**common, cursor=cursor), reps)
@@ -205,7 +223,10 @@ def _cursor_at(table: Callable[..., Any], common: dict[str, Any], deep: int) -> 
 
 ROWS = (
     ("first", f"filter {QUERY!r}, sort {SORT!r}, 100 rows, first page"),
-    ("deep_offset", "  the same, a deep page (middle of the matches) by offset"),
+    ("deep_plain", "  the same, a deep page (middle) by offset, every match sorted"),
+    ("deep_cold", "  the same, by offset, no page served near it (anchors on)"),
+    ("deep_offset", "  the same, by offset again (a refresh: from its anchor)"),
+    ("deep_near", "  the same, by offset 300 rows past a page served"),
     ("deep_cursor", "  the same, a deep page by keyset cursor"),
     ("created", "sort -sys/creation_time, 100 rows"),
     ("name", "sort sys/name, 100 rows"),

@@ -192,6 +192,7 @@ def test_a_deep_offset_seeks_from_where_a_page_ended_lately(
     index order: the same rows as the plain deep offset (a sort of every match), on every
     sort, and the anchors are dropped when a new run moves positions."""
     monkeypatch.setattr(pages, "FAST_OFFSET", 4)
+    monkeypatch.setattr(pages, "ANCHOR_SKIP", 2)
     monkeypatch.setattr(pages, "_anchors", OrderedDict())
     used: list[int] = []
     anchor_for = pages._anchor_for

@@ -290,6 +290,18 @@ test.describe('runs table', () => {
         .locator('[data-column="sys/id"]')
     ).toHaveText(made.last);
 
+    // Scrolling on past the first page: the next one is asked for with its cursor.
+    const asked: string[] = [];
+    page.on('request', r => {
+      if (r.url().includes('/mltrack/api/runs?')) {
+        asked.push(r.url());
+      }
+    });
+    await table
+      .locator('.jp-mltrack-grid')
+      .evaluate(node => (node.scrollTop = (node.scrollHeight / 10000) * 510));
+    await expect.poll(() => asked.some(u => u.includes('cursor='))).toBe(true);
+
     // Scroll to the end: the last page is fetched and drawn (its answer makes an estimated
     // total exact, and the table grows to it: scroll to the end again until it shows).
     const oldest = table.locator(
@@ -306,8 +318,9 @@ test.describe('runs table', () => {
         return oldest.isVisible();
       })
       .toBe(true);
+    // The last page's total is exact, whatever answers come after it.
     await expect(table.locator('.jp-mltrack-runs-status')).toHaveText(
-      /^(about )?10,000 runs$/
+      /^10,000 runs$/
     );
     expect(await table.locator('.jp-mltrack-grid-row').count()).toBeLessThan(
       100

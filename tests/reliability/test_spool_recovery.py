@@ -81,7 +81,9 @@ class FaultyStore:
 
     def fail(self) -> None:
         if self.kind == "sqlite":  # fill the disk
-            with open(self.where / "filler", "wb") as fh:
+            # Unbuffered: a buffered file keeps the bytes a full disk refused and raises
+            # ENOSPC again when `with` closes it, depending on how the last write aligned.
+            with open(self.where / "filler", "wb", buffering=0) as fh:
                 try:
                     while True:
                         fh.write(b"\0" * 65536)

@@ -5,6 +5,7 @@ the same run by the same harness (../shared/bench-peers/common.py), interleaved 
   .venv/bin/python bench/bench_client.py       # full: 100k points per peer job, 1M for ours
   .venv/bin/python bench/bench_client.py --quick           # 10k points, 1 rep, a minute or two
   .venv/bin/python bench/bench_client.py --peers neptune   # a subset (or --peers none)
+  .venv/bin/python bench/bench_client.py --only wide --reps 5   # the 10,000-series jobs only
 
 Prints, per scenario, our median caller time per point, time until durable, disk per point,
 and each peer's figures with the ratio peer/ours from the same repetition; then our own
@@ -174,7 +175,14 @@ def main() -> int:
     ap.add_argument("--peers", default="neptune,wandb,mlflow,aim", help="comma list or 'none'")
     ap.add_argument("--results", default=None, help="JSON lines file (default: a temp file)")
     ap.add_argument("--pg", default=PG_DEFAULT, help="PostgreSQL admin URL, or 'none'")
+    ap.add_argument(
+        "--only",
+        choices=["all", "wide"],
+        default="all",
+        help="wide: only the 10,000-series jobs (SQLite and PostgreSQL), no peers",
+    )
     a = ap.parse_args()
+    wide_only = a.only == "wide"
     pg = None if a.pg == "none" else a.pg
     peers = [] if a.peers == "none" else [p for p in a.peers.split(",") if p]
     missing = [p for p in peers if not (VENVS / p / "bin" / "python").exists()]
@@ -201,7 +209,7 @@ def main() -> int:
     rows: dict[tuple[int, str, str], dict] = {}
     for rep in range(reps):
         print(f"== repetition {rep} (load {os.getloadavg()[0]:.2f})")
-        for label, ours, theirs in SCENARIOS:
+        for label, ours, theirs in [] if wide_only else SCENARIOS:
             order = ["mltrack", *[p for p in peers if p in theirs]]
             if rep % 2:
                 order.reverse()
@@ -209,6 +217,8 @@ def main() -> int:
                 job = scaled(ours if peer == "mltrack" else theirs[peer])
                 rows[(rep, label, peer)] = run_job(peer, job, rep, data, results)
         for label, ours in OWN:
+            if wide_only and label not in WIDE:
+                continue
             if WIDE.get(label) == "postgresql":
                 if pg:
                     rows[(rep, label, "mltrack")] = run_job(
@@ -318,6 +328,14 @@ def main() -> int:
                 1.5,
             )
         )
+        if len(wide) > 1:
+            checks.append(
+                (
+                    f"... the same: wait(), max of {len(wide)}, s",
+                    max(r["wait_s"] for r in wide),
+                    1.5,
+                )
+            )
         checks.append(
             (
                 f"... the same: store bytes per point ({backend}, less the empty run's)",
@@ -356,20 +374,23 @@ def main() -> int:
         )
     # init_run returns before the run row exists (the writer thread creates it); the time
     # until it does (`run.id` answers) is printed beside it, with no target of its own.
-    t = _init_times()
-    checks.append(
-        (
-            "first init_run in a fresh process, existing store (incl. importing the client), s",
-            t["cold_init"],
-            0.1,
+    if not wide_only:
+        t = _init_times()
+        checks.append(
+            (
+                "first init_run in a fresh process, existing store (incl. importing the client), s",
+                t["cold_init"],
+                0.1,
+            )
         )
-    )
-    checks.append(("... until the run row exists there (run.id answers), s", t["cold_id"], None))
-    checks.append(("first init_run in a fresh process on a new store, s", t["new_init"], 0.1))
-    checks.append(
-        ("... until the run row exists (schema created, run.id answers), s", t["new_id"], None)
-    )
-    checks.append(("init_run on an open store (second run in the process), s", t["warm"], 0.1))
+        checks.append(
+            ("... until the run row exists there (run.id answers), s", t["cold_id"], None)
+        )
+        checks.append(("first init_run in a fresh process on a new store, s", t["new_init"], 0.1))
+        checks.append(
+            ("... until the run row exists (schema created, run.id answers), s", t["new_id"], None)
+        )
+        checks.append(("init_run on an open store (second run in the process), s", t["warm"], 0.1))
     print("| figure | ours | target | ok |")
     print("|---|---|---|---|")
     for name, value, target in checks:

@@ -10,9 +10,8 @@ merged away, one insert of every new chunk. On PostgreSQL a float series whose s
 integer progression (nearly all) is merged by the server instead: one UPDATE appends the
 chunks after the first and the new points to it (`points_sql.PostgresStatements.extend`), so
 the stored points are neither read back nor sent again (that was half of a merging flush).
-A series' new points are numbered from its count
-before them (the upsert holds the field row's lock, so two processes appending to one series
-both keep their points).
+A series' new points are numbered from its count before them (the upsert holds the field
+row's lock, so two processes appending to one series both keep their points).
 
 Dense chunks. A run logging 10,000 series once a second gives each series a batch of a few
 points per flush; a row per batch would cost more than the points. A batch is merged with the

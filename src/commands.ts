@@ -293,6 +293,8 @@ export function addCommands(ctx: ICommandContext): void {
       preview.title.caption = trans.__('Timeline: checkpoint %1', id);
       // Its own link: a reload shows it in this tab again, not in a checkpoint tab.
       ctx.tabs.update(preview, { id }, { kind: 'timeline', id });
+      // Restored or opened from a link: the scrubber's handle goes onto it too.
+      sidebar.timeline.showing(id);
     }
   });
 

@@ -163,6 +163,11 @@ export class HistorySidebar extends Widget {
   readonly model: StoreStatusModel;
   readonly history: HistoryModel;
 
+  /** The timeline's state: its handles, and the checkpoint the preview tab shows. */
+  get timeline(): TimelineModel {
+    return this._timeline.model;
+  }
+
   /** Turn the name or description of checkpoint `id` into an editor. */
   edit(id: string, which: EditableField): void {
     const item = this._item(id);

@@ -102,7 +102,47 @@ export class TimelineModel {
     const from = find(fromId);
     this._to = to >= 0 ? to : last;
     this._from = from >= 0 ? from : Math.max(0, this._to - 1);
+    const pinned = find(this._pinned ?? undefined);
+    if (pinned >= 0) {
+      this._pinned = null;
+      this._showAt(pinned);
+      return; // `_showAt` emitted the change
+    }
     if (!same || to < 0 || from < 0) {
+      this._changed.emit();
+    }
+  }
+
+  /**
+   * Checkpoint `id` is shown in the preview tab (restored after a reload, or opened from a
+   * link): the active handle goes onto it now, or once the stops include it. A move by the
+   * user meanwhile wins.
+   */
+  showing(id: string): void {
+    if (this.at()?.id === id) {
+      this._pinned = null;
+      return;
+    }
+    const index = this._stops.findIndex(s => s.id === id);
+    if (index >= 0) {
+      this._showAt(index);
+    } else {
+      this._pinned = id;
+    }
+  }
+
+  /** The active handle onto `index`, the other one off it (a pair to compare). */
+  private _showAt(index: number): void {
+    const other: Handle = this._active === 'to' ? 'from' : 'to';
+    if (this.index(other) === index) {
+      const away = index > 0 ? index - 1 : index + 1;
+      if (other === 'from') {
+        this._from = Math.min(away, this._stops.length - 1);
+      } else {
+        this._to = Math.min(away, this._stops.length - 1);
+      }
+    }
+    if (!this.move(this._active, index)) {
       this._changed.emit();
     }
   }
@@ -113,6 +153,7 @@ export class TimelineModel {
       Math.max(0, this._stops.length - 1),
       Math.max(0, Math.round(index))
     );
+    this._pinned = null;
     const moved = clamped !== this.index(handle) || handle !== this._active;
     if (handle === 'from') {
       this._from = clamped;
@@ -149,5 +190,7 @@ export class TimelineModel {
   private _from = 0;
   private _to = 0;
   private _active: Handle = 'to';
+  /** A checkpoint the preview shows that the stops do not hold yet (`showing`). */
+  private _pinned: string | null = null;
   private _changed = new Signal<this, void>(this);
 }

@@ -264,8 +264,12 @@ test.describe('views that last', () => {
     await expect(table.locator('.jp-mltrack-runs-status')).toHaveText(
       '3 runs, 2 selected'
     );
-    await expect.poll(workspace(page), { timeout: 20000 }).toContain('"sort":"-sys/name"');
-    await expect.poll(workspace(page), { timeout: 20000 }).toContain(`"${ids[0]}"`);
+    await expect
+      .poll(workspace(page), { timeout: 20000 })
+      .toContain('"sort":"-sys/name"');
+    await expect
+      .poll(workspace(page), { timeout: 20000 })
+      .toContain(`"${ids[0]}"`);
 
     await reload(page);
     await page.locator('.lm-TabBar-tab[data-id="mltrack-runs"]').click();
@@ -367,6 +371,17 @@ test.describe('views that last', () => {
     await expect
       .poll(() => new URL(page.url()).searchParams.get('mltrack-timeline'))
       .toBe(a.id);
+    // The scrubber's handle is back on it too, once the notebook's history is listed.
+    await command(page, 'docmanager:open', { path });
+    await expect(
+      page.getByRole('tab', { name: 'scrubbed.ipynb', exact: true })
+    ).toBeVisible();
+    await openSidebar(page);
+    await expect(
+      page.locator(
+        '#mltrack-sidebar .jp-mltrack-timeline-handle[data-handle="to"]'
+      )
+    ).toHaveAttribute('data-id', a.id);
     await reload(page, `?mltrack-timeline=${b.id}`);
     await expect(
       preview.locator('.jp-mltrack-timeline-preview')

@@ -118,4 +118,22 @@ describe('TimelineModel', () => {
     expect(model.at()).toBeNull();
     expect(model.pair).toBeNull();
   });
+
+  it("puts the shown handle on a restored preview's checkpoint, now or once listed", () => {
+    const model = new TimelineModel();
+    // Restored before the history is fetched: pinned until the stops hold it.
+    model.showing('b');
+    model.setItems(items);
+    expect(model.at()?.id).toBe('b');
+    expect(model.active).toBe('to');
+    expect(model.pair).toEqual({ base: items[2], remote: items[1] });
+    // Listed already: at once.
+    model.showing('a');
+    expect(model.at()?.id).toBe('a');
+    // A move by the user wins over a checkpoint not listed yet.
+    model.showing('z');
+    model.move('to', 2);
+    model.setItems([entry('z', 4), ...items]);
+    expect(model.at()?.id).toBe('c');
+  });
 });

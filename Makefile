@@ -69,6 +69,10 @@ uitest: $(STAMPS)/ui chromium
 
 test: lint pytest jstest uitest
 
+# The README's pictures (docs/img/*.png), from the real lab; not part of `make test`.
+screenshots: $(STAMPS)/ui chromium
+	cd ui-tests && MLTRACK_SCREENSHOTS=1 jlpm playwright test
+
 # Benchmarks against the real peers (each in its own venv under /tmp/bench), same run.
 bench: setup
 	bash bench/peers/setup_venvs.sh
@@ -94,7 +98,7 @@ bench-quick: setup
 clean:
 	rm -rf $(STAMPS) labextension lib node_modules ui-tests/node_modules tsconfig.tsbuildinfo
 
-.PHONY: help setup lab chromium pg-up lint pytest jstest uitest test bench bench-quick clean
+.PHONY: help setup lab chromium pg-up lint pytest jstest uitest test screenshots bench bench-quick clean
 .PHONY: reliability-full
 
 # Full-size reliability run (docs/reliability.md): 20 SIGKILLs, 8 SQLite and 32 PostgreSQL

@@ -6,12 +6,11 @@
  * "default"`) or an earlier send failed. The server never reads the lab's settings files.
  */
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { JSONValue } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
-import { ISignal } from '@lumino/signaling';
 
 import type { HistoryModel, HistoryScope } from './history/model';
+import { IPreferenceSettings, PrefKeys, PreferencesSync } from './prefs';
 
 import {
   DEFAULT_SETTINGS,
@@ -154,6 +153,12 @@ export interface IHistoryFilters {
   showSaves: boolean;
 }
 
+/** Setting key of each filter. */
+export const HISTORY_FILTER_SETTINGS: PrefKeys<IHistoryFilters> = {
+  scope: 'historyScope',
+  showSaves: 'historyShowSaves'
+};
+
 /** The filters in `composite`, with the schema's defaults for anything missing. */
 export function readHistoryFilters(
   composite: ISettingRegistry.ISettings['composite']
@@ -168,69 +173,27 @@ export function readHistoryFilters(
   };
 }
 
-/** The slice of `ISettingRegistry.ISettings` the filters need (a fake in unit tests). */
-export interface IFilterSettings {
-  readonly composite: ISettingRegistry.ISettings['composite'];
-  readonly changed: ISignal<unknown, unknown>;
-  set(key: string, value: JSONValue): Promise<void>;
-}
-
 /**
- * Two-way sync of the history model's filters and the settings: the settings win when
- * they load or change (another tab, the settings editor), and a toggle in the sidebar is
- * written back, so a reload shows the same filters (issue 17.6).
+ * Two-way sync of the history model's filters and the settings (prefs.ts): the settings
+ * win when they load or change (another tab, the settings editor), and a toggle in the
+ * sidebar is written back, so a reload shows the same filters (issue 17.6).
  */
-export class HistoryFiltersSync implements IDisposable {
-  constructor(history: HistoryModel, settings: IFilterSettings) {
-    this._history = history;
-    this._settings = settings;
-    this._fromSettings();
-    settings.changed.connect(this._fromSettings, this);
-    history.changed.connect(this._toSettings, this);
-  }
-
-  get isDisposed(): boolean {
-    return this._isDisposed;
-  }
-
-  dispose(): void {
-    if (this._isDisposed) {
-      return;
-    }
-    this._isDisposed = true;
-    this._settings.changed.disconnect(this._fromSettings, this);
-    this._history.changed.disconnect(this._toSettings, this);
-  }
-
-  private _fromSettings(): void {
-    const filters = readHistoryFilters(this._settings.composite);
-    this._saved = filters;
-    this._history.scope = filters.scope;
-    this._history.showSaves = filters.showSaves;
-  }
-
-  private _toSettings(): void {
-    const { scope, showSaves } = this._history;
-    if (scope !== this._saved.scope) {
-      this._saved = { ...this._saved, scope };
-      void this._settings.set('historyScope', scope).catch(Private.warn);
-    }
-    if (showSaves !== this._saved.showSaves) {
-      this._saved = { ...this._saved, showSaves };
-      void this._settings
-        .set('historyShowSaves', showSaves)
-        .catch(Private.warn);
-    }
-  }
-
-  private _history: HistoryModel;
-  private _settings: IFilterSettings;
-  private _saved: IHistoryFilters = { scope: 'notebook', showSaves: true };
-  private _isDisposed = false;
-}
-
-namespace Private {
-  export function warn(reason: unknown): void {
-    console.warn('jupyter-mltrack: cannot save the history filters', reason);
+export class HistoryFiltersSync extends PreferencesSync<IHistoryFilters> {
+  constructor(history: HistoryModel, settings: IPreferenceSettings) {
+    super(settings, {
+      keys: HISTORY_FILTER_SETTINGS,
+      read: readHistoryFilters,
+      label: 'the history filters',
+      target: {
+        get value(): IHistoryFilters {
+          return { scope: history.scope, showSaves: history.showSaves };
+        },
+        set value(filters: IHistoryFilters) {
+          history.scope = filters.scope;
+          history.showSaves = filters.showSaves;
+        },
+        changed: history.changed
+      }
+    });
   }
 }

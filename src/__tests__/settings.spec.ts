@@ -196,4 +196,17 @@ describe('history filters in the settings', () => {
     model.scope = 'all';
     expect(saved.set).toHaveBeenCalledTimes(2);
   });
+
+  it('follows both filters changed elsewhere at once, writing nothing back', () => {
+    const model = history();
+    const saved = settings();
+    const sync = new HistoryFiltersSync(model, saved);
+    // The settings editor saves both; the model takes them one at a time.
+    saved.raw.historyScope = 'all';
+    saved.raw.historyShowSaves = false;
+    saved.changed.emit(undefined);
+    expect([model.scope, model.showSaves]).toEqual(['all', false]);
+    expect(saved.set).not.toHaveBeenCalled();
+    sync.dispose();
+  });
 });

@@ -5,10 +5,8 @@
  * tab shows what the user chose last. Counts and metadata alone are hidden by default.
  */
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { JSONValue } from '@lumino/coreutils';
-import { IDisposable } from '@lumino/disposable';
-import { ISignal, Signal } from '@lumino/signaling';
 
+import { IPreferenceSettings, Preferences, PreferencesSync } from '../prefs';
 import { DEFAULT_FILTERS, IDiffFilters } from './filter';
 
 /** Setting key of each toggle. */
@@ -34,89 +32,35 @@ export function readDiffFilters(
 }
 
 /** The toggles every diff tab reads and sets. */
-export class DiffPreferences {
-  get filters(): IDiffFilters {
-    return this._filters;
+export class DiffPreferences extends Preferences<IDiffFilters> {
+  constructor() {
+    super(DEFAULT_FILTERS);
   }
 
-  /** The toggles changed (in a tab, or in the settings). */
-  get changed(): ISignal<this, IDiffFilters> {
-    return this._changed;
+  get filters(): IDiffFilters {
+    return this.value;
   }
 
   set filters(filters: IDiffFilters) {
-    const old = this._filters;
-    if (
-      (Object.keys(filters) as (keyof IDiffFilters)[]).every(
-        key => filters[key] === old[key]
-      )
-    ) {
-      return;
-    }
-    this._filters = { ...filters };
-    this._changed.emit(this._filters);
+    this.value = filters;
   }
-
-  private _filters: IDiffFilters = { ...DEFAULT_FILTERS };
-  private _changed = new Signal<this, IDiffFilters>(this);
 }
 
 /** The slice of `ISettingRegistry.ISettings` the sync needs (a fake in unit tests). */
-export interface IDiffSettings {
-  readonly composite: ISettingRegistry.ISettings['composite'];
-  readonly changed: ISignal<unknown, unknown>;
-  set(key: string, value: JSONValue): Promise<void>;
-}
+export type IDiffSettings = IPreferenceSettings;
 
 /**
- * Two-way sync of the toggles and the settings: the settings win when they load or change
- * (another tab, the settings editor); a toggle flipped in a tab is written back.
+ * Two-way sync of the toggles and the settings (../prefs.ts): the settings win when they
+ * load or change (another tab, the settings editor); a toggle flipped in a tab is written
+ * back.
  */
-export class DiffPreferencesSync implements IDisposable {
+export class DiffPreferencesSync extends PreferencesSync<IDiffFilters> {
   constructor(prefs: DiffPreferences, settings: IDiffSettings) {
-    this._prefs = prefs;
-    this._settings = settings;
-    this._fromSettings();
-    settings.changed.connect(this._fromSettings, this);
-    prefs.changed.connect(this._toSettings, this);
+    super(settings, {
+      keys: FILTER_SETTINGS,
+      read: readDiffFilters,
+      target: prefs,
+      label: 'the diff toggles'
+    });
   }
-
-  get isDisposed(): boolean {
-    return this._isDisposed;
-  }
-
-  dispose(): void {
-    if (this._isDisposed) {
-      return;
-    }
-    this._isDisposed = true;
-    this._settings.changed.disconnect(this._fromSettings, this);
-    this._prefs.changed.disconnect(this._toSettings, this);
-  }
-
-  private _fromSettings(): void {
-    this._saved = readDiffFilters(this._settings.composite);
-    this._prefs.filters = this._saved;
-  }
-
-  private _toSettings(_: DiffPreferences, filters: IDiffFilters): void {
-    for (const key of Object.keys(FILTER_SETTINGS) as (keyof IDiffFilters)[]) {
-      if (filters[key] !== this._saved[key]) {
-        this._saved = { ...this._saved, [key]: filters[key] };
-        void this._settings
-          .set(FILTER_SETTINGS[key], filters[key])
-          .catch(reason =>
-            console.warn(
-              'jupyter-mltrack: cannot save the diff toggles',
-              reason
-            )
-          );
-      }
-    }
-  }
-
-  private _prefs: DiffPreferences;
-  private _settings: IDiffSettings;
-  private _saved: IDiffFilters = { ...DEFAULT_FILTERS };
-  private _isDisposed = false;
 }

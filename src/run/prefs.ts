@@ -6,11 +6,9 @@
  * tab, draws the charts the way the user left them (issue 18.5).
  */
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { JSONValue } from '@lumino/coreutils';
-import { IDisposable } from '@lumino/disposable';
-import { ISignal, Signal } from '@lumino/signaling';
 
 import { XAxis } from '../charts/chart';
+import { IPreferenceSettings, Preferences, PreferencesSync } from '../prefs';
 
 export interface IChartPrefs {
   xAxis: XAxis;
@@ -54,89 +52,36 @@ export function readChartPrefs(
   };
 }
 
-function same(a: IChartPrefs, b: IChartPrefs): boolean {
-  return a.xAxis === b.xAxis && a.smoothing === b.smoothing && a.log === b.log;
-}
-
 /** The preferences every chart bar reads and sets. */
-export class ChartPreferences {
+export class ChartPreferences extends Preferences<IChartPrefs> {
+  constructor() {
+    super(DEFAULT_CHART_PREFS);
+  }
+
   get prefs(): IChartPrefs {
-    return this._prefs;
+    return this.value;
   }
 
   set prefs(prefs: IChartPrefs) {
-    if (same(prefs, this._prefs)) {
-      return;
-    }
-    this._prefs = { ...prefs };
-    this._changed.emit(this._prefs);
+    this.value = prefs;
   }
-
-  /** A preference changed (in a tab, or in the settings). */
-  get changed(): ISignal<this, IChartPrefs> {
-    return this._changed;
-  }
-
-  private _prefs: IChartPrefs = { ...DEFAULT_CHART_PREFS };
-  private _changed = new Signal<this, IChartPrefs>(this);
 }
 
 /** The slice of `ISettingRegistry.ISettings` the sync needs (a fake in unit tests). */
-export interface IChartSettings {
-  readonly composite: ISettingRegistry.ISettings['composite'];
-  readonly changed: ISignal<unknown, unknown>;
-  set(key: string, value: JSONValue): Promise<void>;
-}
+export type IChartSettings = IPreferenceSettings;
 
 /**
- * Two-way sync of the preferences and the settings: the settings win when they load or
- * change (another tab, the settings editor); a change in a chart bar is written back.
+ * Two-way sync of the preferences and the settings (../prefs.ts): the settings win when
+ * they load or change (another tab, the settings editor); a change in a chart bar is
+ * written back.
  */
-export class ChartPreferencesSync implements IDisposable {
+export class ChartPreferencesSync extends PreferencesSync<IChartPrefs> {
   constructor(prefs: ChartPreferences, settings: IChartSettings) {
-    this._prefs = prefs;
-    this._settings = settings;
-    this._fromSettings();
-    settings.changed.connect(this._fromSettings, this);
-    prefs.changed.connect(this._toSettings, this);
+    super(settings, {
+      keys: CHART_SETTINGS,
+      read: readChartPrefs,
+      target: prefs,
+      label: 'the chart preferences'
+    });
   }
-
-  get isDisposed(): boolean {
-    return this._isDisposed;
-  }
-
-  dispose(): void {
-    if (this._isDisposed) {
-      return;
-    }
-    this._isDisposed = true;
-    this._settings.changed.disconnect(this._fromSettings, this);
-    this._prefs.changed.disconnect(this._toSettings, this);
-  }
-
-  private _fromSettings(): void {
-    this._saved = readChartPrefs(this._settings.composite);
-    this._prefs.prefs = this._saved;
-  }
-
-  private _toSettings(_: ChartPreferences, prefs: IChartPrefs): void {
-    for (const key of Object.keys(CHART_SETTINGS) as (keyof IChartPrefs)[]) {
-      if (prefs[key] !== this._saved[key]) {
-        this._saved = { ...this._saved, [key]: prefs[key] };
-        void this._settings
-          .set(CHART_SETTINGS[key], prefs[key])
-          .catch(reason =>
-            console.warn(
-              'jupyter-mltrack: cannot save the chart preferences',
-              reason
-            )
-          );
-      }
-    }
-  }
-
-  private _prefs: ChartPreferences;
-  private _settings: IChartSettings;
-  private _saved: IChartPrefs = { ...DEFAULT_CHART_PREFS };
-  private _isDisposed = false;
 }

@@ -95,7 +95,7 @@ class Writer:
 
     def _loop(self) -> None:
         if not self.child:
-            _import_store()
+            import_store()
             if not self.run.boot():
                 return
             threading.current_thread().name = f"mltrack-writer-{self.run.info.short_id}"
@@ -318,12 +318,20 @@ class Writer:
             runs_repo.set_state(store, run_id, update.state, failed=update.failed)
 
 
-def _import_store() -> None:
-    """Import the store modules in the writer thread, before the run is ready: a thread that
-    waited for the run (a read, a wait()) then finds them imported, never half-imported by
-    two threads at once (opening the store brings SQLAlchemy and its dialect). Never raises:
-    a broken install is reported when the store is opened."""
-    try:
-        from ..store import batches, cells, engine, fields, runs, upsert  # noqa: F401
-    except Exception:  # reported by the store's first use
-        pass
+_STORE_IMPORT = threading.Lock()
+
+
+def import_store() -> None:
+    """Import the store modules (SQLAlchemy and its dialects come with them) under one lock.
+
+    Two threads importing SQLAlchemy at once can fail: Python's import-deadlock avoidance
+    hands one of them a half-initialized module ("module 'sqlalchemy.util' has no attribute
+    ..."), and a run's creation then fails. The writer thread imports the store here before
+    its run is ready; a layer above that imports the store on another thread while a run is
+    being created (the kernel's run-start hook: the checkpoint service) calls this first, and
+    waits. Never raises: a broken install is reported when the store is opened."""
+    with _STORE_IMPORT:
+        try:
+            from ..store import batches, cells, engine, fields, runs, upsert  # noqa: F401
+        except Exception:  # reported by the store's first use
+            pass

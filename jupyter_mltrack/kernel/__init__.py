@@ -25,6 +25,9 @@ def link_notebook(run: Any) -> None:
     decides whether there is a notebook: a kernel, a run writing to a store), then watch the
     run for its end checkpoint, with the results (run_end.py)."""
     if "IPython" in sys.modules:
+        from ..client.writer import import_store
+
+        import_store()  # link.py imports the store too, while the writer may be importing it
         from .link import link_run_start
 
         linked = link_run_start(run)

@@ -1,25 +1,10 @@
-import { JSONValue } from '@lumino/coreutils';
-import { Signal } from '@lumino/signaling';
-
+import { FakeSettings } from '../../__tests__/fakeSettings';
 import { DEFAULT_FILTERS } from '../filter';
 import {
   DiffPreferences,
   DiffPreferencesSync,
-  IDiffSettings,
   readDiffFilters
 } from '../prefs';
-
-/** Settings in memory, changing like the registry's: `set` updates and signals. */
-class FakeSettings implements IDiffSettings {
-  composite: Record<string, JSONValue> = {};
-  changed = new Signal<this, void>(this);
-  writes: [string, JSONValue][] = [];
-  async set(key: string, value: JSONValue): Promise<void> {
-    this.writes.push([key, value]);
-    this.composite = { ...this.composite, [key]: value };
-    this.changed.emit();
-  }
-}
 
 describe('diff toggles in the settings', () => {
   it('hide count-only and metadata-only changes by default', () => {

@@ -1,26 +1,11 @@
-import { JSONValue } from '@lumino/coreutils';
-import { Signal } from '@lumino/signaling';
-
+import { FakeSettings } from '../../__tests__/fakeSettings';
 import { SeriesCharts } from '../charts';
 import {
   ChartPreferences,
   ChartPreferencesSync,
   DEFAULT_CHART_PREFS,
-  IChartSettings,
   readChartPrefs
 } from '../prefs';
-
-/** Settings in memory, changing like the registry's: `set` updates and signals. */
-class FakeSettings implements IChartSettings {
-  composite: Record<string, JSONValue> = {};
-  changed = new Signal<this, void>(this);
-  writes: [string, JSONValue][] = [];
-  async set(key: string, value: JSONValue): Promise<void> {
-    this.writes.push([key, value]);
-    this.composite = { ...this.composite, [key]: value };
-    this.changed.emit();
-  }
-}
 
 const noSeries = () => Promise.reject(new Error('no series in this test'));
 

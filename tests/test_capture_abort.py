@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_mltrack.store import config, fields, runs
+from jupyter_mltrack.store import clock, config, fields, runs
 from jupyter_mltrack.store.engine import Store, open_store
 
 LOOP = """
@@ -201,7 +201,7 @@ def test_heartbeat_stale_shows_crashed_and_a_resumed_process_finishes(tmp_path: 
         assert frozen.heartbeat_at is not None and frozen.heartbeat_at - beat < 1.0
         # Three missed intervals later (30 s by default) it shows as crashed everywhere.
         later = frozen.heartbeat_at + config.STALE_AFTER + 1
-        assert runs.effective_state(frozen.state, frozen.heartbeat_at, now=later) == "crashed"
+        assert clock.effective_state(frozen.state, frozen.heartbeat_at, now=later) == "crashed"
         os.kill(proc.pid, signal.SIGCONT)
         proc.communicate(timeout=30)
     finally:
@@ -224,7 +224,7 @@ def test_killed_run_is_crashed_once_its_heartbeat_is_stale(tmp_path: Path) -> No
     assert info.state == "running"  # nobody wrote an end: it just stopped beating
     assert info.heartbeat_at is not None
     now = info.heartbeat_at + config.STALE_AFTER + 1
-    assert runs.effective_state(info.state, info.heartbeat_at, now=now) == "crashed"
+    assert clock.effective_state(info.state, info.heartbeat_at, now=now) == "crashed"
     with st.read() as s:
         from sqlalchemy import select
 
@@ -332,3 +332,29 @@ def test_abort_of_a_run_that_ended_is_a_conflict(store: Store) -> None:
     with pytest.raises(Conflict, match="is finished, not running"):
         runs.request_abort(store, r.short_id)
     assert runs.abort_requested(store, r.id) is False
+
+
+def test_abort_refuses_a_silent_run_and_ids_no_run_can_have(store: Store) -> None:
+    """The request's own rules, one SQL for the CLI's plain driver and the store's pool
+    (store/abort.py): a run silent past its stale period reads as crashed and is not asked;
+    a name no run can have is NotFound or InvalidInput, never a driver error (a 500)."""
+    from sqlalchemy import update
+
+    from jupyter_mltrack.errors import Conflict, InvalidInput, NotFound
+    from jupyter_mltrack.store.models import Run
+
+    silent = runs.create(store, "p")
+    with store.write() as s:
+        s.execute(update(Run).where(Run.id == silent.id).values(heartbeat_at=time.time() - 1000))
+    with pytest.raises(Conflict, match=f"{silent.short_id} is crashed, not running"):
+        runs.request_abort(store, silent.short_id)
+    assert runs.abort_requested(store, silent.id) is False
+    live = runs.create(store, "p", custom_run_id="nightly")
+    assert runs.request_abort(store, "nightly").abort_requested  # by its custom run id
+    assert runs.request_abort(store, live.short_id.lower()).id == live.id  # asked twice: fine
+    assert runs.request_abort(store, live.id).state == "running"  # it ends at its next flush
+    for name in ("NOPE-1", "\u00b2", str(2**70), 2**70, -1):
+        with pytest.raises(NotFound):
+            runs.request_abort(store, name)
+    with pytest.raises(InvalidInput, match="NUL"):
+        runs.request_abort(store, "P-1\x00")

@@ -9,7 +9,7 @@ import os
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from jupyter_mltrack.store.engine import SCHEMA_HEAD
+from jupyter_mltrack.store.revisions import SCHEMA_HEAD
 
 
 async def test_health_reports_store_and_schema(jp_fetch):

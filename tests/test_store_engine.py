@@ -13,8 +13,9 @@ from sqlalchemy import Engine, inspect, text
 from jupyter_mltrack.errors import StoreError
 from jupyter_mltrack.store import runs
 from jupyter_mltrack.store.config import StoreConfig, resolve
-from jupyter_mltrack.store.engine import SCHEMA_HEAD, Store, make_engine, open_store
+from jupyter_mltrack.store.engine import Store, make_engine, open_store
 from jupyter_mltrack.store.models import Base
+from jupyter_mltrack.store.revisions import SCHEMA_HEAD
 
 
 def test_new_store_is_migrated_to_head(store: Store) -> None:
@@ -75,7 +76,8 @@ def test_alembic_head_matches_code() -> None:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from jupyter_mltrack.store.engine import KNOWN_REVISIONS, MIGRATIONS
+    from jupyter_mltrack.store.engine import MIGRATIONS
+    from jupyter_mltrack.store.revisions import KNOWN_REVISIONS
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))

@@ -6,7 +6,8 @@ import argparse
 from typing import Any
 
 from ..store.config import resolve
-from ..store.engine import SCHEMA_HEAD, open_store, upgrade
+from ..store.engine import open_store, upgrade
+from ..store.revisions import SCHEMA_HEAD
 
 
 def register(sub: Any) -> None:

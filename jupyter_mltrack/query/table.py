@@ -21,9 +21,10 @@ from sqlalchemy.orm import aliased
 from .. import sysfields
 from ..errors import InvalidInput
 from ..store import names
+from ..store.clock import effective_state
 from ..store.engine import Store
 from ..store.models import Field, Project, Run
-from ..store.runs import db_time, effective_state
+from ..store.runs import db_time
 from . import fork_rows, keyset
 from .budget import bounded
 from .compiler import Compiler

@@ -22,11 +22,8 @@ from ..errors import StoreError
 from . import text
 from .blob_api import Blobs, open_blobs
 from .config import StoreConfig, resolve
+from .revisions import KNOWN_REVISIONS, SCHEMA_HEAD
 
-# The newest schema revision this code knows, and the ones it can upgrade from.
-# tests/test_store_migrations.py checks these against the Alembic scripts.
-SCHEMA_HEAD = "0008"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
 MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_LOCK_KEY = 0x6D6C7472  # "mltr"
 WAL_LIMIT = 1 << 20  # bytes a SQLite WAL is cut back to

@@ -20,7 +20,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    CursorResult,
     Float,
     and_,
     case,
@@ -34,8 +33,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-from ..errors import Conflict, InvalidInput, NotFound
-from . import config, names, projects
+from ..errors import InvalidInput, NotFound
+from . import abort, config, names, projects
+from .clock import NOW_SQL, effective_state
 from .engine import Store
 from .entities import RunInfo
 from .models import RUN_STATES, Project, Run
@@ -50,33 +50,18 @@ class db_now(FunctionElement[float]):  # a SQL function, named as one
 
 @compiles(db_now, "postgresql")
 def _db_now_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    return "CAST(EXTRACT(EPOCH FROM now()) AS DOUBLE PRECISION)"
+    return NOW_SQL["postgresql"]
 
 
 @compiles(db_now, "sqlite")
 def _db_now_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    # Milliseconds; 'now' is one value for the whole statement.
-    return "((julianday('now') - 2440587.5) * 86400.0)"
+    return NOW_SQL["sqlite"]
 
 
 def db_time(store: Store) -> float:
     """The database's clock now: what readers measure heartbeats against."""
     with store.engine.connect() as conn:
         return float(conn.scalar(select(db_now())) or 0.0)
-
-
-def stale_period(stale_after: float | None) -> float:
-    """A run's stale period: the one recorded with it, else this process's default."""
-    return config.STALE_AFTER if stale_after is None else stale_after
-
-
-def effective_state(
-    state: str, heartbeat_at: float | None, now: float, stale_after: float | None = None
-) -> str:
-    """`crashed` for a running run whose heartbeat is older than its stale period at `now`
-    (the database's clock: `db_time`)."""
-    stale = heartbeat_at is not None and now - heartbeat_at > stale_period(stale_after)
-    return "crashed" if state == "running" and stale else state
 
 
 def stale_cutoff(now: float | None = None) -> ColumnElement[float]:
@@ -227,7 +212,7 @@ def get(store: Store, run_id: str | int, *, project: str | None = None) -> RunIn
     with store.read() as s:
         q = select(Run, Project.name, db_now()).join(Project, Project.id == Run.project_id)
         conds = []
-        numeric = isinstance(run_id, int) or (isinstance(run_id, str) and run_id.isdigit())
+        numeric = isinstance(run_id, int) or run_id.isdecimal()  # int() reads no other digits
         # An id past 64 bits names no run; passed to the database it overflows (a 500).
         if numeric and 0 <= int(run_id) < 2**63:
             conds.append(Run.id == int(run_id))
@@ -307,17 +292,14 @@ def abort_requested(store: Store, run_id: int) -> bool:
 
 
 def request_abort(store: Store, run_id: str | int) -> RunInfo:
-    run = get(store, run_id)
-    if run.state != "running":
-        raise Conflict(f"run {run.short_id} is {run.state}, not running: nothing to abort")
-    with store.write() as s:
-        done = s.execute(
-            update(Run).where(Run.id == run.id, Run.state == "running").values(abort_requested=True)
-        )
-    if isinstance(done, CursorResult) and not done.rowcount:  # it ended since the read
-        now = get(store, run.id)
-        raise Conflict(f"run {now.short_id} is {now.state}, not running: nothing to abort")
-    return replace(run, abort_requested=True)
+    """Ask a running run to stop: `abort.request` (shared with `mltrack abort`, which runs
+    it without SQLAlchemy) on a raw connection of the store's pool; the run as it is now."""
+    conn = store.engine.raw_connection()
+    try:
+        rid, _short_id = abort.request(conn, store.engine.dialect.name, run_id)
+    finally:
+        conn.close()
+    return get(store, rid)
 
 
 def update_info(

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from jupyter_mltrack import init_run
 from jupyter_mltrack.query.table import runs_table
-from jupyter_mltrack.store import config, fields
+from jupyter_mltrack.store import clock, config, fields
 from jupyter_mltrack.store import runs as runs_repo
 from jupyter_mltrack.store.models import Run
 
@@ -91,8 +91,8 @@ def _kill_trial(
         hb = info.heartbeat_at
         assert hb is not None
         later = hb + config.STALE_AFTER + 1
-        assert runs_repo.effective_state(info.state, hb, now=hb + 1) == "running"
-        assert runs_repo.effective_state(info.state, hb, now=later) == "crashed"
+        assert clock.effective_state(info.state, hb, now=hb + 1) == "running"
+        assert clock.effective_state(info.state, hb, now=later) == "crashed"
         with store.read() as s:
             sql_state = s.scalar(select(runs_repo.state_expression(later)).where(Run.id == info.id))
         assert sql_state == "crashed"

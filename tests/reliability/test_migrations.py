@@ -13,7 +13,8 @@ import pytest
 from jupyter_mltrack.store import fields
 from jupyter_mltrack.store import runs as runs_repo
 from jupyter_mltrack.store.config import StoreConfig
-from jupyter_mltrack.store.engine import KNOWN_REVISIONS, SCHEMA_HEAD, open_store
+from jupyter_mltrack.store.engine import open_store
+from jupyter_mltrack.store.revisions import KNOWN_REVISIONS, SCHEMA_HEAD
 
 FIXTURES = sorted((Path(__file__).parent.parent / "fixtures").glob("store-*.db"))
 

@@ -44,7 +44,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from jupyter_mltrack.checkpoints import service
-from jupyter_mltrack.checkpoints.diff import diff_notebooks
+from jupyter_mltrack.checkpoints.nbdiff import diff_notebooks
 from jupyter_mltrack.store.config import StoreConfig
 from jupyter_mltrack.store.engine import open_store
 

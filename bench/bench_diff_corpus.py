@@ -68,7 +68,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import extract, load_corpus
 from corpus_variants import variant, variants
 
-from jupyter_mltrack.checkpoints.diff import diff_notebooks
+from jupyter_mltrack.checkpoints.nbdiff import diff_notebooks
 
 REPO = Path(__file__).resolve().parents[1]
 # The last commit of checkpoints/diff.py before issue 16 (difflib similarity, no moves).

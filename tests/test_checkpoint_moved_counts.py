@@ -17,7 +17,7 @@ from test_diff_corpus import corpus_dir as corpus_dir  # the corpus fixture
 from test_diff_corpus import sample
 
 from jupyter_mltrack.checkpoints import counts, retention, service, snapshot
-from jupyter_mltrack.checkpoints.diff import diff_cells, diff_notebooks
+from jupyter_mltrack.checkpoints.nbdiff import diff_cells, diff_notebooks
 from jupyter_mltrack.store import checkpoints as repo
 from jupyter_mltrack.store.engine import Store
 from jupyter_mltrack.store.entities import CheckpointInfo

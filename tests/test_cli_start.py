@@ -120,6 +120,19 @@ def test_abort_on_an_older_store_goes_through_the_store_and_migrates(tmp_path: P
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (SCHEMA_HEAD,)
 
 
+@pytest.mark.parametrize("argv", [["checkpoints"], ["gc", "--dry-run"]], ids=" ".join)
+def test_the_checkpoint_commands_that_read_no_notebook_load_no_notebook_stack(
+    argv: list[str], store: Store
+) -> None:
+    """Listing the history and collecting garbage read rows and manifests, never a notebook:
+    nbformat (with jsonschema's format checkers, ~1 s) stays unloaded."""
+    code, _, modules = _loaded(
+        "--store", store.config.url, "--blobs", str(store.config.blob_root), *argv
+    )
+    assert code == 0
+    assert not {"nbformat", "jsonschema", "nbdime"} & modules
+
+
 def test_gc_piped_prints_its_report_and_no_progress() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "jupyter_mltrack.cli", "gc", "--dry-run"],

@@ -29,7 +29,7 @@ import nbformat
 import pytest
 from nbdime.diff_format import validate_diff
 
-from jupyter_mltrack.checkpoints.diff import diff_notebooks
+from jupyter_mltrack.checkpoints.nbdiff import diff_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "diff_corpus_counts.json"

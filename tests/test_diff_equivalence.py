@@ -24,7 +24,7 @@ from nbdime.diff_format import validate_diff
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from notebook_helpers import without_cell_ids
 
-from jupyter_mltrack.checkpoints.diff import count_changes, diff_notebooks
+from jupyter_mltrack.checkpoints.nbdiff import count_changes, diff_notebooks
 
 NBDIME_FILES = Path(nbdime.__file__).parent / "tests" / "files"
 
@@ -231,7 +231,7 @@ def test_summary_names_the_parts_that_changed():
 def test_long_repetitive_text_patches_back_on_both_line_diff_paths(rows: int) -> None:
     """An HTML table of repeated lines (what made difflib's line diff slow) changed in a few
     rows: exact through rapidfuzz's LCS, and through difflib past LCS_CELLS lines squared."""
-    from jupyter_mltrack.checkpoints.diff import LCS_CELLS, regions
+    from jupyter_mltrack.checkpoints.nbdiff import LCS_CELLS, regions
 
     def table(values: list[int]) -> str:
         return "<table>\n" + "".join(f"<tr>\n  <td>{v}</td>\n</tr>\n" for v in values)

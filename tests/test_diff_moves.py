@@ -14,7 +14,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from notebook_helpers import without_cell_ids
 
 from jupyter_mltrack.checkpoints.align import MAX_LOOKAHEAD
-from jupyter_mltrack.checkpoints.diff import diff_notebooks
+from jupyter_mltrack.checkpoints.nbdiff import diff_notebooks
 
 
 def notebook(ids: bool) -> Any:

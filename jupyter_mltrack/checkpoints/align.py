@@ -1,4 +1,4 @@
-"""Cell alignment and moves for the notebook diff (checkpoints/diff.py): which cell of the
+"""Cell alignment and moves for the notebook diff (checkpoints/nbdiff.py): which cell of the
 base is which cell of the remote, and which cells moved. Pure over lists of cell dicts.
 
 Cells are aligned on cheap keys (the id where both sides have ids, else type + source +

@@ -3,6 +3,10 @@
 The server never uses this for I/O (it goes through the contents manager) but shares
 `normalize_path`, so both faces refuse the same things: paths leaving the root, hidden
 files and folders, non-notebooks; symlinks are resolved and must stay inside the root.
+
+nbformat and `validation` (with jsonschema's format checkers, ~1 s to import) load only when
+a notebook is parsed or written: the path rules serve commands that never read one
+(`mltrack checkpoints`, the history listing).
 """
 
 from __future__ import annotations
@@ -15,10 +19,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import nbformat
-
 from ..errors import Forbidden, InvalidInput, InvalidNotebook, NotFound, TooLarge
-from . import snapshot, validation
+from . import snapshot
 
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 # What nbformat adds to a notebook's metadata when upgrading it, and strips when writing.
@@ -84,6 +86,8 @@ def parse(text: str | bytes, label: str) -> Parsed:
         raise InvalidNotebook(f"{label} is not a readable notebook: not valid JSON ({e})") from None
     if not isinstance(raw, dict):
         raise InvalidNotebook(f"{label} is not a notebook (a JSON object is expected)")
+    from . import validation
+
     minor = validation.fast_minor(raw)
     if minor is not None:
         parsed = _parse_v4(raw, minor)
@@ -98,6 +102,8 @@ def parse(text: str | bytes, label: str) -> Parsed:
 def _parse_v4(raw: dict[str, Any], minor: int) -> Parsed | None:
     """`raw` read and validated without nbformat (see `validation`), or None when that
     cannot prove it valid; `raw` is then partly processed, no longer the file's content."""
+    from . import validation
+
     if not validation.top_level_valid(raw, minor):
         return None
     nb = _rejoin_and_strip(raw)
@@ -110,6 +116,8 @@ def _parse_v4(raw: dict[str, Any], minor: int) -> Parsed | None:
 def _read_with_nbformat(text: str | bytes, label: str) -> tuple[dict[str, Any], str | None]:
     """nbformat's own reading, as Jupyter's (`validation.read_like_jupyter`): other versions,
     repairs, invalid notebooks with their warning, and every refusal."""
+    from . import validation
+
     try:
         nb, warning = validation.read_like_jupyter(text)
     except Exception as e:  # nbformat raises assorted errors for what it cannot read
@@ -222,6 +230,8 @@ def read(root: Path, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed:
 def write(root: Path, path: str, nb: dict[str, Any]) -> None:
     """Write atomically: a reader never sees half a notebook. Nothing here signs, and
     `nbformat.writes` drops any `trusted` flag."""
+    import nbformat
+
     real = os_path(root, path, must_exist=False)
     text = nbformat.writes(nbformat.from_dict(nb))  # type: ignore[no-untyped-call]
     real.parent.mkdir(parents=True, exist_ok=True)

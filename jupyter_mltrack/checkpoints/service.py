@@ -16,8 +16,6 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-import nbformat
-
 from .. import identity
 from ..errors import InvalidInput, NotFound, StoreError
 from ..store import checkpoints as repo
@@ -26,7 +24,6 @@ from ..store.engine import Store
 from ..store.entities import TRIGGERS, CheckpointInfo, NewCheckpoint
 from . import counts, files, snapshot
 from . import retention as retention_mod
-from .diff import diff_notebooks
 from .notebooks import NotebookIO
 from .retention import Retention
 
@@ -186,6 +183,8 @@ def content(store: Store, info: CheckpointInfo) -> Any:
     dropped here too: the store may hold content written by anyone (`files.untrusted`)."""
     manifest = snapshot.MANIFESTS.get(store.blobs, info.manifest_sha)
     nb = files.untrusted(snapshot.load_notebook(store.blobs, manifest))
+    import nbformat  # here, not at the top: listing the history needs no notebook stack
+
     return nbformat.from_dict(nb)  # type: ignore[no-untyped-call]
 
 
@@ -259,6 +258,8 @@ def checkpoint_of_run(
 
 def diff(base_nb: dict[str, Any], remote_nb: dict[str, Any]) -> dict[str, Any]:
     """The REST answer of `GET diff`: base notebook, nbdime diff, summary."""
+    from .nbdiff import diff_notebooks  # nbdime: loaded by the first diff, not by the history
+
     d, summary = diff_notebooks(base_nb, remote_nb)
     return {"base": base_nb, "diff": d, "summary": summary}
 

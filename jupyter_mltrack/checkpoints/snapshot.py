@@ -338,7 +338,7 @@ def count_unit_changes(old: list[bytes], new: list[bytes]) -> tuple[int, int, in
     removed here and added there, often in two regions (cut at the top, pasted at the
     bottom): when cells were both removed and added, the whole notebook is counted as the
     diff counts it (alignment and move search over every cell), so the two agree."""
-    from .diff import count_changes
+    from .nbdiff import count_changes
 
     added = removed = modified = 0
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():

@@ -15,6 +15,13 @@ from typing import Any
 from jupyter_server.utils import url_path_join
 
 from .. import identity
+
+# The checkpoint modules import the notebook stack (nbformat's validator, nbdime) lazily, so
+# that `mltrack checkpoints` starts fast. The server loads it here, once, at import: handlers
+# run in worker threads, and two threads importing one package at once can be handed a
+# half-initialized module (client/writer.import_store tells that story for SQLAlchemy).
+from ..checkpoints import nbdiff as _nbdiff  # noqa: F401
+from ..checkpoints import validation as _validation  # noqa: F401
 from ..errors import StoreError
 from ..store.config import ENV_BLOBS, ENV_STORE, StoreConfig, resolve
 from ..store.engine import Store, open_store

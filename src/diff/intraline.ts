@@ -1,5 +1,5 @@
 /**
- * Intra-line highlights: the server's source diffs replace whole lines (checkpoints/diff.py
+ * Intra-line highlights: the server's source diffs replace whole lines (checkpoints/nbdiff.py
  * keeps them cheap), so nbdime would mark all of `lr = 0.05` as new. Here each removed line
  * is paired with the added line it became, and the pair is rewritten as nbdime's own
  * line `patch` holding a character diff, which its MergeView draws as a mark over only the

@@ -1,7 +1,7 @@
 """history entries count moved cells as the diff does: checkpoints.cells_moved
 
 A cell cut and pasted elsewhere was stored as one cell added and one removed, while the
-diff's summary reports it as moved (checkpoints/diff.py, align.py). New checkpoints store
+diff's summary reports it as moved (checkpoints/nbdiff.py, align.py). New checkpoints store
 `cells_moved` and leave moves out of `cells_added` / `cells_removed`; older rows keep their
 counts (0 moved): recounting them would read every manifest, which a migration cannot.
 

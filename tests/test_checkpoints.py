@@ -150,6 +150,27 @@ def test_history_follows_rename_and_survives_delete(store):
     assert third is not None and third.parent_id is None and third.seq == 1
 
 
+def test_runs_follow_their_notebook_when_it_is_renamed(store):
+    """sys/notebook_path (the table's notebook column, a notebook's runs in the panel) moves
+    with the notebook the run started from; a run that only named the path stays as it was."""
+    first = service.create(store, "dir/a.ipynb", notebook())
+    other = service.create(store, "dir/a_b.ipynb", notebook(seed=3))  # `_` is no LIKE wildcard
+    assert first is not None and other is not None
+    started = runs.create(store, "p")
+    service.link_run(store, first.id, started.id)
+    beside = runs.create(store, "p")
+    service.link_run(store, other.id, beside.id)
+    named = runs.create(store, "p", notebook_path="dir/a.ipynb")  # a script that named it
+    assert runs.get(store, started.id).notebook_path == "dir/a.ipynb"
+    assert store_notebooks.rename(store, "dir/a.ipynb", "dir/b.ipynb") == 1
+    assert runs.get(store, started.id).notebook_path == "dir/b.ipynb"
+    assert runs.get(store, beside.id).notebook_path == "dir/a_b.ipynb"
+    assert runs.get(store, named.id).notebook_path == "dir/a.ipynb"
+    assert store_notebooks.rename(store, "dir", "work/dir") == 2  # a folder: both follow
+    assert runs.get(store, started.id).notebook_path == "work/dir/b.ipynb"
+    assert runs.get(store, beside.id).notebook_path == "work/dir/a_b.ipynb"
+
+
 def test_list_filters_pages_and_searches(store):
     service.create(store, "a.ipynb", notebook(), name="baseline", trigger="manual")
     service.create(store, "a.ipynb", notebook(seed=1), description="tuned lr", trigger="run")

@@ -1,22 +1,23 @@
 """A notebook's identity across renames and deletes: JupyterLab's contents events move a
-notebook row's `path` (its whole history follows) or mark it deleted (its history outlives
-the file). Split from store/checkpoints.py, which appends and lists the checkpoints."""
+notebook row's `path` (its whole history follows, and so do the runs started from it) or mark
+it deleted (its history outlives the file). Split from store/checkpoints.py, which appends and
+lists the checkpoints."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, func, literal, or_, select, update
 
 from .engine import Store
-from .models import Notebook
+from .models import Checkpoint, CheckpointRun, Notebook, Run
 
 
-def _under(path: str) -> Any:
+def _under(path: str, column: Any = Notebook.path) -> ColumnElement[bool]:
     prefix = path.rstrip("/") + "/"
     like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return or_(Notebook.path == path, Notebook.path.like(like, escape="\\"))
+    return or_(column == path, column.like(like, escape="\\"))
 
 
 def rename(store: Store, old: str, new: str) -> int:
@@ -39,6 +40,18 @@ def rename(store: Store, old: str, new: str) -> int:
         for nb in moved:
             nb.path = new + nb.path[len(old) :]
             nb.updated_at = now
+        # The runs started from these notebooks (sys/notebook_path: the runs table's notebook
+        # column, a notebook's own runs in the panel) name them where they are now.
+        linked = (
+            select(CheckpointRun.run_id)
+            .join(Checkpoint, Checkpoint.id == CheckpointRun.checkpoint_id)
+            .where(Checkpoint.notebook_id.in_([nb.id for nb in moved]))
+        )
+        s.execute(
+            update(Run)
+            .where(Run.id.in_(linked), _under(old, Run.notebook_path))
+            .values(notebook_path=literal(new) + func.substr(Run.notebook_path, len(old) + 1))
+        )
         return len(moved)
 
 

@@ -61,6 +61,9 @@ def test_history_escapes_names_descriptions_and_paths() -> None:
     page = html.history([entry], None)
     assert not active(page)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "(from disk)" in page
+    assert "+1 -0 ~2<" in page  # no move: nothing more said
+    moved = {**entry, "changes": {"added": 0, "removed": 0, "modified": 1, "moved": 2}}
+    assert "+0 -0 ~1, 2 moved" in html.history([moved], "nb.ipynb")  # as the CLI says it
 
 
 def test_diff_shows_source_outputs_images_and_counts_side_by_side() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from .. import checkpoints as ckpt
 from ..store.config import resolve
 from ..store.engine import open_store
-from ..store.entities import TRIGGERS
+from ..store.entities import TRIGGERS, changes_text
 from .terminal import escape
 
 
@@ -37,12 +37,11 @@ def _row(e: dict[str, Any]) -> str:
     """One line per checkpoint; paths, names and authors are stored text, escaped."""
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e["created_at"]))
     ch = e["changes"]
-    moved = f", {ch['moved']} moved" if ch.get("moved") else ""  # as the diff counts them
     runs = ",".join(f"{r['id']}({r['state']})" for r in e["runs"])
     gone = " [deleted]" if e["notebook_deleted"] else ""
     return escape(
         f"{e['id']}  {when}  {e['trigger']:<7} {e['notebook_path']}{gone}  "
-        f"+{ch['added']} -{ch['removed']} ~{ch['modified']}{moved}  {e['author']}  "
+        f"{changes_text(ch)}  {e['author']}  "
         f"{e['name']!r}{'  ' + runs if runs else ''}"
     )
 

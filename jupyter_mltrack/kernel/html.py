@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .. import sysfields
+from ..store.entities import changes_text
 
 MAX_TEXT = 20_000  # characters of one text output shown before "... N more"
 MAX_ROWS = 500
@@ -101,7 +102,7 @@ def history(entries: Sequence[dict[str, Any]], path: str | None, total: int | No
     rows = []
     for e in entries:
         ch = e.get("changes") or {}
-        changes = f"+{ch.get('added', 0)} -{ch.get('removed', 0)} ~{ch.get('modified', 0)}"
+        changes = changes_text(ch)
         runs = " ".join(f'<span class="mlt-tag">{esc(r.get("id"))}</span>' for r in e["runs"])
         flags = " (from disk)" if e.get("from_disk") else ""
         rows.append(

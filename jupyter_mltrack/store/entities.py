@@ -140,6 +140,13 @@ class CheckpointInfo:
         }
 
 
+def changes_text(changes: dict[str, int]) -> str:
+    """An entry's `changes` in one short line, as the CLI and `%mltrack history` show it:
+    `+2 -1 ~3`, and `, 1 moved` when cells moved (a move is not an add plus a remove)."""
+    text = f"+{changes.get('added', 0)} -{changes.get('removed', 0)} ~{changes.get('modified', 0)}"
+    return text + (f", {changes['moved']} moved" if changes.get("moved") else "")
+
+
 @dataclass(frozen=True)
 class Head:
     """What a new checkpoint needs of the newest one: its id and what it holds."""

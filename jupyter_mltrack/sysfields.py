@@ -15,6 +15,7 @@ listing: the runs table's default columns first, in the order the table shows th
 from __future__ import annotations
 
 import json
+import math
 import sys
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -110,6 +111,21 @@ def duration(run: Any, state: str, now: float) -> float:
     if state == "crashed" and run.heartbeat_at is not None:
         return float(run.heartbeat_at - run.created_at)
     return float(now - run.created_at)
+
+
+def duration_text(seconds: float) -> str:
+    """A duration as the lab shows it (the Python twin of `formatDuration` in
+    src/runs/format.ts): `42s`, `3m 07s`, `2h 05m`, `3d 4h`; '' for no duration."""
+    if not math.isfinite(seconds) or seconds < 0:
+        return ""
+    s = int(seconds + 0.5)  # Math.round, not round()'s half-to-even
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m {s % 60:02d}s"
+    if s < 86400:
+        return f"{s // 3600}h {s % 3600 // 60:02d}m"
+    return f"{s // 86400}d {s % 86400 // 3600}h"
 
 
 def value(path: str, run: Any, *, project: str, state: str, now: float) -> Any:

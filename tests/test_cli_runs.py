@@ -60,6 +60,13 @@ def test_runs_lists_and_filters(
     assert code == 1 and "mltrack:" in err
 
 
+def test_a_duration_cell_reads_as_in_the_lab() -> None:
+    from jupyter_mltrack.cli.runs import cell
+
+    assert cell(187.2, path="sys/duration") == "3m 07s"
+    assert cell(187.2, path="metrics/time") == "187.2"  # a user's number stays a number
+
+
 def test_runs_says_when_the_total_is_an_estimate(
     capsys: pytest.CaptureFixture[str],
     store: Store,

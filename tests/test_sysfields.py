@@ -146,3 +146,23 @@ def test_the_docs_list_every_sys_field() -> None:
         assert f"`{f.path}`" in query_doc, f.path
         if f.alias_of is None:
             assert f"`{f.path}`" in api_doc, f.path
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0, "0s"),
+        (0.81, "1s"),
+        (59.4, "59s"),
+        (59.5, "1m 00s"),  # half up, as Math.round in the lab
+        (187.2, "3m 07s"),
+        (3600, "1h 00m"),
+        (7500, "2h 05m"),
+        (90000, "1d 1h"),
+        (-1, ""),
+        (float("nan"), ""),
+    ],
+)
+def test_a_duration_reads_as_the_lab_shows_it(seconds: float, text: str) -> None:
+    """The Python twin of src/runs/format.ts formatDuration (CLI, `%mltrack` HTML)."""
+    assert sysfields.duration_text(seconds) == text

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .. import sysfields
 from .terminal import escape
 
 if TYPE_CHECKING:
@@ -32,13 +33,17 @@ def open_from(args: argparse.Namespace) -> Store:
     return open_store(resolve(args.store, args.blobs))
 
 
-def cell(value: Any, *, time_column: bool = False) -> str:
+def cell(value: Any, *, time_column: bool = False, path: str = "") -> str:
     """A value as a short table cell, on one line: control characters (newlines included)
-    escaped, so a stored value can neither break the table nor reach the terminal raw."""
+    escaped, so a stored value can neither break the table nor reach the terminal raw. A
+    `sys/` duration (`path`) reads as the lab shows it (`3m 07s`)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    field = sysfields.get(path)
+    if field is not None and field.type == "duration" and isinstance(value, (int, float)):
+        return sysfields.duration_text(value)
     if isinstance(value, float):
         if time_column and math.isfinite(value):
             return dt.datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M")
@@ -124,7 +129,9 @@ def _runs(args: argparse.Namespace) -> int:
         print_json(table.to_dict())
         return 0
     times = set(table.time_columns)
-    rows = [[cell(r.get(c), time_column=c in times) for c in table.columns] for r in table.items]
+    rows = [
+        [cell(r.get(c), time_column=c in times, path=c) for c in table.columns] for r in table.items
+    ]
     print_table(rows, table.columns)
     shown = len(table.items)
     # Past 2,000 runs the server estimates the total (query/pages.py): say so.

@@ -25,7 +25,7 @@ def _show(args: argparse.Namespace) -> int:
         print_json(detail)
         return 0
     sys_rows = [
-        [path, cell(v, time_column=path in TIME_PATHS)]
+        [path, cell(v, time_column=path in TIME_PATHS, path=path)]
         for path, v in detail["sys"].items()
         if v not in (None, "")
     ]

@@ -300,7 +300,7 @@ def _cell_value(key: str, v: Any) -> str:
     if f is not None and f.is_time:
         return esc(when(v))
     if f is not None and f.type == "duration" and isinstance(v, (int, float)):
-        return esc(f"{v:.1f} s")
+        return esc(sysfields.duration_text(v))
     if isinstance(v, list):
         return " ".join(f'<span class="mlt-tag">{esc(x)}</span>' for x in v)
     return number(v)

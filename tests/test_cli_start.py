@@ -133,6 +133,24 @@ def test_the_checkpoint_commands_that_read_no_notebook_load_no_notebook_stack(
     assert not {"nbformat", "jsonschema", "nbdime"} & modules
 
 
+def test_a_reader_gone_ends_the_output_quietly(store: Store) -> None:
+    """`mltrack runs | head`: the pipe closes early; no traceback, the shell's SIGPIPE code."""
+    runs.create(store, "pipe")
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "jupyter_mltrack.cli", "--store", store.config.url, "runs"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (141, "")
+
+
 def test_gc_piped_prints_its_report_and_no_progress() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "jupyter_mltrack.cli", "gc", "--dry-run"],

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from dataclasses import dataclass
 
@@ -89,8 +90,14 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    with terminal.escaped_output():
-        return _main(sys.argv[1:] if argv is None else argv)
+    try:
+        with terminal.escaped_output():
+            return _main(sys.argv[1:] if argv is None else argv)
+    except BrokenPipeError:
+        # The reader went away (`mltrack runs | head`): stop quietly, as `ls | head` does.
+        # What is left in stdout's buffer must not fail again when Python flushes at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, the shell's code for a command its pipe cut short
 
 
 def _main(argv: list[str]) -> int:

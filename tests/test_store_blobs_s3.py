@@ -256,6 +256,36 @@ def test_an_upload_during_an_outage_is_kept_and_stored_when_s3_is_back(
         run.stop()
 
 
+def test_file_series_points_logged_during_an_outage_are_kept_in_order(
+    s3_server: S3Server, s3_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Images of a file series logged while S3 is down wait with the uploads, in order,
+    and reach their series when S3 is back (they were dropped before)."""
+    monkeypatch.setenv("MLTRACK_S3_RETRY_TIMEOUT", "0.5")
+    run = mlt.init_run(store=s3_store.config.url, blobs=s3_store.config.blob_url, flush_period=0.1)
+    try:
+        run["samples"].log(File.from_content(b"step 0", extension="txt"))
+        run.wait()
+        s3_server.stop()
+        with pytest.warns(MLTrackWarning, match="cannot store files in the blob store") as seen:
+            for i in (1, 2, 3):
+                run["samples"].log(File.from_content(f"step {i}".encode(), extension="txt"))
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not any(
+                "cannot store files" in str(w.message) for w in seen
+            ):
+                time.sleep(0.1)
+        s3_server.start()  # back, empty (moto): step 0's blob is written again when read
+        run.wait()
+        values = run["samples"].fetch_values()
+        assert list(values["step"]) == [0, 1, 2, 3]
+        kept = [s3_store.blobs.get(m["sha256"]) for m in list(values["value"])[1:]]
+        assert kept == [b"step 1", b"step 2", b"step 3"]
+    finally:
+        s3_server.start()
+        run.stop()
+
+
 def test_an_upload_s3_never_took_is_spooled_at_stop_and_synced_later(
     s3_server: S3Server,
     s3_store: Store,
@@ -271,6 +301,7 @@ def test_an_upload_s3_never_took_is_spooled_at_stop_and_synced_later(
     try:
         with pytest.warns(MLTrackWarning, match="kept in .*mltrack sync"):
             run["report"].upload(File.from_content(b"never reached S3 during the run"))
+            run["samples"].log(File.from_content(b"an image S3 never took"), step=7)
             run.stop(seconds=0.1)  # short waits between its last tries
     finally:
         s3_server.start()  # back, empty (moto)
@@ -285,6 +316,9 @@ def test_an_upload_s3_never_took_is_spooled_at_stop_and_synced_later(
     )
     meta = again["report"].fetch()
     assert s3_store.blobs.get(meta["sha256"]) == b"never reached S3 during the run"
+    samples = again["samples"].fetch_values()
+    assert list(samples["step"]) == [7]
+    assert s3_store.blobs.get(samples["value"][0]["sha256"]) == b"an image S3 never took"
     again.stop()
 
 

@@ -20,8 +20,9 @@ import struct
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..errors import StoreError
 from ..store.encoding import (
     FieldDelete,
     FieldWrite,
@@ -41,6 +42,20 @@ if TYPE_CHECKING:
 
 # Long conversions are cut in slices so the GIL is handed back to the training loop often.
 _SLICE = 300_000
+# File series points kept through a blob store outage, at most (an image a step for a
+# thousand steps, ~100 MB of typical plots); later ones are dropped, and said so.
+MAX_WAITING_FILE_POINTS = 1_000
+
+
+class WaitingFilePoint(NamedTuple):
+    """A file series' point whose file the blob store could not take yet. It waits in
+    `Batch.waiting` with the operations, in order, and joins its series once the file is
+    stored (or, at stop, goes to the offline spool with them)."""
+
+    sb: SeriesBuffer
+    step: float
+    file: File
+    timestamp: float
 
 
 @dataclass
@@ -55,9 +70,10 @@ class Batch:
     series: dict[SeriesBuffer, Any] = field(default_factory=dict)
     blobs: list[tuple[str, int, str]] = field(default_factory=list)
     run_updates: list[RunUpdate] = field(default_factory=list)
-    # Operations whose files the blob store could not take (an S3 outage past its retries):
-    # kept in order, with every operation after them, and stored first on the next pack.
-    waiting: list[FieldOp] = field(default_factory=list)
+    # Operations and file series points whose files the blob store could not take (an S3
+    # outage past its retries): kept in order, with every one after them, and stored first
+    # on the next pack.
+    waiting: list[FieldOp | WaitingFilePoint] = field(default_factory=list)
     blob_error: Exception | None = None
 
     @property
@@ -161,12 +177,33 @@ class Packer:
         if sb.type == "file_series":
             kept: list[Any] = []
             for i in range(0, len(chunk) - 2, 3):
-                meta = self._store_file(sb.path, chunk[i + 1], batch)
+                point = WaitingFilePoint(sb, chunk[i], chunk[i + 1], chunk[i + 2])
+                if batch.waiting:  # the blob store is away: behind what waits already
+                    self._wait(point, batch)
+                    continue
+                try:
+                    meta = self._store_file(sb.path, point.file, batch)
+                except StoreError as e:
+                    batch.blob_error = e
+                    self._wait(point, batch)
+                    continue
                 if meta is not None:
-                    kept += (chunk[i], meta, chunk[i + 2])
+                    kept += (point.step, meta, point.timestamp)
             chunk = kept
         if chunk:
             batch.series.setdefault(sb, []).extend(chunk)
+
+    def _wait(self, point: WaitingFilePoint, batch: Batch) -> None:
+        if sum(isinstance(w, WaitingFilePoint) for w in batch.waiting) < MAX_WAITING_FILE_POINTS:
+            batch.waiting.append(point)
+            return
+        self.reporter.problem(
+            "blob_outage",
+            point.sb.path,
+            f"{point.sb.path}: {MAX_WAITING_FILE_POINTS:,} files already wait for the blob "
+            f"store ({batch.blob_error}); newer points of this file series are dropped",
+            strict_ok=False,
+        )
 
     def _pack_slowly(self, path: str, chunk: list[Any]) -> array[float]:
         a = array("d")
@@ -207,20 +244,25 @@ class Packer:
         """The batch's waiting operations, then `ops`, as store writes. When the blob store
         is unreachable (StoreError after its own retries) that operation and all after it
         wait in the batch, in order, for the next pack: nothing is lost or reordered."""
-        from ..errors import StoreError
-
-        ops = batch.waiting + ops
+        queue: list[FieldOp | WaitingFilePoint] = [*batch.waiting, *ops]
         batch.waiting, batch.blob_error = [], None
-        for i, op in enumerate(ops):
+        for i, op in enumerate(queue):
             try:
                 self._prepare(op, batch)
             except StoreError as e:
-                batch.waiting, batch.blob_error = ops[i:], e
+                batch.waiting, batch.blob_error = queue[i:], e
                 return
 
-    def _prepare(self, op: FieldOp, batch: Batch) -> None:
+    def _prepare(self, op: FieldOp | WaitingFilePoint, batch: Batch) -> None:
         """A queued operation as store writes: files are stored first (an upload becomes
-        the file's metadata, a tracked set its hashed entries)."""
+        the file's metadata, a tracked set its hashed entries, a waiting file series point
+        a point of its series, unless the series was deleted since)."""
+        if isinstance(op, WaitingFilePoint):
+            if not op.sb.dropped:
+                meta = self._store_file(op.sb.path, op.file, batch)
+                if meta is not None:
+                    batch.series.setdefault(op.sb, []).extend((op.step, meta, op.timestamp))
+            return
         if isinstance(op, FieldDelete):
             # Points taken before the deletion belong to buffers it dropped (`appends`
             # leaves them out); the ones logged after it are written after it.

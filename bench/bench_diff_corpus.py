@@ -42,10 +42,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import random
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -67,6 +64,7 @@ from nbformat.validator import MissingIDFieldWarning
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import extract, load_corpus
 from corpus_variants import variant, variants
+from lab_server import LabServer
 
 from jupyter_mltrack.checkpoints.nbdiff import diff_notebooks
 
@@ -299,61 +297,6 @@ def report(r: SetResult) -> None:
 
 
 # -- HTTP -------------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Server:
-    """A jupyter_server with the extension, its own SQLite store, on a free port."""
-
-    def __init__(self, work: Path) -> None:
-        self.root = work / "root"
-        self.root.mkdir(parents=True, exist_ok=True)
-        port, self.token = _free_port(), "bench-token"
-        env = {
-            **os.environ,
-            "MLTRACK_STORE": f"sqlite:///{work}/mltrack.db",
-            "MLTRACK_BLOBS": str(work / "blobs"),
-        }
-        cmd = [
-            sys.executable, "-m", "jupyter_server", f"--port={port}", "--ip=127.0.0.1",
-            f"--IdentityProvider.token={self.token}", "--ServerApp.open_browser=False",
-            "--allow-root", f"--ServerApp.root_dir={self.root}",
-            "--ServerApp.jpserver_extensions={'jupyter_mltrack': True}",
-        ]  # fmt: skip
-        self.proc = subprocess.Popen(
-            cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        self.base = f"http://127.0.0.1:{port}/mltrack/api"
-        for _ in range(600):
-            try:
-                self.request("GET", "health")
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("jupyter_server did not start")
-
-    def request(self, method: str, path: str, body: Any = None, **params: str) -> bytes:
-        query = urllib.parse.urlencode(params)
-        req = urllib.request.Request(
-            f"{self.base}/{path}?{query}",
-            method=method,
-            data=None if body is None else json.dumps(body).encode(),
-            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(req, timeout=120) as resp:
-            return bytes(resp.read())
-
-    def close(self) -> None:
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-
 def bench_http(
     set_name: str,
     histories: dict[str, list[tuple[str, bytes]]],
@@ -366,11 +309,13 @@ def bench_http(
     first: dict[str, float] = {}
     best: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bench-diff-http-") as tmp:
-        server = Server(Path(tmp))
+        work = Path(tmp)
+        root = work / "root"
+        server = LabServer(f"sqlite:///{work}/mltrack.db", work / "blobs", root)
         try:
             ids: dict[str, list[tuple[str, str]]] = {}
             for nb_name, revisions in histories.items():
-                path = server.root / f"{nb_name}.ipynb"
+                path = root / f"{nb_name}.ipynb"
                 for name, raw in revisions:
                     path.write_bytes(raw)
                     try:

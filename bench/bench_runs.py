@@ -27,18 +27,15 @@ import json
 import os
 import random
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from lab_server import LabServer  # bench/ is the script folder: on sys.path
 from sqlalchemy import func, insert, select, update
 
 from jupyter_mltrack.query import runs_table
@@ -216,57 +213,19 @@ def measure(results: dict[str, float], key: str, fn: Any, reps: int, cpu: bool =
     return out
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def http_round_trip(url: str, blobs: Path, reps: int) -> dict[str, float]:
     """Median wall time of GET runs (same table as in process) through a jupyter_server."""
-    port, token = _free_port(), "bench-token"
-    env = {**os.environ, "MLTRACK_STORE": url, "MLTRACK_BLOBS": str(blobs)}
-    workdir = ROOT / "server"
-    workdir.mkdir(parents=True, exist_ok=True)
-    cmd = [
-        sys.executable, "-m", "jupyter_server", f"--port={port}", "--ip=127.0.0.1",
-        f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False", "--allow-root",
-        f"--ServerApp.root_dir={workdir}",
-        "--ServerApp.jpserver_extensions={'jupyter_mltrack': True}",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/mltrack/api"
-    headers = {"Authorization": f"token {token}"}
-
-    def get(path: str, **params: str) -> bytes:
-        q = urllib.parse.urlencode(params)
-        req = urllib.request.Request(f"{base}/{path}?{q}", headers=headers)
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return bytes(r.read())
-
-    try:
-        for _ in range(600):
-            try:
-                get("health")
-                break
-            except OSError:
-                time.sleep(0.1)
+    with LabServer(url, blobs, ROOT / "server") as server:
         table = dict(query=QUERY, sort=SORT, columns=COLUMNS, limit="100", project=PROJECT)
         out: dict[str, float] = {}
-        body = measure(out, "http_table_ms", lambda: get("runs", **table), reps, cpu=False)
+        body = measure(out, "http_table_ms", lambda: server.get("runs", **table), reps, cpu=False)
         assert json.loads(body)["total"] > 4000
         full = {**table, "limit": "10000"}
-        measure(out, "http_table_10k_rows_ms", lambda: get("runs", **full), 3, cpu=False)
+        measure(out, "http_table_10k_rows_ms", lambda: server.get("runs", **full), 3, cpu=False)
         series = dict(field="train/loss", max_points="2000")
         big = f"runs/BENC-{N_RUNS + 1}/series"
-        measure(out, "http_series_1m_ms", lambda: get(big, **series), reps, cpu=False)
+        measure(out, "http_series_1m_ms", lambda: server.get(big, **series), reps, cpu=False)
         return out
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def main() -> None:

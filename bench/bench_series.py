@@ -22,21 +22,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.parse
-import urllib.request
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from lab_server import LabServer  # bench/ is the script folder: on sys.path
 from sqlalchemy import insert
 
 from jupyter_mltrack.query.series import read_points
@@ -129,54 +124,18 @@ def median_ms(fn: Callable[[], Any], reps: int) -> tuple[float, float]:
     return statistics.median(walls) * 1000, statistics.median(cpus) * 1000
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def http_ms(url: str, blobs: Path, run_ids: dict[str, str], reps: int) -> dict[str, float]:
     """Median round trip of GET runs/<id>/series through a jupyter_server, per design."""
-    port, token = _free_port(), "bench-token"
-    env = {**os.environ, "MLTRACK_STORE": url, "MLTRACK_BLOBS": str(blobs)}
-    root = Path(tempfile.mkdtemp(prefix="bench-series-server-"))
-    cmd = [
-        sys.executable, "-m", "jupyter_server", f"--port={port}", "--ip=127.0.0.1",
-        f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False", "--allow-root",
-        f"--ServerApp.root_dir={root}",
-        "--ServerApp.jpserver_extensions={'jupyter_mltrack': True}",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/mltrack/api"
-
-    def get(path: str, **params: str) -> bytes:
-        q = urllib.parse.urlencode(params)
-        req = urllib.request.Request(
-            f"{base}/{path}?{q}", headers={"Authorization": f"token {token}"}
-        )
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return bytes(r.read())
-
-    try:
-        for _ in range(600):
-            try:
-                get("health")
-                break
-            except OSError:
-                time.sleep(0.1)
+    with LabServer(url, blobs, Path(tempfile.mkdtemp(prefix="bench-series-server-"))) as server:
         out = {}
         for design, rid in run_ids.items():
             params = {"field": "train/loss", "max_points": "2000"}
-            body = json.loads(get(f"runs/{rid}/series", **params))
+            body = json.loads(server.get(f"runs/{rid}/series", **params))
             assert body["count"] == N and body["returned"] <= 2000, body["count"]
-            out[design] = median_ms(lambda r=rid, p=params: get(f"runs/{r}/series", **p), reps)[0]
+            out[design] = median_ms(
+                lambda r=rid, p=params: server.get(f"runs/{r}/series", **p), reps
+            )[0]
         return out
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def bench_backend(url: str, blobs: Path, args: argparse.Namespace) -> dict[str, Any]:

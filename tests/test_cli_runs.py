@@ -67,6 +67,39 @@ def test_a_duration_cell_reads_as_in_the_lab() -> None:
     assert cell(187.2, path="metrics/time") == "187.2"  # a user's number stays a number
 
 
+def test_runs_shows_the_shared_parameters_and_metrics_by_default(
+    capsys: pytest.CaptureFixture[str], store: Store, two_runs: tuple[str, str]
+) -> None:
+    """As the lab's table (query/columns.py), fewer to fit a terminal, headers shortened;
+    --json keeps its fixed keys, -c shows the sys columns and the ones asked for."""
+    code, out, _ = _cli(capsys, store, "runs")
+    assert code == 0
+    header = out.splitlines()[0].split()
+    sys_part, rest = header[:5], header[5:]
+    assert sys_part == ["id", "name", "state", "creation_time", "duration"]
+    assert rest == ["depth", "lr", "f1", "loss"]  # parameters, then metrics; ties by path
+    row = next(line for line in out.splitlines() if line.startswith(two_runs[1]))
+    assert row.split()[-4:] == ["6", "0.01", "0.7", "0.005"]  # the last loss
+    _, out, _ = _cli(capsys, store, "runs", "--json")
+    assert "parameters/lr" not in json.loads(out)["columns"]
+    _, out, _ = _cli(capsys, store, "runs", "-c", "parameters/lr")
+    assert out.split()[:3] == ["id", "name", "state"] and "lr" in out.splitlines()[0]
+    assert "depth" not in out.splitlines()[0]
+
+
+def test_short_headers_keep_what_tells_columns_apart() -> None:
+    from jupyter_mltrack.cli.runs import short_headers
+
+    assert short_headers(["sys/id", "parameters/lr", "train/loss", "val/loss"]) == [
+        "id",
+        "lr",
+        "train/loss",
+        "val/loss",
+    ]
+    assert short_headers(["max(train/loss)", "train/loss"]) == ["max(train/loss)", "loss"]
+    assert short_headers(["a/b/c", "x/b/c"]) == ["a/b/c", "x/b/c"]
+
+
 def test_runs_says_when_the_total_is_an_estimate(
     capsys: pytest.CaptureFixture[str],
     store: Store,

@@ -177,6 +177,9 @@ def test_magics_render_sanitized_html_and_fall_back_to_input_history(
         assert page.startswith('<div class="mlt">'), key
         assert "<script" not in page, key
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in htmls(out("%mltrack runs"))
+    # Without -c, as the lab's table: the parameters and metrics the runs share.
+    assert "<th" in htmls(out("%mltrack runs")) and "params/lr" in htmls(out("%mltrack runs"))
+    assert "train/loss" in htmls(out("%mltrack runs"))
     assert first in htmls(out("%mltrack history"))
     shown = htmls(out("%mltrack show --refresh 0.2"))
     assert "<svg" in shown and "train/loss" in shown and "params/lr" in shown

@@ -1,5 +1,6 @@
 """`GET columns` (query/columns.py): the field paths of the newest runs a query matches, most
-frequent first, from which the runs table picks its default parameter and metric columns."""
+frequent first, and the default parameter and metric columns chosen from them, which the lab,
+`mltrack runs` and `%mltrack runs` show alike."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 from query_helpers import backdate, float_series, make_run, scalar
 from tornado.httpclient import HTTPClientError
 
-from jupyter_mltrack.query.columns import column_paths
+from jupyter_mltrack.query.columns import ColumnPaths, column_paths
+from jupyter_mltrack.query.paths import FieldPath, column_kind
 from jupyter_mltrack.store.engine import Store, open_store
 
 
@@ -65,8 +67,66 @@ async def test_endpoint_answers_paths_and_400_on_a_bad_query(jp_fetch, server_st
     r = await jp_fetch("mltrack", "api", "columns", params={"query": "", "sample": "2"})
     body = json.loads(r.body)
     assert body["runs"] == 2 and body["truncated"] is False
-    assert {"path": "parameters/lr", "type": "float", "runs": 2} in body["items"]
+    assert {"path": "parameters/lr", "type": "float", "runs": 2, "kind": "param"} in body["items"]
+    # The newest two: b (with l2) and c; l2 is on half of them, over the 20 % floor.
+    assert body["suggested"] == ["parameters/lr", "parameters/l2", "train/loss"]
     with pytest.raises(HTTPClientError) as e:
         await jp_fetch("mltrack", "api", "columns", params={"query": "parameters/lr <"})
     assert e.value.code == 400
     assert "position" in json.loads(e.value.response.body)["message"]
+
+
+def test_a_path_is_a_parameter_a_metric_or_neither() -> None:
+    assert column_kind("parameters/lr", "float") == "param"
+    assert column_kind("params/optimizer", "string") == "param"
+    assert column_kind("data/version", "string") == "param"
+    assert column_kind("metrics/test_accuracy", "float") == "metric"
+    assert column_kind("val/acc", "float_series") == "metric"
+    assert column_kind("loss", "float_series") == "metric"
+    assert column_kind("monitoring/cpu", "float_series") is None
+    assert column_kind("source_code/notebook", "string") is None
+    assert column_kind("images/samples", "file_series") is None
+    assert column_kind("sys/tags", "string_set") is None
+
+
+def _demo(runs: int) -> list[FieldPath]:
+    """The demo notebook's paths (examples/demo.ipynb), ranked as column_paths ranks them."""
+    paths = [
+        ("parameters/epochs", "int"),
+        ("parameters/l2", "float"),
+        ("parameters/lr", "float"),
+        ("metrics/test_accuracy", "float"),
+        ("images/samples", "file_series"),
+        ("monitoring/cpu", "float_series"),
+        ("source_code/notebook", "string"),
+        ("sys/tags", "string_set"),
+        ("train/accuracy", "float_series"),
+        ("train/loss", "float_series"),
+    ]
+    return sorted((FieldPath(p, t, runs) for p, t in paths), key=lambda f: f.path)
+
+
+def test_the_demo_gets_its_parameters_and_metrics_never_the_librarys_own_paths() -> None:
+    assert ColumnPaths(_demo(3), 3, False).suggested() == [
+        "parameters/epochs",
+        "parameters/l2",
+        "parameters/lr",
+        "metrics/test_accuracy",
+        "train/accuracy",
+        "train/loss",
+    ]
+    assert ColumnPaths([], 0, False).suggested() == []
+
+
+def test_suggested_ranks_by_share_drops_rare_paths_and_caps_each_kind() -> None:
+    items = [FieldPath(f"params/p{i}", "float", 100 - i) for i in range(12)]
+    items += [FieldPath(f"val/m{i}", "float_series", 50 + i) for i in range(12)]
+    items.append(FieldPath("params/rare", "int", 19))  # under 20 %
+    items.sort(key=lambda f: (-f.runs, f.path))
+    suggested = ColumnPaths(items, 100, False).suggested()
+    assert suggested == [f"params/p{i}" for i in range(8)] + [f"val/m{i}" for i in range(11, 5, -1)]
+    assert ColumnPaths(items, 100, False).suggested(max_params=2, max_metrics=1) == [
+        "params/p0",
+        "params/p1",
+        "val/m11",
+    ]

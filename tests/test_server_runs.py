@@ -299,8 +299,8 @@ async def test_field_paths_list_paths_types_and_run_counts(jp_fetch, server_stor
     body = await _get(jp_fetch, "fields", project="paths-a")
     assert body == {
         "items": [
-            {"path": "params/lr", "type": "float", "runs": 2},
-            {"path": "train/loss", "type": "float_series", "runs": 1},
+            {"path": "params/lr", "type": "float", "runs": 2, "kind": "param"},
+            {"path": "train/loss", "type": "float_series", "runs": 1, "kind": "metric"},
         ],
         "truncated": False,
     }

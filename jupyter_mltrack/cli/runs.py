@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from ..store.engine import Store
 
 MAX_CELL = 40
+# `mltrack runs` without -c: these sys/ columns, then at most this many parameters and metrics.
+TERMINAL_SYS = ("sys/id", "sys/name", "sys/state", "sys/creation_time", "sys/duration")
+TERMINAL_PARAMS = 4
+TERMINAL_METRICS = 3
 
 
 def open_from(args: argparse.Namespace) -> Store:
@@ -82,6 +86,21 @@ def print_table(rows: Sequence[Sequence[str]], headers: Sequence[str], *, out: A
         print("  ".join(fit(c, w).ljust(w) for c, w in zip(row, widths, strict=True)), file=out)
 
 
+def short_headers(columns: Sequence[str]) -> list[str]:
+    """Column headers a terminal fits: each path by its shortest tail that no other column
+    shown ends with (`sys/id` as `id`, `parameters/lr` as `lr`, but `train/loss` and
+    `val/loss` whole); an aggregate (`max(train/loss)`) as it is."""
+    parts = [[c] if "(" in c else c.split("/") for c in columns]
+    headers = []
+    for i, p in enumerate(parts):
+        for k in range(1, len(p) + 1):
+            tail = p[-k:]
+            if not any(j != i and q[-k:] == tail for j, q in enumerate(parts)):
+                break
+        headers.append("/".join(tail))
+    return headers
+
+
 def json_default(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.isoformat()
@@ -115,12 +134,22 @@ def register(sub: Any) -> None:
 
 def _runs(args: argparse.Namespace) -> int:
     from ..query import runs_table
+    from ..query.columns import column_paths
 
+    store = open_from(args)
+    # Without -c, a table shows what the lab's shows first: the parameters and metrics the
+    # runs share (fewer, to fit a terminal) after the essential sys/ columns. --json keeps
+    # its fixed keys.
+    auto = not args.columns and not args.json
+    extra = args.columns
+    if auto:
+        paths = column_paths(store, query=args.query, project=args.project)
+        extra = paths.suggested(max_params=TERMINAL_PARAMS, max_metrics=TERMINAL_METRICS)
     table = runs_table(
-        open_from(args),
+        store,
         project=args.project,
         query=args.query,
-        columns=args.columns,
+        columns=extra,
         sort=args.sort,
         limit=args.limit,
         offset=args.offset,
@@ -128,11 +157,12 @@ def _runs(args: argparse.Namespace) -> int:
     if args.json:
         print_json(table.to_dict())
         return 0
+    columns = table.columns
+    if auto and extra:
+        columns = [c for c in table.columns if c in TERMINAL_SYS or c in extra]
     times = set(table.time_columns)
-    rows = [
-        [cell(r.get(c), time_column=c in times, path=c) for c in table.columns] for r in table.items
-    ]
-    print_table(rows, table.columns)
+    rows = [[cell(r.get(c), time_column=c in times, path=c) for c in columns] for r in table.items]
+    print_table(rows, short_headers(columns))
     shown = len(table.items)
     # Past 2,000 runs the server estimates the total (query/pages.py): say so.
     total = f"about {table.total}" if table.total_estimated else str(table.total)

@@ -249,13 +249,17 @@ class MLTrackMagics:
 
     def do_runs(self, a: argparse.Namespace) -> None:
         from ..query import runs_table
+        from ..query.columns import column_paths
 
         query = " ".join(w for w in a.query if w != "--").strip()
+        store = self._store()
+        # As the lab's table: without -c, the parameters and metrics these runs share.
+        columns = a.columns or column_paths(store, query=query, project=a.project).suggested()
         table = runs_table(
-            self._store(),
+            store,
             project=a.project,
             query=query,
-            columns=a.columns,
+            columns=columns,
             sort=a.sort,
             limit=max(1, min(a.limit, html.MAX_ROWS)),
         )

@@ -1,14 +1,15 @@
-"""The field paths of the runs a query matches, with how many of them have each: what the
-runs table picks its default parameter and metric columns from (`GET columns`).
+"""The field paths of the runs a query matches, with how many of them have each, and the
+default parameter and metric columns chosen from them (`GET columns`, and `mltrack runs` and
+`%mltrack runs` without columns): one rule for the lab, the CLI and the magics.
 
 Only a sample is read, the `sample` newest matching runs: the table shows the newest first,
 and counting the paths of 100,000 runs to choose eight columns would cost seconds where a
-thousand cost milliseconds. Which paths become columns is the lab's choice
-(src/runs/columns.ts), so the rule lives in one place with its tests.
+thousand cost milliseconds.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,31 +21,49 @@ from ..store.models import Field, Project, Run
 from ..store.runs import db_time
 from .budget import bounded
 from .compiler import Compiler
+from .paths import FieldPath
 from .syntax import parse
 
 DEFAULT_SAMPLE = 1000
 MAX_SAMPLE = 10_000
 MAX_PATHS = 2000
-
-
-@dataclass(frozen=True)
-class ColumnPath:
-    path: str
-    type: str
-    runs: int  # of the sampled runs, how many have this path
+# At most this many parameter and metric columns by default (as W&B and neptune show a run's
+# config and summary), so the table still fits a screen...
+MAX_PARAMS = 8
+MAX_METRICS = 6
+# ...and only paths on at least this share of the sampled runs.
+MIN_SHARE = 0.2
 
 
 @dataclass(frozen=True)
 class ColumnPaths:
-    items: list[ColumnPath]
+    items: list[FieldPath]  # most frequent first, ties by path
     runs: int  # runs sampled (at most `sample`)
     truncated: bool  # more than MAX_PATHS paths: the most frequent ones are listed
 
+    def suggested(self, max_params: int = MAX_PARAMS, max_metrics: int = MAX_METRICS) -> list[str]:
+        """The default columns: parameters, then metrics, each the most frequent first, only
+        paths on at least MIN_SHARE of the sampled runs, at most `max_params` and
+        `max_metrics`."""
+        floor = max(1, math.ceil(self.runs * MIN_SHARE))
+        params: list[str] = []
+        metrics: list[str] = []
+        for p in self.items:  # already ranked
+            if p.runs < floor:
+                break
+            kind = p.kind
+            if kind == "param" and len(params) < max_params:
+                params.append(p.path)
+            elif kind == "metric" and len(metrics) < max_metrics:
+                metrics.append(p.path)
+        return params + metrics
+
     def to_dict(self) -> dict[str, Any]:
         return {
-            "items": [{"path": p.path, "type": p.type, "runs": p.runs} for p in self.items],
+            "items": [p.to_dict() for p in self.items],
             "runs": self.runs,
             "truncated": self.truncated,
+            "suggested": self.suggested(),
         }
 
 
@@ -82,5 +101,5 @@ def column_paths(
     with store.read() as s, bounded(s, timeout):
         runs = s.scalar(select(func.count()).select_from(picked)) or 0
         rows = s.execute(paths).all() if runs else []
-    items = [ColumnPath(p, t, int(n)) for p, t, n in rows[:MAX_PATHS]]
+    items = [FieldPath(p, t, int(n)) for p, t, n in rows[:MAX_PATHS]]
     return ColumnPaths(items, int(runs), len(rows) > MAX_PATHS)

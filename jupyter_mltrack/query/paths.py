@@ -1,10 +1,17 @@
 """Every field path of the runs, with a type and how many runs have it: what the runs table's
-query box completes and its column picker offers (`GET fields`)."""
+query box completes and its column picker offers (`GET fields`), and what kind of column each
+path makes (`column_kind`: a parameter, a metric, or neither).
+
+Runs carry no schema, so the kind is read from the path and type only: a series is a metric
+(its last value); a number under a metric namespace (`metrics/`, `val/`, `test/`...) is a
+metric; any other scalar is a parameter (`parameters/lr`, `params/optimizer`, `data/version`).
+Paths the library itself writes (`monitoring/`, `source_code/`, `sys/`) and files are neither.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
@@ -15,12 +22,43 @@ from ..store.models import Field, Project, Run
 
 MAX_FIELD_PATHS = 5000
 
+ColumnKind = Literal["param", "metric"]
+
+_SKIPPED_NAMESPACES = frozenset(("sys", "source_code", "monitoring", "environment", "git"))
+_METRIC_NAMESPACES = frozenset(
+    (
+        "metrics", "metric", "scores", "score", "results", "summary", "eval", "evaluation",
+        "test", "val", "valid", "validation", "train", "training",
+    )
+)  # fmt: skip
+_SCALARS = frozenset(("float", "int", "bool", "string", "datetime"))
+_NUMBERS = frozenset(("float", "int"))
+
+
+def column_kind(path: str, type_: str) -> ColumnKind | None:
+    """Whether a path is a parameter, a metric, or not a default column at all."""
+    namespace = path.split("/", 1)[0] if "/" in path else ""
+    if namespace in _SKIPPED_NAMESPACES:
+        return None
+    if type_ == "float_series":
+        return "metric"
+    if type_ not in _SCALARS:
+        return None  # files, string series, sets
+    return "metric" if type_ in _NUMBERS and namespace in _METRIC_NAMESPACES else "param"
+
 
 @dataclass(frozen=True)
 class FieldPath:
     path: str
     type: str
-    runs: int
+    runs: int  # how many runs (of those read) have it
+
+    @property
+    def kind(self) -> ColumnKind | None:
+        return column_kind(self.path, self.type)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "type": self.type, "runs": self.runs, "kind": self.kind}
 
 
 @dataclass(frozen=True)
@@ -30,7 +68,7 @@ class FieldPaths:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "items": [{"path": p.path, "type": p.type, "runs": p.runs} for p in self.items],
+            "items": [p.to_dict() for p in self.items],
             "truncated": self.truncated,
         }
 

@@ -316,6 +316,11 @@ export interface components {
             path: string;
             type: string;
             runs: number;
+            /**
+             * @description what the runs table makes of it: a parameter, a metric (its last value), or neither (files, the library's own paths)
+             * @enum {string|null}
+             */
+            kind: "param" | "metric" | null;
         };
         /** @description Field paths of the sampled runs, most frequent first. */
         ColumnPaths: {
@@ -324,6 +329,8 @@ export interface components {
             runs: number;
             /** @description more than 2000 paths: the most frequent are listed */
             truncated: boolean;
+            /** @description the default columns: parameters then metrics on at least 20% of the sampled runs, the most frequent first, at most 8 and 6 */
+            suggested: string[];
         };
         FieldPaths: {
             items: components["schemas"]["FieldPath"][];

@@ -1,77 +1,59 @@
 import { IFieldPath } from '../api';
-import { chooseColumns, columnKind, exampleColumns } from '../columns';
+import { exampleColumns, suggestFrom } from '../columns';
 
-/** The demo notebook's paths (examples/demo.ipynb) with how many of `runs` have each. */
+/**
+ * The demo notebook's paths (examples/demo.ipynb) as `GET fields` lists them, with how many
+ * of `runs` have each and the kind the server gives each (jupyter_mltrack/query/paths.py).
+ */
 function demo(runs: number): IFieldPath[] {
   return [
-    { path: 'parameters/lr', type: 'float', runs },
-    { path: 'parameters/epochs', type: 'int', runs },
-    { path: 'parameters/l2', type: 'float', runs },
-    { path: 'train/loss', type: 'float_series', runs },
-    { path: 'train/accuracy', type: 'float_series', runs },
-    { path: 'metrics/test_accuracy', type: 'float', runs },
-    { path: 'source_code/notebook', type: 'string', runs },
-    { path: 'monitoring/cpu', type: 'float_series', runs },
-    { path: 'sys/tags', type: 'string_set', runs },
-    { path: 'images/samples', type: 'file_series', runs }
+    { path: 'parameters/lr', type: 'float', runs, kind: 'param' },
+    { path: 'parameters/epochs', type: 'int', runs, kind: 'param' },
+    { path: 'parameters/l2', type: 'float', runs, kind: 'param' },
+    { path: 'train/loss', type: 'float_series', runs, kind: 'metric' },
+    { path: 'train/accuracy', type: 'float_series', runs, kind: 'metric' },
+    { path: 'metrics/test_accuracy', type: 'float', runs, kind: 'metric' },
+    { path: 'source_code/notebook', type: 'string', runs, kind: null },
+    { path: 'monitoring/cpu', type: 'float_series', runs, kind: null },
+    { path: 'sys/tags', type: 'string_set', runs, kind: null },
+    { path: 'images/samples', type: 'file_series', runs, kind: null }
   ];
 }
 
-describe('default columns', () => {
-  it('tells parameters from metrics by path and type', () => {
-    expect(columnKind('parameters/lr', 'float')).toBe('param');
-    expect(columnKind('params/optimizer', 'string')).toBe('param');
-    expect(columnKind('data/version', 'string')).toBe('param');
-    expect(columnKind('metrics/test_accuracy', 'float')).toBe('metric');
-    expect(columnKind('val/acc', 'float_series')).toBe('metric');
-    expect(columnKind('loss', 'float_series')).toBe('metric');
-    expect(columnKind('monitoring/cpu', 'float_series')).toBeNull();
-    expect(columnKind('source_code/notebook', 'string')).toBeNull();
-    expect(columnKind('images/samples', 'file_series')).toBeNull();
-    expect(columnKind('sys/tags', 'string_set')).toBeNull();
-  });
-
-  it("picks the demo's parameters and metrics, never the library's own paths", () => {
-    expect(chooseColumns(demo(3), 3)).toEqual({
-      params: ['parameters/epochs', 'parameters/l2', 'parameters/lr'],
-      metrics: ['metrics/test_accuracy', 'train/accuracy', 'train/loss']
-    });
-  });
-
-  it('ranks by how many runs share a path, drops rare ones, caps each kind', () => {
-    const paths: IFieldPath[] = [];
-    for (let i = 0; i < 12; i++) {
-      paths.push({ path: `params/p${i}`, type: 'float', runs: 100 - i });
-      paths.push({ path: `val/m${i}`, type: 'float_series', runs: 50 + i });
-    }
-    paths.push({ path: 'params/rare', type: 'int', runs: 19 }); // under 20 %
-    const choice = chooseColumns(paths, 100, 8, 6);
-    expect(choice.params).toEqual([
-      'params/p0',
-      'params/p1',
-      'params/p2',
-      'params/p3',
-      'params/p4',
-      'params/p5',
-      'params/p6',
-      'params/p7'
-    ]);
-    expect(choice.metrics).toEqual([
-      'val/m11',
-      'val/m10',
-      'val/m9',
-      'val/m8',
-      'val/m7',
-      'val/m6'
-    ]);
-    expect(chooseColumns([], 0)).toEqual({ params: [], metrics: [] });
-  });
-
-  it('hints with paths that exist', () => {
+describe('column hints', () => {
+  it('hint with paths that exist, never the library own paths', () => {
     expect(exampleColumns(demo(1))).toEqual([
       'parameters/epochs',
       'max(train/accuracy)'
     ]);
     expect(exampleColumns([])).toEqual([]);
+  });
+
+  it('hint with the most frequent parameter and series', () => {
+    const paths = [
+      ...demo(1),
+      { path: 'params/batch', type: 'int', runs: 5, kind: 'param' as const },
+      {
+        path: 'val/loss',
+        type: 'float_series',
+        runs: 4,
+        kind: 'metric' as const
+      }
+    ];
+    expect(exampleColumns(paths)).toEqual(['params/batch', 'max(val/loss)']);
+  });
+
+  it("suggest the server's default columns for the query", async () => {
+    const asked: unknown[] = [];
+    const suggest = suggestFrom(async q => {
+      asked.push(q);
+      return { suggested: ['parameters/lr', 'metrics/test_accuracy'] };
+    });
+    expect(
+      await suggest({ query: 'sys/state = "finished"', project: 'demo' })
+    ).toEqual(['parameters/lr', 'metrics/test_accuracy']);
+    expect(asked).toEqual([
+      { query: 'sys/state = "finished"', project: 'demo' }
+    ]);
   });
 });

@@ -1,10 +1,11 @@
+import { IFieldPath } from '../api';
 import { applyCompletion, complete, quotePath } from '../complete';
 
-const paths = [
-  { path: 'train/loss', type: 'float_series', runs: 3 },
-  { path: 'val/loss', type: 'float_series', runs: 3 },
-  { path: 'params/lr', type: 'float', runs: 3 },
-  { path: 'metrics/top-1 acc', type: 'float', runs: 1 }
+const paths: IFieldPath[] = [
+  { path: 'train/loss', type: 'float_series', runs: 3, kind: 'metric' },
+  { path: 'val/loss', type: 'float_series', runs: 3, kind: 'metric' },
+  { path: 'params/lr', type: 'float', runs: 3, kind: 'param' },
+  { path: 'metrics/top-1 acc', type: 'float', runs: 1, kind: 'metric' }
 ];
 
 describe('complete', () => {

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 import nbformat
 
-from jupyter_mltrack.kernel import html
+from jupyter_mltrack.kernel import html, html_diff, html_runs
 
 EVIL = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 ACTIVE_TAGS = {"script", "iframe", "object", "embed", "a", "form", "link", "meta", "base"}
@@ -101,7 +101,7 @@ def test_diff_shows_source_outputs_images_and_counts_side_by_side() -> None:
             ),
         ]
     )
-    page = html.diff(base, remote, "a1", "b2")
+    page = html_diff.diff(base, remote, "a1", "b2")
     assert not active(page)
     assert "1 added, 1 removed, 1 modified" in page
     assert "changed: outputs, execution count" in page
@@ -113,7 +113,7 @@ def test_diff_shows_source_outputs_images_and_counts_side_by_side() -> None:
 
 def test_bad_image_data_is_refused() -> None:
     out = {"output_type": "display_data", "data": {"image/png": '"><script>x</script>'}}
-    assert html.output(out) == '<span class="mlt-muted">[image with invalid data]</span>'
+    assert html_diff.output(out) == '<span class="mlt-muted">[image with invalid data]</span>'
 
 
 def test_run_view_has_fields_metrics_and_a_chart() -> None:
@@ -135,7 +135,7 @@ def test_run_view_has_fields_metrics_and_a_chart() -> None:
         ],
         "checkpoint": {"id": "c1", "notebook_path": "nb.ipynb"},
     }
-    page = html.run(detail, {"train/loss": ([0.0, 1.0, 2.0], [3.0, float("nan"), 0.5])})
+    page = html_runs.run(detail, {"train/loss": ([0.0, 1.0, 2.0], [3.0, float("nan"), 0.5])})
     assert not active(page)
     assert "<svg" in page and "<polyline" in page and "params/opt" in page
     assert "nb.ipynb" in page and "0.5" in page
@@ -143,12 +143,12 @@ def test_run_view_has_fields_metrics_and_a_chart() -> None:
 
 def test_runs_table_escapes_values_and_says_how_many() -> None:
     items = [{"sys/id": "A-1", "sys/name": EVIL, "sys/tags": [EVIL]}]
-    page = html.runs_table(items, ["sys/id", "sys/name", "sys/tags"], total=7)
+    page = html_runs.runs_table(items, ["sys/id", "sys/name", "sys/tags"], total=7)
     assert not active(page) and "1 of 7 runs shown" in page
     # Past 2,000 runs the total is the server's estimate, and says so.
-    page = html.runs_table(items, ["sys/id"], total=120_000, estimated=True)
+    page = html_runs.runs_table(items, ["sys/id"], total=120_000, estimated=True)
     assert "1 of about 120000 runs shown" in page and "Runs (about 120000)" in page
-    assert "about" not in html.runs_table(items, ["sys/id"], total=7)
+    assert "about" not in html_runs.runs_table(items, ["sys/id"], total=7)
 
 
 def _pages() -> dict[str, str]:
@@ -172,9 +172,11 @@ def _pages() -> dict[str, str]:
     }
     return {
         "history": html.history([entry], "nb.ipynb"),
-        "diff": html.diff(base, remote, "abc123", "now"),
-        "runs": html.runs_table([{"sys/id": "A-1", "sys/name": "x"}], ["sys/id", "sys/name"], 1),
-        "run": html.run(detail, {"train/loss": ([0.0, 1.0], [2.0, 1.0])}),
+        "diff": html_diff.diff(base, remote, "abc123", "now"),
+        "runs": html_runs.runs_table(
+            [{"sys/id": "A-1", "sys/name": "x"}], ["sys/id", "sys/name"], 1
+        ),
+        "run": html_runs.run(detail, {"train/loss": ([0.0, 1.0], [2.0, 1.0])}),
     }
 
 
@@ -225,7 +227,7 @@ def test_diff_shows_a_moved_cell_once_with_its_edit() -> None:
     helper["id"] = "helper"
     moved = nbformat.v4.new_code_cell("def helper():\n    return 2")
     moved["id"] = "helper"
-    page = html.diff(_nb([*cells, helper]), _nb([moved, *cells]), "a", "b")
+    page = html_diff.diff(_nb([*cells, helper]), _nb([moved, *cells]), "a", "b")
     assert not active(page)
     assert "0 added, 0 removed, 0 modified, 1 moved" in page
     assert page.count("moved from #6 and edited: source") == 2  # the note on both sides

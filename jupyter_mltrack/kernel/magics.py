@@ -24,7 +24,7 @@ import sys
 from typing import Any
 
 from ..errors import MLTrackError
-from . import html, plain
+from . import html, html_diff, html_runs, plain
 from .refresh import Refresher
 from .state import kernel_state
 
@@ -245,7 +245,7 @@ class MLTrackMagics:
                 raise MLTrackError("the notebook now cannot be read: give a second checkpoint id")
             remote_nb = located.notebook
             label = "now (saved file)" if located.from_disk else "now"
-        _display(html.diff(base_nb, remote_nb, a.base, label, context=a.context))
+        _display(html_diff.diff(base_nb, remote_nb, a.base, label, context=a.context))
 
     def do_runs(self, a: argparse.Namespace) -> None:
         from ..query import runs_table
@@ -263,7 +263,9 @@ class MLTrackMagics:
             sort=a.sort,
             limit=max(1, min(a.limit, html.MAX_ROWS)),
         )
-        _display(html.runs_table(table.items, table.columns, table.total, table.total_estimated))
+        _display(
+            html_runs.runs_table(table.items, table.columns, table.total, table.total_estimated)
+        )
 
     def render_run(self, store: Any, run_id: str) -> tuple[str, bool]:
         from ..query.detail import run_detail
@@ -276,7 +278,7 @@ class MLTrackMagics:
                 pts = read_points(store, run_id, f["path"], max_points=CHART_POINTS)
                 series[f["path"]] = (pts.steps, pts.values)
         running = detail["sys"].get("sys/state") == "running"
-        return html.run(detail, series), running
+        return html_runs.run(detail, series), running
 
     def do_show(self, a: argparse.Namespace) -> None:
         store = self._store()

@@ -240,7 +240,16 @@ test.describe('run view', () => {
         : cell.source;
       cell.source = source.replace('project="demo"', `project="${name}"`);
     }
-    const nbPath = `${tmpPath}/demo.ipynb`;
+    // The docs picture shows a path a user would have (`work/demo.ipynb`), not the test's
+    // folder; a test run keeps to its own folder.
+    let folder = tmpPath;
+    if (process.env.MLTRACK_SCREENSHOTS === '1') {
+      folder = 'work';
+      await request.put(`/api/contents/${folder}`, {
+        data: { type: 'directory' }
+      });
+    }
+    const nbPath = `${folder}/demo.ipynb`;
     await writeNotebook(request, nbPath, demo);
     await page.notebook.openByPath(nbPath);
     await page.notebook.activate(nbPath);

@@ -122,6 +122,12 @@ def test_show_and_compare(
 ) -> None:
     code, out, _ = _cli(capsys, store, "show", two_runs[0])
     assert code == 0 and "parameters/lr" in out and "20 pts" in out and "lr=0.1" in out
+    # Parameters, then metrics (the runs table's rule), then the other fields.
+    heads = [line.split()[0] for line in out.splitlines() if "value / last" in line]
+    assert heads == ["parameter", "metric", "field"]
+    params_at, metrics_at, rest_at = (out.index(f"\n{h} ") for h in heads)
+    assert params_at < out.index("parameters/lr") < metrics_at < out.index("metrics/f1") < rest_at
+    assert out.index("notes") > rest_at  # a string series is neither
     code, out, _ = _cli(capsys, store, "show", two_runs[0], "--json")
     assert json.loads(out)["id"] == two_runs[0]
     code, out, _ = _cli(capsys, store, "compare", *two_runs)

@@ -130,8 +130,10 @@ def test_run_view_has_fields_metrics_and_a_chart() -> None:
                 "max": 3.0,
                 "count": 3,
                 "last_step": 2.0,
+                "kind": "metric",
             },
-            {"path": "params/opt", "type": "string", "value": EVIL},
+            {"path": "params/opt", "type": "string", "value": EVIL, "kind": "param"},
+            {"path": "monitoring/cpu", "type": "float_series", "count": 9, "kind": None},
         ],
         "checkpoint": {"id": "c1", "notebook_path": "nb.ipynb"},
     }
@@ -139,6 +141,10 @@ def test_run_view_has_fields_metrics_and_a_chart() -> None:
     assert not active(page)
     assert "<svg" in page and "<polyline" in page and "params/opt" in page
     assert "nb.ipynb" in page and "0.5" in page
+    # Parameters, then metrics, by the server's kind; the hardware series among the rest.
+    assert page.index(">parameter<") < page.index(">metric<") < page.index(">field<")
+    assert page.index("params/opt") < page.index("train/loss") < page.index("monitoring/cpu")
+    assert "float_series (9 entries)" in page
 
 
 def test_runs_table_escapes_values_and_says_how_many() -> None:

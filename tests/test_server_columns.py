@@ -87,6 +87,17 @@ def test_a_path_is_a_parameter_a_metric_or_neither() -> None:
     assert column_kind("source_code/notebook", "string") is None
     assert column_kind("images/samples", "file_series") is None
     assert column_kind("sys/tags", "string_set") is None
+    # One rule with the run view's Parameters and Final metrics (src/run/summary.ts reads it).
+    assert column_kind("config/layers", "int") == "param"
+    assert column_kind("params/curve", "float_series") is None  # not a setting's value
+    assert column_kind("forking/step", "float") is None
+    assert column_kind("data/tags", "string_set") == "param"
+    assert column_kind("lr", "float") == "param"
+    assert column_kind("accuracy", "float") == "metric"  # a score by its name
+    assert column_kind("model/val_loss", "float") == "metric"
+    assert column_kind("top1-acc", "float") == "metric"
+    assert column_kind("gradient_accumulation_steps", "int") == "param"  # no word of a score
+    assert column_kind("best/accuracy", "string") == "param"  # only numbers are scores
 
 
 def _demo(runs: int) -> list[FieldPath]:

@@ -115,6 +115,15 @@ async def test_run_detail_lists_fields_tags_and_files(jp_fetch, server_store):
     loss = by_path["train/loss"]
     assert (loss["count"], loss["last"], loss["min"], loss["max"]) == (3, 1.0, 1.0, 3.0)
     assert [f["path"] for f in body["files"]] == ["images/cat"]
+    # What the run view's Parameters and Final metrics take (query/paths.column_kind).
+    kinds = {p: f["kind"] for p, f in by_path.items()}
+    assert kinds == {
+        "params/lr": "param",
+        "params/bad": "param",
+        "sys/tags": None,
+        "train/loss": "metric",
+        "images/cat": None,
+    }
     assert body["checkpoint"] is None
     same = await _get(jp_fetch, "runs", str(run.id))
     assert same["id"] == run.short_id

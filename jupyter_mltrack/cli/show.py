@@ -1,4 +1,6 @@
-"""`mltrack show RUN`: one run's sys values and every field, series with their aggregates."""
+"""`mltrack show RUN`: one run's sys values, then its parameters and metrics (what a W&B or
+neptune user looks for first, by the runs table's rule: each field's `kind`), then every other
+field; series with their aggregates."""
 
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ def _show(args: argparse.Namespace) -> int:
     ]
     print_table(sys_rows, ["run", detail["id"]])
     print()
-    rows = []
+    groups: dict[str | None, list[list[str]]] = {"param": [], "metric": [], None: []}
     for f in detail["fields"]:
         if "count" in f:
             value = cell(f.get("last"))
@@ -40,10 +42,16 @@ def _show(args: argparse.Namespace) -> int:
                 extra += f", min {cell(f.get('min'))}, max {cell(f.get('max'))}"
         else:
             value, extra = cell(f.get("value")), ""
-        rows.append([f["path"], f["type"], value, extra])
-    if rows:
-        print_table(rows, ["field", "type", "value / last", "series"])
-    else:
+        groups[f.get("kind")].append([f["path"], f["type"], value, extra])
+    titles = {"param": "parameter", "metric": "metric", None: "field"}
+    shown = False
+    for kind, rows in groups.items():
+        if rows:
+            if shown:
+                print()
+            print_table(rows, [titles[kind], "type", "value / last", "series"])
+            shown = True
+    if not shown:
         print("(no fields)")
     cp = detail.get("checkpoint")
     if cp:

@@ -110,37 +110,24 @@ def run(detail: dict[str, Any], series: dict[str, tuple[list[float], list[Any]]]
         head_rows.append(
             ["notebook", f"<code>{esc(ck.get('id'))}</code> {esc(ck.get('notebook_path'))}"]
         )
-    metrics, others = [], []
+    # Parameters and metrics first, by each field's kind (the runs table's rule, as the lab's
+    # run view and `mltrack show`), then the charts, then everything else.
+    params, metrics, others = [], [], []
     for f in detail.get("fields") or []:
         if f.get("path") == "sys/tags":
             continue
-        if f.get("type") == "float_series":
-            metrics.append(
-                [
-                    esc(f["path"]),
-                    number(f.get("last")),
-                    number(f.get("min")),
-                    number(f.get("max")),
-                    number(f.get("count")),
-                    number(f.get("last_step")),
-                ]
-            )
-        elif f.get("type") in ("string_series", "file_series"):
-            others.append([esc(f["path"]), esc(f"{f.get('type')} ({f.get('count')} entries)")])
+        kind = f.get("kind")
+        if kind == "metric":
+            last = f.get("last", f.get("value"))
+            aggregates = [number(f.get(k)) for k in ("min", "max", "count", "last_step")]
+            metrics.append([esc(f["path"]), number(last), *aggregates])
+        elif kind == "param":
+            params.append([esc(f["path"]), _field_value(f)])
         else:
-            value = f.get("value")
-            if isinstance(value, dict):
-                shown = esc(value.get("name") or value.get("sha256") or value)
-            elif isinstance(value, list):
-                shown = esc(
-                    ", ".join(
-                        str(x.get("path", x)) if isinstance(x, dict) else str(x) for x in value
-                    )
-                )
-            else:
-                shown = number(value)
-            others.append([esc(f["path"]), shown])
+            others.append([esc(f["path"]), _field_value(f)])
     parts = [table(["", ""], head_rows)] if head_rows else []
+    if params:
+        parts.append(table(["parameter", "value"], params))
     if metrics:
         parts.append(table(["metric", "last", "min", "max", "points", "last step"], metrics))
     charts = [chart(path, xs, ys) for path, (xs, ys) in series.items()]
@@ -149,3 +136,15 @@ def run(detail: dict[str, Any], series: dict[str, tuple[list[float], list[Any]]]
     if others:
         parts.append(table(["field", "value"], others))
     return page("".join(parts), f"Run {detail.get('id', '')}")
+
+
+def _field_value(f: dict[str, Any]) -> str:
+    if "count" in f:  # a series that is no metric (hardware, console, files)
+        return esc(f"{f.get('type')} ({f.get('count')} entries)")
+    value = f.get("value")
+    if isinstance(value, dict):  # a file: its name
+        return esc(value.get("name") or value.get("sha256") or value)
+    if isinstance(value, list):  # a set, a file set
+        names = (str(x.get("path", x)) if isinstance(x, dict) else str(x) for x in value)
+        return esc(", ".join(names))
+    return number(value)

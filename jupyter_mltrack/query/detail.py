@@ -12,6 +12,7 @@ from ..store import cells, checkpoints, fields, forks, runs
 from ..store.engine import Store
 from ..store.entities import CellExecutionInfo, RunInfo
 from ..sysfields import LISTED
+from .paths import column_kind
 from .table import json_safe, sys_value
 
 FILE_TYPES = ("file", "file_series", "file_set")
@@ -27,7 +28,12 @@ def run_detail(store: Store, run_id: str | int) -> dict[str, Any]:
     tags: list[str] = []
     for f in fields.list_fields(store, run.id):
         value = f.value
-        entry: dict[str, Any] = {"path": f.path, "type": f.type, "updated_at": f.updated_at}
+        entry: dict[str, Any] = {
+            "path": f.path,
+            "type": f.type,
+            "updated_at": f.updated_at,
+            "kind": column_kind(f.path, f.type),  # the run view's Parameters, Final metrics
+        }
         if f.type in fields.SERIES_TYPES:
             entry.update(count=f.count, last=value, min=f.min, max=f.max, last_step=f.last_step)
         else:

@@ -2,10 +2,17 @@
 query box completes and its column picker offers (`GET fields`), and what kind of column each
 path makes (`column_kind`: a parameter, a metric, or neither).
 
-Runs carry no schema, so the kind is read from the path and type only: a series is a metric
-(its last value); a number under a metric namespace (`metrics/`, `val/`, `test/`...) is a
-metric; any other scalar is a parameter (`parameters/lr`, `params/optimizer`, `data/version`).
-Paths the library itself writes (`monitoring/`, `source_code/`, `sys/`) and files are neither.
+Runs carry no schema, so the kind is read from the path and type only, by one rule for the
+runs table's default columns, the run view's Parameters and Final metrics, `mltrack runs`
+and `mltrack show`:
+
+- what the library records about the run itself (`sys/`, `source_code/`, `monitoring/`,
+  `forking/`...) and files are neither;
+- a scalar under a parameter namespace (`parameters/`, `params/`, `config/`, `hparams/`...)
+  is a parameter;
+- a series is a metric (its last value), and so is a number under a metric namespace
+  (`metrics/`, `val/`, `test/`...) or named like a score (`accuracy`, `f1`, `val_loss`);
+- any other scalar is a parameter (`lr`, `model/name`, `data/version`).
 """
 
 from __future__ import annotations
@@ -24,27 +31,50 @@ MAX_FIELD_PATHS = 5000
 
 ColumnKind = Literal["param", "metric"]
 
-_SKIPPED_NAMESPACES = frozenset(("sys", "source_code", "monitoring", "environment", "git"))
+_CONTEXT_NAMESPACES = frozenset(
+    ("sys", "source_code", "monitoring", "forking", "environment", "git")
+)
+_PARAM_NAMESPACES = frozenset(
+    ("parameters", "params", "config", "configs", "hparams", "hyperparameters", "args")
+)
 _METRIC_NAMESPACES = frozenset(
     (
         "metrics", "metric", "scores", "score", "results", "summary", "eval", "evaluation",
         "test", "val", "valid", "validation", "train", "training",
     )
 )  # fmt: skip
-_SCALARS = frozenset(("float", "int", "bool", "string", "datetime"))
+# A number whose name has one of these words (`val_loss`, `top1_acc`, `f1_macro`), outside the
+# namespaces above, is a result, not a setting (`accumulation_steps` is a setting).
+_METRIC_WORDS = frozenset(
+    (
+        "acc", "accuracy", "loss", "f1", "auc", "score", "precision", "recall", "error", "err",
+        "mse", "mae", "rmse", "r2", "perplexity", "ppl", "bleu", "rouge", "iou", "map",
+    )
+)  # fmt: skip
+_WORD_BREAKS = str.maketrans("-. ", "___")
+_SCALARS = frozenset(("float", "int", "bool", "string", "datetime", "string_set"))
 _NUMBERS = frozenset(("float", "int"))
 
 
 def column_kind(path: str, type_: str) -> ColumnKind | None:
-    """Whether a path is a parameter, a metric, or not a default column at all."""
+    """Whether a path is a parameter, a metric, or neither (see the module)."""
     namespace = path.split("/", 1)[0] if "/" in path else ""
-    if namespace in _SKIPPED_NAMESPACES:
+    if namespace in _CONTEXT_NAMESPACES:
         return None
+    if namespace in _PARAM_NAMESPACES:
+        return "param" if type_ in _SCALARS else None
     if type_ == "float_series":
         return "metric"
     if type_ not in _SCALARS:
-        return None  # files, string series, sets
-    return "metric" if type_ in _NUMBERS and namespace in _METRIC_NAMESPACES else "param"
+        return None  # files, file and string series
+    if type_ in _NUMBERS and (namespace in _METRIC_NAMESPACES or _named_like_a_metric(path)):
+        return "metric"
+    return "param"
+
+
+def _named_like_a_metric(path: str) -> bool:
+    words = path.rsplit("/", 1)[-1].lower().translate(_WORD_BREAKS).split("_")
+    return not _METRIC_WORDS.isdisjoint(words)
 
 
 @dataclass(frozen=True)

@@ -317,7 +317,7 @@ export interface components {
             type: string;
             runs: number;
             /**
-             * @description what the runs table makes of it: a parameter, a metric (its last value), or neither (files, the library's own paths)
+             * @description a parameter, a metric (its last value), or neither (files, what the library records about the run): jupyter_mltrack/query/paths.py
              * @enum {string|null}
              */
             kind: "param" | "metric" | null;
@@ -342,6 +342,11 @@ export interface components {
             path: string;
             type: string;
             updated_at: number;
+            /**
+             * @description a parameter, a metric (its last value), or neither: the rule of the runs table's default columns (jupyter_mltrack/query/paths.py)
+             * @enum {string|null}
+             */
+            kind: "param" | "metric" | null;
             value?: unknown;
             count?: number;
             last?: unknown;

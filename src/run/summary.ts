@@ -6,20 +6,8 @@
  */
 import { IRunField } from '../runs/api';
 
-/** Namespaces whose fields are the run's configuration, whatever their type. */
-const PARAM_NAMESPACES = [
-  'parameters',
-  'params',
-  'config',
-  'configs',
-  'hparams',
-  'hyperparameters',
-  'args'
-];
 /** Namespaces the run records about itself: shown further down, never in the summary. */
 const CONTEXT_NAMESPACES = ['sys', 'source_code', 'monitoring', 'forking'];
-const SCALARS = ['float', 'int', 'bool', 'string', 'datetime', 'string_set'];
-const NUMBERS = ['float', 'int'];
 
 function top(path: string): string {
   return path.split('/', 1)[0];
@@ -31,29 +19,19 @@ export function isContextField(path: string): boolean {
 }
 
 export interface ISummary {
-  /** Parameters: fields of a parameter namespace, and other non-numeric scalars. */
+  /** Parameters: the fields the server calls parameters (`kind`). */
   params: IRunField[];
-  /** Final metrics: numeric scalars outside the parameters, and each float series' last value. */
+  /** Final metrics: its metrics, a float series by its last value. */
   metrics: IRunField[];
 }
 
+/**
+ * Parameters and final metrics by each field's `kind`, the server's one rule for the runs
+ * table's default columns, this summary and `mltrack show` (jupyter_mltrack/query/paths.py).
+ */
 export function summarize(fields: IRunField[]): ISummary {
-  const params: IRunField[] = [];
-  const metrics: IRunField[] = [];
-  for (const field of fields) {
-    if (isContextField(field.path)) {
-      continue;
-    }
-    if (PARAM_NAMESPACES.includes(top(field.path))) {
-      if (SCALARS.includes(field.type)) {
-        params.push(field);
-      }
-    } else if (field.type === 'float_series' || NUMBERS.includes(field.type)) {
-      metrics.push(field);
-    } else if (SCALARS.includes(field.type)) {
-      params.push(field);
-    }
-  }
+  const params = fields.filter(f => f.kind === 'param');
+  const metrics = fields.filter(f => f.kind === 'metric');
   const byPath = (a: IRunField, b: IRunField) => a.path.localeCompare(b.path);
   return { params: params.sort(byPath), metrics: metrics.sort(byPath) };
 }

@@ -8,12 +8,15 @@ import {
   parameterPaths
 } from '../parallel';
 
-function run(id: string, fields: Omit<IRunField, 'updated_at'>[]): IRunDetail {
+function run(
+  id: string,
+  fields: Omit<IRunField, 'updated_at' | 'kind'>[]
+): IRunDetail {
   return {
     id,
     sys: { 'sys/name': id, 'sys/state': 'finished' },
     tags: [],
-    fields: fields.map(f => ({ updated_at: 0, ...f })),
+    fields: fields.map(f => ({ updated_at: 0, kind: null, ...f })),
     files: [],
     checkpoint: null,
     end_checkpoint: null,

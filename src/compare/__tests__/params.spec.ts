@@ -1,12 +1,15 @@
 import { IRunDetail, IRunField } from '../../runs/api';
 import { paramRows, visibleRows } from '../params';
 
-function run(id: string, fields: Omit<IRunField, 'updated_at'>[]): IRunDetail {
+function run(
+  id: string,
+  fields: Omit<IRunField, 'updated_at' | 'kind'>[]
+): IRunDetail {
   return {
     id,
     sys: { 'sys/name': 'same', 'sys/owner': 'ann', 'sys/state': 'finished' },
     tags: [],
-    fields: fields.map(f => ({ updated_at: 0, ...f })),
+    fields: fields.map(f => ({ updated_at: 0, kind: null, ...f })),
     files: [],
     checkpoint: null,
     end_checkpoint: null,

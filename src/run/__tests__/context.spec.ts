@@ -5,14 +5,20 @@ import { IRunField } from '../../runs/api';
 import { RunContext } from '../context';
 
 const fields: IRunField[] = [
-  { path: 'monitoring/stdout', type: 'string_series', updated_at: 1 },
+  {
+    path: 'monitoring/stdout',
+    type: 'string_series',
+    updated_at: 1,
+    kind: null
+  },
   {
     path: 'source_code/git/commit',
     type: 'string',
     updated_at: 1,
+    kind: null,
     value: 'abc'
   },
-  { path: 'params/lr', type: 'float', updated_at: 1, value: 0.1 }
+  { path: 'params/lr', type: 'float', updated_at: 1, kind: 'param', value: 0.1 }
 ];
 
 const noSeries = () => Promise.reject(new Error('no series in this test'));
@@ -54,7 +60,10 @@ describe("the run view's collapsed sections", () => {
     expect(changes).toBe(2);
 
     // A rebuild (new fields) keeps what the user opened.
-    context.render([...fields, { path: 'x', type: 'int', updated_at: 2 }]);
+    context.render([
+      ...fields,
+      { path: 'x', type: 'int', updated_at: 2, kind: 'param' }
+    ]);
     expect(details(context, 'git').open).toBe(true);
     expect(details(context, 'console').open).toBe(false);
     context.dispose();

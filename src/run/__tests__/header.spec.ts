@@ -107,13 +107,20 @@ describe('summaryBlock and cellsTable', () => {
     const summary = summaryBlock(
       {
         params: [
-          { path: 'params/lr', type: 'float', updated_at: 0, value: 0.1 }
+          {
+            path: 'params/lr',
+            type: 'float',
+            updated_at: 0,
+            kind: 'param',
+            value: 0.1
+          }
         ],
         metrics: [
           {
             path: 'train/loss',
             type: 'float_series',
             updated_at: 0,
+            kind: 'metric',
             last: 0.25,
             count: 3,
             min: 0.25,

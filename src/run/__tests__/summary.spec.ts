@@ -11,25 +11,29 @@ import {
   unitOf
 } from '../summary';
 
-function field(path: string, type: string, extra = {}): IRunField {
-  return { path, type, updated_at: 0, ...extra };
+function field(
+  path: string,
+  type: string,
+  kind: IRunField['kind'],
+  extra = {}
+): IRunField {
+  return { path, type, updated_at: 0, kind, ...extra };
 }
 
 describe('summarize', () => {
-  it('puts configuration in parameters and results in final metrics', () => {
+  it("sorts the fields by the server's kind, parameters and metrics by path", () => {
+    // The kinds as jupyter_mltrack/query/paths.py gives them (tests/test_server_columns.py).
     const { params, metrics } = summarize([
-      field('parameters/lr', 'float', { value: 0.1 }),
-      field('params/optimizer', 'string', { value: 'adam' }),
-      field('config/layers', 'int', { value: 3 }),
-      field('metrics/test_accuracy', 'float', { value: 0.95 }),
-      field('train/loss', 'float_series', { last: 0.2 }),
-      field('model/name', 'string', { value: 'resnet' }),
-      field('sys/name', 'string', { value: 'x' }),
-      field('monitoring/cpu', 'float_series', { last: 10 }),
-      field('source_code/git/commit', 'string', { value: 'abc' }),
-      field('forking/step', 'float', { value: 20 }),
-      field('images/samples', 'file_series'),
-      field('parameters/data', 'file')
+      field('parameters/lr', 'float', 'param', { value: 0.1 }),
+      field('params/optimizer', 'string', 'param', { value: 'adam' }),
+      field('config/layers', 'int', 'param', { value: 3 }),
+      field('metrics/test_accuracy', 'float', 'metric', { value: 0.95 }),
+      field('train/loss', 'float_series', 'metric', { last: 0.2 }),
+      field('model/name', 'string', 'param', { value: 'resnet' }),
+      field('sys/name', 'string', null, { value: 'x' }),
+      field('monitoring/cpu', 'float_series', null, { last: 10 }),
+      field('forking/step', 'float', null, { value: 20 }),
+      field('images/samples', 'file_series', null)
     ]);
     expect(params.map(f => f.path)).toEqual([
       'config/layers',
@@ -79,16 +83,16 @@ describe('parseHistogram', () => {
   it('tells a histogram series from a console by its last value', () => {
     const hist = '{"type":"COUNTING","edges":[0,1],"values":[2]}';
     expect(
-      isHistogramSeries(field('w/h', 'string_series', { last: hist }))
+      isHistogramSeries(field('w/h', 'string_series', null, { last: hist }))
     ).toBe(true);
     expect(
       isHistogramSeries(
-        field('monitoring/stdout', 'string_series', { last: 'hi' })
+        field('monitoring/stdout', 'string_series', null, { last: 'hi' })
       )
     ).toBe(false);
-    expect(isHistogramSeries(field('w/h', 'string', { value: hist }))).toBe(
-      false
-    );
+    expect(
+      isHistogramSeries(field('w/h', 'string', 'param', { value: hist }))
+    ).toBe(false);
   });
 });
 

@@ -35,7 +35,7 @@ export interface IParallelLine {
 }
 
 export interface IParallelData {
-  /** Metric choices: numeric fields that are not parameters, and `last(<series>)`. */
+  /** Metric choices: the runs' numeric metrics and `last(<series>)` (each field's kind). */
   metrics: string[];
   /** The metric drawn (the last axis), or '' when the runs have none. */
   metric: string;
@@ -44,19 +44,8 @@ export interface IParallelData {
   lines: IParallelLine[];
 }
 
-/** First path segments that hold parameters, as the trackers we import from name them. */
-const PARAM_NAMESPACES = new Set([
-  'params',
-  'parameters',
-  'config',
-  'hparams',
-  'hyperparameters',
-  'args'
-]);
-/** Fields that are neither parameters nor metrics. */
-const SKIPPED_NAMESPACES = new Set(['sys', 'source_code', 'monitoring']);
+/** Scalar field types: a value of their own on an axis. */
 const SCALARS = new Set(['float', 'int', 'bool', 'string']);
-const NUMERIC = new Set(['float', 'int']);
 /** Axes beyond this many are left out (the plot stays readable). */
 export const MAX_AXES = 16;
 /** A line for a run without the metric. */
@@ -64,15 +53,15 @@ export const NO_METRIC_COLOR = '#9e9e9e';
 /** Viridis at five stops: perceptually even, readable by colour-blind readers. */
 const RAMP = ['#440154', '#3b528b', '#21918c', '#5ec962', '#fde725'];
 
-function namespace(path: string): string {
-  return path.split('/', 1)[0];
-}
-
-/** Every scalar of a run and the last value of each float series (`last(<path>)`). */
+/**
+ * Every parameter and metric of a run, by the server's `kind` (jupyter_mltrack/query/paths.py,
+ * the rule of the runs table and the run view): a scalar by its path, a float series by its
+ * last value (`last(<path>)`).
+ */
 export function runValues(run: IRunDetail): Map<string, unknown> {
   const values = new Map<string, unknown>();
   for (const field of run.fields) {
-    if (SKIPPED_NAMESPACES.has(namespace(field.path))) {
+    if (field.kind === null) {
       continue;
     }
     if (SCALARS.has(field.type)) {
@@ -88,25 +77,17 @@ function isNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
 
-/** The metrics to colour by: `last(<series>)` and numeric scalars outside the parameters. */
+/** The metrics to colour by: `last(<series>)` and the numeric metrics of the runs. */
 export function metricChoices(runs: IRunDetail[]): string[] {
   const out = new Set<string>();
-  const hasParams = runs.some(r =>
-    r.fields.some(f => PARAM_NAMESPACES.has(namespace(f.path)))
-  );
   for (const run of runs) {
     for (const field of run.fields) {
-      const ns = namespace(field.path);
-      if (SKIPPED_NAMESPACES.has(ns)) {
+      if (field.kind !== 'metric') {
         continue;
       }
       if (field.type === 'float_series') {
         out.add(`last(${field.path})`);
-      } else if (
-        NUMERIC.has(field.type) &&
-        hasParams &&
-        !PARAM_NAMESPACES.has(ns)
-      ) {
+      } else if (field.type === 'float' || field.type === 'int') {
         out.add(field.path);
       }
     }
@@ -124,20 +105,20 @@ export function defaultMetric(metrics: string[]): string {
 }
 
 /**
- * The parameter axes: scalar fields under a parameter namespace (`params/`, `parameters/`,
- * `config/`…), or every scalar that is not a metric when no run has such a namespace; only
- * those that differ between the runs, unless none does.
+ * The parameter axes: the runs' scalar parameters (`kind`), only those that differ between
+ * the runs, unless none does.
  */
 export function parameterPaths(runs: IRunDetail[], metric: string): string[] {
   const values = runs.map(runValues);
-  const metrics = new Set(metricChoices(runs));
-  const all = new Set<string>();
-  values.forEach(v => v.forEach((_, path) => all.add(path)));
-  const scalars = [...all].filter(p => !p.startsWith('last(') && p !== metric);
-  const named = scalars.filter(p => PARAM_NAMESPACES.has(namespace(p)));
-  const candidates = (
-    named.length ? named : scalars.filter(p => !metrics.has(p))
-  ).sort();
+  const params = new Set<string>();
+  for (const run of runs) {
+    for (const field of run.fields) {
+      if (field.kind === 'param' && SCALARS.has(field.type)) {
+        params.add(field.path);
+      }
+    }
+  }
+  const candidates = [...params].filter(p => p !== metric).sort();
   const varying = candidates.filter(
     path => new Set(values.map(v => JSON.stringify(v.get(path)))).size > 1
   );

@@ -8,15 +8,12 @@ import {
   parameterPaths
 } from '../parallel';
 
-function run(
-  id: string,
-  fields: Omit<IRunField, 'updated_at' | 'kind'>[]
-): IRunDetail {
+function run(id: string, fields: Omit<IRunField, 'updated_at'>[]): IRunDetail {
   return {
     id,
     sys: { 'sys/name': id, 'sys/state': 'finished' },
     tags: [],
-    fields: fields.map(f => ({ updated_at: 0, kind: null, ...f })),
+    fields: fields.map(f => ({ updated_at: 0, ...f })),
     files: [],
     checkpoint: null,
     end_checkpoint: null,
@@ -24,27 +21,33 @@ function run(
   } as unknown as IRunDetail;
 }
 
+// Each field's kind as the server gives it (jupyter_mltrack/query/paths.py).
 const RUNS = [
   run('A-1', [
-    { path: 'params/lr', type: 'float', value: 0.1 },
-    { path: 'params/optimizer', type: 'string', value: 'adam' },
-    { path: 'params/epochs', type: 'int', value: 20 },
-    { path: 'metrics/f1', type: 'float', value: 0.5 },
-    { path: 'train/loss', type: 'float_series', last: 0.2 },
-    { path: 'source_code/notebook', type: 'string', value: 'a.ipynb' }
+    { path: 'params/lr', kind: 'param', type: 'float', value: 0.1 },
+    { path: 'params/optimizer', kind: 'param', type: 'string', value: 'adam' },
+    { path: 'params/epochs', kind: 'param', type: 'int', value: 20 },
+    { path: 'metrics/f1', kind: 'metric', type: 'float', value: 0.5 },
+    { path: 'train/loss', kind: 'metric', type: 'float_series', last: 0.2 },
+    {
+      path: 'source_code/notebook',
+      kind: null,
+      type: 'string',
+      value: 'a.ipynb'
+    }
   ]),
   run('A-2', [
-    { path: 'params/lr', type: 'float', value: 0.01 },
-    { path: 'params/optimizer', type: 'string', value: 'sgd' },
-    { path: 'params/epochs', type: 'int', value: 20 },
-    { path: 'metrics/f1', type: 'float', value: 0.7 },
-    { path: 'train/loss', type: 'float_series', last: 0.4 }
+    { path: 'params/lr', kind: 'param', type: 'float', value: 0.01 },
+    { path: 'params/optimizer', kind: 'param', type: 'string', value: 'sgd' },
+    { path: 'params/epochs', kind: 'param', type: 'int', value: 20 },
+    { path: 'metrics/f1', kind: 'metric', type: 'float', value: 0.7 },
+    { path: 'train/loss', kind: 'metric', type: 'float_series', last: 0.4 }
   ]),
   run('A-3', [
-    { path: 'params/lr', type: 'float', value: 0.001 },
-    { path: 'params/optimizer', type: 'string', value: 'adam' },
-    { path: 'params/epochs', type: 'int', value: 20 },
-    { path: 'metrics/f1', type: 'float', value: 0.6 }
+    { path: 'params/lr', kind: 'param', type: 'float', value: 0.001 },
+    { path: 'params/optimizer', kind: 'param', type: 'string', value: 'adam' },
+    { path: 'params/epochs', kind: 'param', type: 'int', value: 20 },
+    { path: 'metrics/f1', kind: 'metric', type: 'float', value: 0.6 }
   ])
 ];
 
@@ -132,6 +135,28 @@ describe('parallelData', () => {
       'params/lr',
       'params/optimizer'
     ]);
+  });
+});
+
+describe('parameters and metrics by kind', () => {
+  it('reads them from the server, not from a namespace', () => {
+    // Logged at the root, as `run["lr"] = 0.1`: the server calls lr a parameter and
+    // accuracy a metric (a score's name), batch_size a parameter, notes neither.
+    const runs = [0.1, 0.01].map((lr, i) =>
+      run(`R-${i}`, [
+        { path: 'lr', kind: 'param', type: 'float', value: lr },
+        { path: 'batch_size', kind: 'param', type: 'int', value: 32 },
+        {
+          path: 'accuracy',
+          kind: 'metric',
+          type: 'float',
+          value: 0.8 + i / 10
+        },
+        { path: 'notes', kind: null, type: 'string_series', last: 'ok' }
+      ])
+    );
+    expect(metricChoices(runs)).toEqual(['accuracy']);
+    expect(parameterPaths(runs, 'accuracy')).toEqual(['lr']);
   });
 });
 

@@ -306,3 +306,18 @@ def test_contains_on_a_path_that_is_a_set_in_one_run_and_text_in_another(store):
     assert _names(store, 'params/x CONTAINS "alpha"') == {"set", "text"}
     assert _names(store, 'params/x CONTAINS "beta"') == {"set"}
     assert _names(store, 'params/x CONTAINS "json ["') == {"text"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["params/lr", "metrics/top-1 acc", "a`b\\c", "params/\x1b]52;c;x\x07", "ü/x", "1st/run"],
+)
+def test_a_quoted_path_reads_back_whole(path: str) -> None:
+    """`quote_path` (the twin of the lab's quotePath): what the CLI and the magics pass as
+    columns, any stored path included."""
+    from jupyter_mltrack.query.syntax import parse_columns
+    from jupyter_mltrack.query.tokens import quote_path
+
+    (operand,) = parse_columns([quote_path(path)])
+    assert operand.key == path
+    assert (quote_path(path) == path) == (path in ("params/lr",))

@@ -135,6 +135,7 @@ def register(sub: Any) -> None:
 def _runs(args: argparse.Namespace) -> int:
     from ..query import runs_table
     from ..query.columns import column_paths
+    from ..query.tokens import quote_path
 
     store = open_from(args)
     # Without -c, a table shows what the lab's shows first: the parameters and metrics the
@@ -144,7 +145,8 @@ def _runs(args: argparse.Namespace) -> int:
     extra = args.columns
     if auto:
         paths = column_paths(store, query=args.query, project=args.project)
-        extra = paths.suggested(max_params=TERMINAL_PARAMS, max_metrics=TERMINAL_METRICS)
+        suggested = paths.suggested(max_params=TERMINAL_PARAMS, max_metrics=TERMINAL_METRICS)
+        extra = [quote_path(p) for p in suggested]  # a stored path may hold anything
     table = runs_table(
         store,
         project=args.project,
@@ -159,7 +161,7 @@ def _runs(args: argparse.Namespace) -> int:
         return 0
     columns = table.columns
     if auto and extra:
-        columns = [c for c in table.columns if c in TERMINAL_SYS or c in extra]
+        columns = [c for c in table.columns if c in TERMINAL_SYS or c in suggested]
     times = set(table.time_columns)
     rows = [[cell(r.get(c), time_column=c in times, path=c) for c in columns] for r in table.items]
     print_table(rows, short_headers(columns))

@@ -250,11 +250,14 @@ class MLTrackMagics:
     def do_runs(self, a: argparse.Namespace) -> None:
         from ..query import runs_table
         from ..query.columns import column_paths
+        from ..query.tokens import quote_path
 
         query = " ".join(w for w in a.query if w != "--").strip()
         store = self._store()
-        # As the lab's table: without -c, the parameters and metrics these runs share.
-        columns = a.columns or column_paths(store, query=query, project=a.project).suggested()
+        columns = a.columns
+        if not columns:  # as the lab's table: the parameters and metrics these runs share
+            suggested = column_paths(store, query=query, project=a.project).suggested()
+            columns = [quote_path(p) for p in suggested]  # a stored path may hold anything
         table = runs_table(
             store,
             project=a.project,

@@ -153,6 +153,19 @@ def _read_quoted(query: str, start: int) -> tuple[str, int]:
     raise QuerySyntaxError(f"unterminated {what} (missing closing {quote})", query, start)
 
 
+def quote_path(path: str) -> str:
+    """A field path as a query or a column reads it: as it is when it is a plain path, else
+    in backticks with `\\` and `` ` `` escaped (a path may hold anything a store accepts,
+    control characters included: `_read_quoted` gives it back whole)."""
+    if (
+        path
+        and (path[0].isascii() and (path[0].isalpha() or path[0] == "_"))
+        and all(c.isascii() and (c.isalnum() or c in "_./-") for c in path)
+    ):
+        return path
+    return "`" + path.replace("\\", "\\\\").replace("`", "\\`") + "`"
+
+
 def _number_end(query: str, i: int) -> int:
     end = i + 1 if query[i] in "-+" else i
     n = len(query)

@@ -27,9 +27,15 @@ export interface ICompletionResult {
   items: ICompletion[];
 }
 
-/** A path as the query language reads it: backticks around anything unusual. */
+/**
+ * A path as the query language reads it: backticks around anything unusual, `\` and `` ` ``
+ * escaped inside (jupyter_mltrack/query/tokens.py `quote_path` is its twin), so any stored
+ * path comes back whole.
+ */
 export function quotePath(path: string): string {
-  return SIMPLE_PATH.test(path) ? path : '`' + path.replace(/`/g, '') + '`';
+  return SIMPLE_PATH.test(path)
+    ? path
+    : '`' + path.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`';
 }
 
 /**

@@ -42,6 +42,8 @@ describe('complete', () => {
   it('quotes unusual paths with backticks, also inside an open backtick', () => {
     expect(quotePath('metrics/top-1 acc')).toBe('`metrics/top-1 acc`');
     expect(quotePath('params/lr')).toBe('params/lr');
+    // Escaped, not stripped: the server reads back the very path (query/tokens.py).
+    expect(quotePath('a`b\\c')).toBe('`a\\`b\\\\c`');
     const text = '`metrics/to';
     const result = complete(text, text.length, paths);
     expect(result.from).toBe(0);

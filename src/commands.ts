@@ -226,6 +226,17 @@ export function addCommands(ctx: ICommandContext): void {
     }
   });
 
+  /** A checkpoint read-only: the tab of `open`, the timeline's preview. */
+  const checkpointView = (id: string): CheckpointView =>
+    new CheckpointView({
+      id,
+      rendermime: ctx.rendermime,
+      commands,
+      fetch: () => api.getCheckpoint(id),
+      trans,
+      translator: ctx.translator
+    });
+
   commands.addCommand(CommandIDs.open, {
     label: trans.__('Open Checkpoint Read-Only'),
     execute: args => {
@@ -238,15 +249,7 @@ export function addCommands(ctx: ICommandContext): void {
         args: { id },
         link: { kind: 'checkpoint', id },
         icon: diffIcon,
-        make: () =>
-          new CheckpointView({
-            id,
-            rendermime: ctx.rendermime,
-            commands,
-            fetch: () => api.getCheckpoint(id),
-            trans,
-            translator: ctx.translator
-          })
+        make: () => checkpointView(id)
       });
     }
   });
@@ -260,14 +263,7 @@ export function addCommands(ctx: ICommandContext): void {
       if (!id) {
         return;
       }
-      const view = new CheckpointView({
-        id,
-        rendermime: ctx.rendermime,
-        commands,
-        fetch: () => api.getCheckpoint(id),
-        trans,
-        translator: ctx.translator
-      });
+      const view = checkpointView(id);
       if (!preview || preview.isDisposed) {
         preview = new MainAreaWidget({ content: new TimelinePreview() });
         preview.id = 'mltrack-timeline';
